@@ -1,0 +1,239 @@
+"""The shared vocabulary of mlcost: resources, metric series, inventories and findings.
+
+Sources (live AWS, the demo, billing exports) produce an :class:`Inventory`; checks read it
+and return :class:`Finding` objects; reports serialise a :class:`ScanResult`. Nothing here
+talks to AWS, so every other layer can be tested with plain values.
+
+Money is :class:`~decimal.Decimal` from the price catalogue to the report, so a finding's
+figure is exactly price x quantity x hours and can be recomputed from its evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+#: AWS bills and forecasts a month as 730 hours (8,760 h / 12); so do we.
+HOURS_PER_MONTH = Decimal(730)
+CENT = Decimal("0.01")
+
+
+def usd(value: Decimal | int | float | str) -> Decimal:
+    """Round a dollar amount to the cent, half up, as an invoice does."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ResourceKind(StrEnum):
+    """The kinds of resource a finding can name (the findings JSON contract)."""
+
+    NOTEBOOK_INSTANCE = "notebook-instance"
+    STUDIO_APP = "studio-app"
+    ENDPOINT = "endpoint"
+    TRAINING_JOB = "training-job"
+    PROCESSING_JOB = "processing-job"
+    TRANSFORM_JOB = "transform-job"
+    EC2_INSTANCE = "ec2-instance"
+    CAPACITY_RESERVATION = "capacity-reservation"
+    ACCOUNT = "account"
+
+
+class Usage(StrEnum):
+    """What an instance-hour is bought for; SageMaker prices each usage separately."""
+
+    NOTEBOOK = "notebook"
+    STUDIO_NOTEBOOK = "studio-notebook"
+    TRAINING = "training"
+    PROCESSING = "processing"
+    HOSTING = "hosting"
+    BATCH_TRANSFORM = "batch-transform"
+    EC2 = "ec2"
+
+
+class Risk(StrEnum):
+    SAFE = "safe"
+    REVIEW = "review"
+    DISRUPTIVE = "disruptive"
+
+
+# --------------------------------------------------------------------------- resources
+
+
+@dataclass(slots=True)
+class Resource:
+    """Fields every kind of resource has. ``id`` is the name or id as AWS reports it."""
+
+    kind: ResourceKind
+    id: str
+    arn: str
+    region: str
+    created: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """A key unique across regions and kinds; the ARN when AWS gave one."""
+        return self.arn or f"{self.region}/{self.kind}/{self.id}"
+
+
+@dataclass(slots=True)
+class NotebookInstance(Resource):
+    status: str = ""  # Pending | InService | Stopping | Stopped | Failed | Deleting | Updating
+    instance_type: str = ""
+    lifecycle_config: str | None = None
+    last_modified: datetime | None = None
+    #: Whether an idle guard is attached (lifecycle config that runs autostop / mlcost agent),
+    #: ``None`` when the lifecycle script could not be read.
+    has_idle_guard: bool | None = None
+
+
+@dataclass(slots=True)
+class EndpointVariant:
+    name: str
+    instance_type: str | None = None  # None for serverless variants
+    instance_count: int = 0  # current instance count; 0 for serverless
+    serverless_memory_mb: int | None = None
+    serverless_max_concurrency: int | None = None
+    model_name: str | None = None
+
+
+@dataclass(slots=True)
+class Endpoint(Resource):
+    status: str = ""  # InService | Creating | Updating | Failed | ...
+    config_name: str = ""
+    variants: list[EndpointVariant] = field(default_factory=list)
+    is_async: bool = False
+    last_modified: datetime | None = None
+
+
+@dataclass(slots=True)
+class Job(Resource):
+    """A training, processing or transform job that ran in the lookback window."""
+
+    status: str = ""
+    instance_type: str = ""
+    instance_count: int = 1
+    start: datetime | None = None
+    end: datetime | None = None
+    #: Seconds the job ran (TrainingTimeInSeconds for training; end - start otherwise).
+    run_seconds: int | None = None
+    #: Seconds billed (BillableTimeInSeconds, training only); per instance.
+    billable_seconds: int | None = None
+    managed_spot: bool = False
+    checkpoint_s3_uri: str | None = None
+    max_wait_seconds: int | None = None
+    image: str | None = None
+
+
+@dataclass(slots=True)
+class Ec2Instance(Resource):
+    state: str = ""  # pending | running | stopping | stopped | ...
+    instance_type: str = ""
+    launch_time: datetime | None = None
+    lifecycle: str = "on-demand"  # on-demand | spot | scheduled | capacity-block
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class SeriesStatus(StrEnum):
+    OK = "ok"  # read, datapoints (maybe none) are the truth
+    ERROR = "error"  # the read failed: nothing may be concluded from it
+
+
+@dataclass(slots=True)
+class MetricSeries:
+    """One CloudWatch series for one resource, as read over the lookback window.
+
+    ``status == OK`` with no values means CloudWatch answered and had no datapoints (for
+    SageMaker ``Invocations`` that is how "no traffic" looks). ``ERROR`` means the read failed
+    and checks must not treat the absence of data as idleness.
+    """
+
+    name: str  # our label, e.g. "Invocations", "CPUUtilization", "GPUUtilization"
+    namespace: str
+    metric: str
+    dimensions: dict[str, str]
+    stat: str
+    period_s: int
+    timestamps: list[datetime] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    status: SeriesStatus = SeriesStatus.OK
+    error: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.status is SeriesStatus.OK
+
+
+@dataclass(slots=True)
+class SourceError:
+    """A region or service that could not be read; reported, never fatal to the scan."""
+
+    region: str
+    service: str
+    operation: str
+    message: str
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Everything a scan saw: resources, their metric series, and what failed."""
+
+    source: str
+    regions: list[str]
+    lookback_days: int
+    start: datetime
+    end: datetime
+    resources: list[Resource] = field(default_factory=list)
+    #: resource key -> series read for it
+    metrics: dict[str, list[MetricSeries]] = field(default_factory=dict)
+    errors: list[SourceError] = field(default_factory=list)
+
+    def series(self, resource: Resource, name: str) -> list[MetricSeries]:
+        """All series of one label for a resource (an endpoint has one per variant)."""
+        return [s for s in self.metrics.get(resource.key, []) if s.name == name]
+
+    def of_kind(self, kind: ResourceKind) -> list[Resource]:
+        return [r for r in self.resources if r.kind is kind]
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(slots=True)
+class Fix:
+    action: str  # e.g. "delete-endpoint", "stop-notebook-instance", "update-endpoint"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Finding:
+    """One saving, with the money, the evidence it rests on and the fix (DESIGN.md contract)."""
+
+    id: str
+    check: str
+    resource_kind: ResourceKind
+    resource_id: str
+    resource_arn: str
+    region: str
+    title: str
+    evidence: dict[str, Any]
+    monthly_cost_usd: Decimal | None  # None: unpriced
+    monthly_savings_usd: Decimal | None
+    fix: Fix
+    risk: Risk
+    confidence: float
+
+
+@dataclass(slots=True)
+class ScanResult:
+    generated_at: datetime
+    source: str
+    regions: list[str]
+    lookback_days: int
+    findings: list[Finding]
+    errors: list[SourceError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
