@@ -1,9 +1,135 @@
-"""`mlcost scan`."""
+"""`mlcost scan`: read an account, run the checks, print or write the findings."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from mlcost.errors import UserError
+
+#: CloudWatch keeps 1-hour datapoints for 455 days; a longer lookback cannot be read.
+MAX_LOOKBACK_DAYS = 455
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def parse_lookback_days(raw: str) -> int:
+    """Accept a whole number of days CloudWatch can serve at hourly resolution."""
+    try:
+        days = int(raw)
+    except ValueError:
+        raise UserError(
+            f"--lookback-days must be a whole number of days, got {raw!r}",
+            "pass e.g. --lookback-days 14",
+        ) from None
+    if not 1 <= days <= MAX_LOOKBACK_DAYS:
+        raise UserError(
+            f"--lookback-days must be between 1 and {MAX_LOOKBACK_DAYS}, got {days}",
+            "CloudWatch keeps hourly datapoints for 455 days; pass e.g. --lookback-days 14",
+        )
+    return days
+
+
+def default_regions() -> list[str]:
+    """The region the standard AWS configuration names, when the user gave none."""
+    import boto3
+
+    region = boto3.Session().region_name
+    if not region:
+        raise UserError(
+            "no region given and none configured",
+            "pass --region us-east-1 (repeatable) or set AWS_REGION / AWS_DEFAULT_REGION",
+        )
+    return [region]
+
+
+def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> None:
+    """Write a scan result in the chosen format to a file, or to the terminal."""
+    from mlcost import report
+
+    if fmt is OutputFormat.table:
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                report.render_table(result, Console(file=fh, width=160, no_color=True))
+        else:
+            report.render_table(result, console)
+        return
+    render = {
+        OutputFormat.json: report.to_json,
+        OutputFormat.csv: report.to_csv,
+        OutputFormat.markdown: report.to_markdown,
+    }[fmt]
+    text = render(result)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {fmt.value} report to {output}", highlight=False)
+
+
+def run_scan_command(
+    regions: list[str],
+    lookback_days: int,
+    checks: list[str] | None,
+    console: Console,
+):
+    """Collect a live inventory and run the checks, with a progress bar on stderr."""
+    from mlcost.cli.progress import rich_progress
+    from mlcost.scan import run_checks
+    from mlcost.sources.aws import collect_inventory
+
+    with rich_progress(console) as sink:
+        inventory = collect_inventory(regions, lookback_days, progress=sink)
+    return run_checks(inventory, only=checks or None)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `scan` command to the root app."""
+
+    @app.command()
+    def scan(
+        region: Annotated[
+            list[str] | None,
+            typer.Option("--region", "-r", help="AWS region to scan; repeat for several."),
+        ] = None,
+        lookback_days: Annotated[
+            str, typer.Option("--lookback-days", help="Days of metrics and jobs to look at.")
+        ] = "14",
+        fmt: Annotated[
+            OutputFormat, typer.Option("--format", "-f", help="Output format.")
+        ] = OutputFormat.table,
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+        ] = None,
+        check: Annotated[
+            list[str] | None,
+            typer.Option("--check", help="Run only this check id; repeat for several."),
+        ] = None,
+    ) -> None:
+        """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes."""
+        from mlcost.checks.registry import REGISTRY
+        from mlcost.scan import load_checks
+
+        days = parse_lookback_days(lookback_days)
+        regions = list(dict.fromkeys(region)) if region else default_regions()
+        if check:
+            load_checks()
+            unknown = sorted(set(check) - set(REGISTRY))
+            if unknown:
+                raise UserError(
+                    f"unknown check {', '.join(unknown)}",
+                    f"choose from {', '.join(sorted(REGISTRY))}",
+                )
+        console = Console(stderr=True)
+        result = run_scan_command(regions, days, check, console)
+        emit(result, fmt, output, Console())

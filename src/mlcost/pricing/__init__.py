@@ -7,26 +7,35 @@ Public interface (every caller goes through these):
 - :func:`spec` -> :class:`InstanceSpec`, or raises :class:`UnknownInstanceType`.
 - :func:`priced_types` -> the instance types priced for a usage in a region (candidates for
   right-sizing).
+- :func:`spot_savings` -> :class:`SpotSavings` (EC2 spot evidence; a labelled proxy for
+  SageMaker managed spot) or None.
+- :func:`catalogue_info` -> sources, dates and counts; :func:`reload` re-reads the files.
 """
 
 from mlcost.pricing.catalogue import (
     InstanceSpec,
     PriceQuote,
+    SpotSavings,
     UnknownInstanceType,
     Unpriced,
     catalogue_info,
     price,
     priced_types,
+    reload,
     spec,
+    spot_savings,
 )
 
 __all__ = [
     "InstanceSpec",
     "PriceQuote",
+    "SpotSavings",
     "UnknownInstanceType",
     "Unpriced",
     "catalogue_info",
     "price",
     "priced_types",
+    "reload",
     "spec",
+    "spot_savings",
 ]
