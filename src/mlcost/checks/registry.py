@@ -26,7 +26,9 @@ class Check:
     def doc(self) -> str:
         return (self.fn.__doc__ or "").strip()
 
-    def run(self, resource: Resource, inventory: Inventory, overrides: dict[str, Any] | None = None) -> list[Finding]:
+    def run(
+        self, resource: Resource, inventory: Inventory, overrides: dict[str, Any] | None = None
+    ) -> list[Finding]:
         settings = {**self.defaults, **(overrides or {})}
         return list(self.fn(resource, inventory, settings))
 

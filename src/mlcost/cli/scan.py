@@ -117,18 +117,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes."""
-        from mlcost.checks.registry import REGISTRY
-        from mlcost.scan import load_checks
+        from mlcost.checks import load_all
 
         days = parse_lookback_days(lookback_days)
         regions = list(dict.fromkeys(region)) if region else default_regions()
         if check:
-            load_checks()
-            unknown = sorted(set(check) - set(REGISTRY))
+            registry = load_all()
+            unknown = sorted(set(check) - set(registry))
             if unknown:
                 raise UserError(
                     f"unknown check {', '.join(unknown)}",
-                    f"choose from {', '.join(sorted(REGISTRY))}",
+                    f"choose from {', '.join(sorted(registry))}",
                 )
         console = Console(stderr=True)
         result = run_scan_command(regions, days, check, console)

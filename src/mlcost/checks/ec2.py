@@ -1,0 +1,166 @@
+"""Self-managed EC2 GPU / ML-accelerator instances left running with nothing to do."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mlcost.checks._support import (
+    HOURS_PER_MONTH,
+    finding_id,
+    hour_slots,
+    merged_hourly_maxima,
+    money,
+    percentile,
+    quote,
+    spec_or_none,
+    unpriced_evidence,
+    window_evidence,
+)
+from mlcost.checks.registry import check
+from mlcost.model import (
+    Ec2Instance,
+    Finding,
+    Fix,
+    Inventory,
+    MetricSeries,
+    ResourceKind,
+    Risk,
+    Usage,
+)
+
+GPU_LABELS = ("GPUUtilization", "AgentGPUUtilization")
+
+
+def _covered(
+    hourly: dict[datetime, float], start: datetime, end: datetime, min_coverage: float
+) -> bool:
+    return bool(hourly) and len(hourly) >= min_coverage * hour_slots(start, end)
+
+
+@check(
+    "idle-ec2-gpu",
+    ResourceKind.EC2_INSTANCE,
+    idle_hours=24,
+    cpu_threshold_pct=5.0,
+    gpu_threshold_pct=5.0,
+    cpu_near_zero_pct=1.0,
+    min_coverage=0.9,
+)
+def idle_ec2_gpu(
+    resource: Ec2Instance, inventory: Inventory, settings: dict[str, Any]
+) -> list[Finding]:
+    """A running GPU / accelerator EC2 instance whose CPU and GPU did nothing for ``idle_hours``.
+
+    Rule: the instance type has GPUs or an ML accelerator (catalogue spec); over the last
+    ``idle_hours`` (default 24, every hour covered by data) the 95th percentile of hourly
+    maximum ``AWS/EC2`` CPUUtilization is below ``cpu_threshold_pct`` (5%) AND the maximum GPU
+    utilisation (CloudWatch agent ``nvidia_smi_utilization_gpu`` per GPU, or the mlcost
+    agent's GPUUtilization) is below ``gpu_threshold_pct`` (5%). AWS Compute Optimizer and
+    Trusted Advisor call an instance idle on sustained low CPU; GPU boxes also need the GPU
+    signal because a training loop can be GPU-bound with near-zero CPU. Without any GPU metric
+    the instance is only flagged when CPU stayed under ``cpu_near_zero_pct`` for the whole
+    lookback, with confidence at most 0.5. A series that failed to read blocks any verdict.
+
+    Saving: the on-demand EC2 price x 730 h (spot and capacity-block instances are reported
+    unpriced: their rate is not in the catalogue). Fix: StopInstances (EBS volumes are kept).
+    """
+    if resource.state != "running":
+        return []
+    spec = spec_or_none(resource.instance_type)
+    if spec is None or (spec.gpu_count == 0 and spec.accelerator is None):
+        return []
+    end = inventory.end
+    start = end - timedelta(hours=float(settings["idle_hours"]))
+    if resource.launch_time is not None and resource.launch_time > start:
+        return []  # not up long enough to judge
+    cpu = inventory.series(resource, "CPUUtilization")
+    gpu: list[MetricSeries] = [s for label in GPU_LABELS for s in inventory.series(resource, label)]
+    if not cpu or not all(s.readable for s in cpu + gpu):
+        return []
+    min_cov = float(settings["min_coverage"])
+    cpu_hourly = merged_hourly_maxima(cpu, start, end)
+    if not _covered(cpu_hourly, start, end, min_cov):
+        return []
+    cpu_p95 = percentile(cpu_hourly.values(), 95)
+    if cpu_p95 >= settings["cpu_threshold_pct"]:
+        return []
+
+    gpu_hourly = merged_hourly_maxima(gpu, start, end)
+    evidence: dict[str, Any] = {
+        **window_evidence(start, end),
+        "instance_type": resource.instance_type,
+        "lifecycle": resource.lifecycle,
+        "gpu_count": spec.gpu_count,
+        "accelerator": spec.accelerator,
+        "cpu_p95_of_hourly_max_pct": round(cpu_p95, 2),
+        "cpu_max_pct": round(max(cpu_hourly.values()), 2),
+        "thresholds": {k: settings[k] for k in ("cpu_threshold_pct", "gpu_threshold_pct")},
+        "hours_per_month": int(HOURS_PER_MONTH),
+    }
+    if gpu_hourly:
+        if not _covered(gpu_hourly, start, end, min_cov):
+            return []
+        gpu_max = max(gpu_hourly.values())
+        if gpu_max >= settings["gpu_threshold_pct"]:
+            return []
+        evidence["gpu_max_pct"] = round(gpu_max, 2)
+        evidence["gpu_metrics"] = sorted({f"{s.namespace}/{s.metric}" for s in gpu})
+        confidence = 0.9
+    else:
+        # No GPU signal: only a CPU flat at ~0 over the whole lookback is convincing.
+        lb_start = inventory.start
+        if resource.launch_time is not None and resource.launch_time > lb_start:
+            lb_start = resource.launch_time
+        lookback = merged_hourly_maxima(cpu, lb_start, end)
+        if not _covered(lookback, lb_start, end, min_cov):
+            return []
+        lookback_max = max(lookback.values())
+        if lookback_max >= settings["cpu_near_zero_pct"]:
+            return []
+        evidence["gpu_metrics"] = "no GPU metric"
+        evidence["cpu_max_pct_over_lookback"] = round(lookback_max, 2)
+        evidence["cpu_near_zero_pct"] = settings["cpu_near_zero_pct"]
+        evidence.update({f"lookback_{k}": v for k, v in window_evidence(lb_start, end).items()})
+        confidence = 0.5
+
+    cost = None
+    if resource.lifecycle != "on-demand":
+        reason = (
+            f"{resource.lifecycle} instance: billed at the {resource.lifecycle} rate, "
+            "which the price catalogue does not hold (only on-demand list prices)"
+        )
+        evidence.update(
+            unpriced_evidence(resource.instance_type, resource.region, Usage.EC2, reason)
+        )
+        confidence = min(confidence, 0.5)
+    else:
+        p = quote(resource.instance_type, resource.region, Usage.EC2)
+        if p.quote is None:
+            evidence.update(
+                unpriced_evidence(
+                    resource.instance_type, resource.region, Usage.EC2, p.reason or ""
+                )
+            )
+            confidence = min(confidence, 0.5)
+        else:
+            evidence["price"] = p.quote.evidence()
+            cost = money(p.quote.usd_per_hour * HOURS_PER_MONTH)
+            confidence = min(confidence, confidence * p.quote.confidence)
+    return [
+        Finding(
+            id=finding_id("idle-ec2-gpu", resource.key),
+            check="idle-ec2-gpu",
+            resource_kind=ResourceKind.EC2_INSTANCE,
+            resource_id=resource.id,
+            resource_arn=resource.arn,
+            region=resource.region,
+            title=f"GPU instance {resource.id} ({resource.instance_type}) idle for {settings['idle_hours']} h",
+            evidence=evidence,
+            monthly_cost_usd=cost,
+            monthly_savings_usd=cost,
+            fix=Fix("stop-instances", {"InstanceIds": [resource.id]}),
+            risk=Risk.REVIEW,
+            confidence=round(confidence, 2),
+        )
+    ]

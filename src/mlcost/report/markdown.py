@@ -1,0 +1,74 @@
+"""Findings as a Markdown report (pull-request comments, wikis, tickets)."""
+
+from __future__ import annotations
+
+from mlcost.model import ScanResult
+from mlcost.report.text import dollars
+from mlcost.report.totals import totals
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(result: ScanResult) -> str:
+    """A heading with the totals, one table row per finding (largest saving first), savings
+    by check, then errors and warnings so a reader sees what the figures leave out."""
+    t = totals(result.findings)
+    lines = [
+        "# mlcost scan",
+        "",
+        f"Generated {result.generated_at.isoformat()} from `{result.source}`, "
+        f"regions {', '.join(result.regions) or '-'}, lookback {result.lookback_days} days.",
+        "",
+        f"**{len(result.findings)} findings; monthly cost {dollars(t['monthly_cost_usd'])}; "
+        f"potential monthly savings {dollars(t['monthly_savings_usd'])}.**",
+        "",
+    ]
+    if result.findings:
+        lines += [
+            "| # | check | resource | region | monthly cost | monthly saving | fix | risk | confidence |",
+            "|---|---|---|---|---:|---:|---|---|---:|",
+        ]
+        for i, f in enumerate(result.findings, 1):
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(x)
+                    for x in (
+                        i,
+                        f.check,
+                        f"`{f.resource_id}`",
+                        f.region,
+                        dollars(f.monthly_cost_usd),
+                        dollars(f.monthly_savings_usd),
+                        f.fix.action,
+                        f.risk,
+                        f"{f.confidence:.2f}",
+                    )
+                )
+                + " |"
+            )
+        lines += [
+            "",
+            "## Savings by check",
+            "",
+            "| check | findings | monthly saving |",
+            "|---|---:|---:|",
+        ]
+        for check_id, v in t["by_check"].items():
+            lines.append(f"| {check_id} | {v['count']} | {dollars(v['monthly_savings_usd'])} |")
+        lines += ["", "## Findings", ""]
+        for f in result.findings:
+            lines.append(f"- **{_cell(f.title)}** (`{f.id}`): {f.fix.action} {_cell(f.fix.params)}")
+    else:
+        lines.append("No findings.")
+    if result.errors:
+        lines += ["", "## Errors (not scanned)", ""]
+        lines += [
+            f"- {e.region} {e.service} {e.operation}: {_cell(e.message)}" for e in result.errors
+        ]
+    if result.warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {_cell(w)}" for w in result.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,65 @@
+"""The terminal report: a Rich table of findings, largest saving first, with a total row."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from mlcost.model import ScanResult
+from mlcost.report.text import dollars
+from mlcost.report.totals import totals
+
+
+def build_table(result: ScanResult) -> Table:
+    """The findings table (findings are already sorted by the runner)."""
+    t = totals(result.findings)
+    table = Table(title=f"mlcost: {len(result.findings)} findings", show_footer=False)
+    for name, justify in (
+        ("Check", "left"),
+        ("Resource", "left"),
+        ("Region", "left"),
+        ("Monthly cost", "right"),
+        ("Monthly saving", "right"),
+        ("Fix", "left"),
+        ("Risk", "left"),
+        ("Conf.", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for f in result.findings:
+        table.add_row(
+            f.check,
+            f.resource_id,
+            f.region,
+            dollars(f.monthly_cost_usd),
+            dollars(f.monthly_savings_usd),
+            f.fix.action,
+            str(f.risk),
+            f"{f.confidence:.2f}",
+        )
+    table.add_section()
+    table.add_row(
+        "Total",
+        f"{len({f.resource_arn or f.resource_id for f in result.findings})} resources",
+        "",
+        dollars(t["monthly_cost_usd"]),
+        dollars(t["monthly_savings_usd"]),
+        "",
+        "",
+        "",
+        style="bold",
+    )
+    return table
+
+
+def render_table(result: ScanResult, console: Console) -> None:
+    """Print the table, then the errors (what was not scanned) and warnings (unpriced types,
+    checks that failed) under it."""
+    console.print(build_table(result))
+    for e in result.errors:
+        console.print(
+            f"[red]error[/red] {e.region} {e.service} {e.operation}: {e.message}",
+            markup=True,
+            highlight=False,
+        )
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)

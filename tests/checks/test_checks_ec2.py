@@ -1,0 +1,119 @@
+"""idle-ec2-gpu.
+
+Price (by hand): g5.xlarge Linux on-demand us-east-1 $1.006/h (Vantage 2025-11-30 and the
+2025-06-13 price-watcher feed agree). Monthly: 1.006 x 730 = $734.38.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from checks_helpers import NOW, ec2_cpu, ec2_gpu, inventory, make_ec2, series
+
+from mlcost.model import SeriesStatus
+from mlcost.scan import run_checks
+
+
+def test_idle_gpu_box_flagged_with_on_demand_price(run_one):
+    i = make_ec2()
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 2.0), ec2_gpu(i.id, 0.0)]})
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert f.monthly_cost_usd == Decimal("734.38")
+    assert f.monthly_savings_usd == Decimal("734.38")
+    assert f.fix.action == "stop-instances"
+    assert f.fix.params == {"InstanceIds": ["i-0abc1234def567890"]}
+    assert f.evidence["lifecycle"] == "on-demand"
+    assert f.evidence["gpu_max_pct"] == 0.0
+    assert f.evidence["price"]["usd_per_hour"] == "1.006"
+    assert f.confidence >= 0.9
+
+
+def test_gpu_busy_at_night_is_not_idle(run_one):
+    i = make_ec2()
+    night = ec2_gpu(i.id, lambda t: 85.0 if t.hour in (1, 2, 3) else 0.0)
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 1.0), night]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_second_gpu_busy_is_not_idle(run_one):
+    i = make_ec2("i-0multi", "g5.12xlarge")
+    inv = inventory(
+        [i], {i.key: [ec2_cpu(i.id, 1.0), ec2_gpu(i.id, 0.0, "0"), ec2_gpu(i.id, 60.0, "3")]}
+    )
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_mlcost_agent_gpu_metric_counts_too(run_one):
+    i = make_ec2()
+    agent = series(
+        "AgentGPUUtilization", "MLCost/Agent", {"InstanceId": i.id}, 40.0, metric="GPUUtilization"
+    )
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 1.0), agent]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_cpu_only_flat_zero_flagged_with_low_confidence(run_one):
+    i = make_ec2()
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.3)]})
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert f.evidence["gpu_metrics"] == "no GPU metric"
+    assert f.confidence <= 0.5
+    assert f.monthly_savings_usd == Decimal("734.38")
+
+
+def test_cpu_only_low_but_not_zero_is_not_claimed(run_one):
+    # 3 % CPU could be a data loader feeding a busy GPU: without a GPU metric we cannot tell
+    i = make_ec2()
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 3.0)]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_error_gpu_series_blocks_the_verdict(run_one):
+    i = make_ec2()
+    inv = inventory(
+        [i], {i.key: [ec2_cpu(i.id, 0.1), ec2_gpu(i.id, 0.0, status=SeriesStatus.ERROR)]}
+    )
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_error_cpu_series_blocks_the_verdict(run_one):
+    i = make_ec2()
+    inv = inventory(
+        [i], {i.key: [ec2_cpu(i.id, 0.0, status=SeriesStatus.ERROR), ec2_gpu(i.id, 0.0)]}
+    )
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_cpu_busy_is_not_idle(run_one):
+    i = make_ec2()
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 40.0), ec2_gpu(i.id, 0.0)]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_recently_launched_is_not_judged(run_one):
+    i = make_ec2(launched=NOW - timedelta(hours=5))
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.0), ec2_gpu(i.id, 0.0)]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_non_gpu_instance_is_not_this_check(run_one):
+    i = make_ec2(instance_type="m5.xlarge")
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.0)]})
+    assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_spot_instance_cost_is_unpriced():
+    i = make_ec2(lifecycle="spot")
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.5), ec2_gpu(i.id, 0.0)]})
+    result = run_checks(inv, only=["idle-ec2-gpu"], now=NOW)
+    [f] = result.findings
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert f.evidence["lifecycle"] == "spot"
+    assert any(w.startswith("unpriced: g5.xlarge in us-east-1") for w in result.warnings)
+
+
+def test_opt_out_tag_is_honoured():
+    i = make_ec2(tags={"mlcost:skip": "true"})
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.5), ec2_gpu(i.id, 0.0)]})
+    assert run_checks(inv, now=NOW).findings == []
