@@ -191,6 +191,8 @@ class Inventory:
     #: resource key -> series read for it
     metrics: dict[str, list[MetricSeries]] = field(default_factory=dict)
     errors: list[SourceError] = field(default_factory=list)
+    #: The AWS account scanned (STS GetCallerIdentity); None when unknown.
+    account: str | None = None
 
     def series(self, resource: Resource, name: str) -> list[MetricSeries]:
         """All series of one label for a resource (an endpoint has one per variant)."""

@@ -1,0 +1,66 @@
+"""Turn a failed AWS call into a :class:`SourceError` the report can show.
+
+Why: one region or service the caller may not read (AccessDenied, an SCP, an opt-in region
+not enabled, a network failure) must not sink the whole scan; it is recorded, and the rest
+of the account is still scanned. Missing credentials are different: nothing can be read,
+so that is a :class:`UserError` at once.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from mlcost.errors import UserError
+from mlcost.model import SourceError
+from mlcost.sources.aws.session import NO_CREDENTIALS_HINT
+
+#: What a caller of the scan can do about a failure, by error code.
+_ADVICE = {
+    "AccessDenied": "grant the scan role read access (see `mlcost policy`)",
+    "AccessDeniedException": "grant the scan role read access (see `mlcost policy`)",
+    "UnauthorizedOperation": "grant the scan role read access (see `mlcost policy`)",
+    "UnrecognizedClientException": "the region may not be enabled for this account",
+    "AuthFailure": "the region may not be enabled for this account",
+    "InvalidClientTokenId": "the region may not be enabled for this account",
+    "ThrottlingException": "the account is throttled; rerun later or with fewer workers",
+    "Throttling": "the account is throttled; rerun later or with fewer workers",
+    "RequestLimitExceeded": "the account is throttled; rerun later or with fewer workers",
+}
+
+
+def raise_if_no_credentials(exc: BaseException) -> None:
+    """Missing credentials are the user's to fix, for the whole scan: raise UserError."""
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        raise UserError("no AWS credentials found", NO_CREDENTIALS_HINT) from exc
+
+
+def source_error(region: str, service: str, operation: str, exc: BaseException) -> SourceError:
+    """Describe ``exc`` as a SourceError (code, message, and what to do when we know)."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = err.get("Code", "Unknown")
+        message = f"{code}: {err.get('Message', '')}".rstrip(": ")
+        advice = _ADVICE.get(code)
+        if advice:
+            message = f"{message} ({advice})"
+    elif isinstance(exc, BotoCoreError):
+        message = f"{type(exc).__name__}: {exc}"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return SourceError(region=region, service=service, operation=operation, message=message)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """The resource went away between list and describe (it is then simply not scanned)."""
+    if not isinstance(exc, ClientError):
+        return False
+    code = exc.response.get("Error", {}).get("Code", "")
+    msg = exc.response.get("Error", {}).get("Message", "")
+    return code in {"ResourceNotFound", "ResourceNotFoundException"} or (
+        code == "ValidationException" and ("does not exist" in msg or "Could not find" in msg)
+    )

@@ -1,0 +1,84 @@
+"""Sessions, clients and region checks for the live source.
+
+Why here: every AWS client the scan makes must share one retry policy (adaptive, 10
+attempts, so a throttled account slows down instead of failing) and one connection pool
+size matched to the thread pool; and a mistyped region must fail before any call is made.
+Endpoints come from boto3's own chain: ``AWS_ENDPOINT_URL`` and
+``AWS_ENDPOINT_URL_<SERVICE>`` are honoured by boto3 >= 1.28 without help from us.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from mlcost.errors import UserError
+
+NO_CREDENTIALS_HINT = (
+    "set AWS_PROFILE, or run `aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+)
+
+
+def client_config(max_workers: int) -> Config:
+    """The one botocore config for every client of a scan."""
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 10},
+        # every worker of a region's pool, plus the region's own listing thread
+        max_pool_connections=max(10, max_workers + 2),
+    )
+
+
+def known_regions(session: boto3.Session) -> set[str]:
+    """Every region where boto3 knows SageMaker exists, over all partitions."""
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("sagemaker", partition_name=partition))
+    return regions
+
+
+def validate_regions(session: boto3.Session, regions: list[str]) -> list[str]:
+    """Reject an empty list or a region boto3 does not know, before any API call.
+
+    Returns the regions de-duplicated, in the order given.
+    """
+    if not regions:
+        raise UserError("no region to scan", "pass --region, e.g. --region us-east-1")
+    known = known_regions(session)
+    unknown = [r for r in regions if r not in known]
+    if unknown:
+        raise UserError(
+            f"unknown AWS region {', '.join(repr(r) for r in unknown)}",
+            "use a region where SageMaker is available, e.g. us-east-1, eu-west-1 "
+            f"({len(known)} known to boto3)",
+        )
+    return list(dict.fromkeys(regions))
+
+
+class ClientFactory:
+    """Creates (once) and hands out clients per (service, region).
+
+    boto3 sessions are not thread-safe, so client creation is serialised by a lock; the
+    clients themselves are thread-safe and shared by the workers.
+    """
+
+    def __init__(self, session: boto3.Session, config: Config) -> None:
+        self._session = session
+        self._config = config
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._session.client(service, region_name=region, config=self._config)
+                self._clients[key] = client
+            return client
+
+    def partition(self, region: str) -> str:
+        with self._lock:
+            return self._session.get_partition_for_region(region)
