@@ -210,15 +210,19 @@ def ec2_gpu(iid: str, value, index: str = "0", **kw) -> MetricSeries:
 
 
 def inventory(
-    resources: list[Resource], metrics: dict[str, list[MetricSeries]] | None = None
+    resources: list[Resource],
+    metrics: dict[str, list[MetricSeries]] | None = None,
+    *,
+    end: datetime = NOW,
 ) -> Inventory:
-    """An inventory over the standard window, metrics keyed by resource (key computed here)."""
+    """An inventory over the standard window (or the week before ``end``), metrics keyed by
+    resource (key computed here)."""
     return Inventory(
         source="test",
         regions=[REGION],
         lookback_days=LOOKBACK_DAYS,
-        start=START,
-        end=NOW,
+        start=end - timedelta(days=LOOKBACK_DAYS),
+        end=end,
         resources=resources,
         metrics=metrics or {},
     )

@@ -117,3 +117,22 @@ def test_opt_out_tag_is_honoured():
     i = make_ec2(tags={"mlcost:skip": "true"})
     inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.5), ec2_gpu(i.id, 0.0)]})
     assert run_checks(inv, now=NOW).findings == []
+
+
+def test_weekday_dev_box_is_not_forgotten_on_monday_morning(run_one):
+    # GPU used 09:00-17:00 on weekdays; scanned Monday 09:00 after 64 quiet weekend hours
+    from datetime import UTC, datetime
+
+    from checks_helpers import inventory as make_inventory
+
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    i = make_ec2(launched=monday - timedelta(days=90))
+    week = {"start": monday - timedelta(days=7), "end": monday}
+
+    def weekdays(t):
+        return 70.0 if t.weekday() < 5 and 9 <= t.hour < 17 else 0.0
+
+    inv = make_inventory(
+        [i], {i.key: [ec2_cpu(i.id, weekdays, **week), ec2_gpu(i.id, weekdays, **week)]}, end=monday
+    )
+    assert run_one("idle-ec2-gpu", i, inv) == []

@@ -6,7 +6,7 @@ notebook instances as a labelled substitution. Monthly: 0.05 x 730 = $36.50.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from checks_helpers import NOW, START, agent_busy, inventory, make_notebook
@@ -78,7 +78,7 @@ def test_unpriced_notebook_type_gives_none_and_a_warning():
 def test_idle_notebook_flagged_after_24_quiet_hours(run_one):
     nb = make_notebook(has_idle_guard=True)
     busy = agent_busy(nb.id, lambda t: 1 if t < NOW - timedelta(hours=30) else 0)
-    [f] = run_one("idle-notebook", nb, inventory([nb], {nb.key: [busy]}))
+    [f] = run_one("idle-notebook", nb, inventory([nb], {nb.key: [busy]}), idle_hours=24)
     assert f.monthly_savings_usd == Decimal("36.50")
     assert f.fix.action == "stop-notebook-instance"
     assert f.fix.params == {"NotebookInstanceName": "alice-nb"}
@@ -127,3 +127,23 @@ def test_opt_out_tag_removes_both_notebook_findings():
     nb = make_notebook(tags={"mlcost:skip": "TRUE"})
     busy = agent_busy(nb.id, 0)
     assert run_checks(inventory([nb], {nb.key: [busy]}), now=NOW).findings == []
+
+
+def test_weekday_user_is_not_forgotten_on_monday_morning(run_one):
+    # used 09:00-17:00 on weekdays; scanned Monday 09:00 after 64 quiet weekend hours
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    nb = make_notebook()
+
+    def weekdays(t):
+        return 1 if t.weekday() < 5 and 9 <= t.hour < 17 else 0
+
+    busy = agent_busy(nb.id, weekdays, start=monday - timedelta(days=7), end=monday)
+    inv = inventory([nb], {nb.key: [busy]}, end=monday)
+    assert run_one("idle-notebook", nb, inv) == []
+
+
+def test_idle_for_the_whole_default_window_is_flagged(run_one):
+    nb = make_notebook()
+    busy = agent_busy(nb.id, 0, start=START)
+    [f] = run_one("idle-notebook", nb, inventory([nb], {nb.key: [busy]}))
+    assert f.evidence["window_hours"] == 72.0

@@ -41,7 +41,7 @@ def _covered(
 @check(
     "idle-ec2-gpu",
     ResourceKind.EC2_INSTANCE,
-    idle_hours=24,
+    idle_hours=72,
     cpu_threshold_pct=5.0,
     gpu_threshold_pct=5.0,
     cpu_near_zero_pct=1.0,
@@ -53,7 +53,8 @@ def idle_ec2_gpu(
     """A running GPU / accelerator EC2 instance whose CPU and GPU did nothing for ``idle_hours``.
 
     Rule: the instance type has GPUs or an ML accelerator (catalogue spec); over the last
-    ``idle_hours`` (default 24, every hour covered by data) the 95th percentile of hourly
+    ``idle_hours`` (default 72 — longer than a weekend, so a weekday-only dev box is not
+    called forgotten; every hour covered by data) the 95th percentile of hourly
     maximum ``AWS/EC2`` CPUUtilization is below ``cpu_threshold_pct`` (5%) AND the maximum GPU
     utilisation (CloudWatch agent ``nvidia_smi_utilization_gpu`` per GPU, or the mlcost
     agent's GPUUtilization) is below ``gpu_threshold_pct`` (5%). AWS Compute Optimizer and

@@ -145,7 +145,7 @@ def notebook_no_autostop(
 @check(
     "idle-notebook",
     ResourceKind.NOTEBOOK_INSTANCE,
-    idle_hours=24,
+    idle_hours=72,
     min_coverage=0.9,
     max_staleness_hours=2,
 )
@@ -155,10 +155,15 @@ def idle_notebook(
     """An InService notebook instance the mlcost agent has seen idle for ``idle_hours``.
 
     Rule: every ``AgentBusy`` series (``MLCost/Agent`` ``Busy``) was read successfully, has
-    datapoints in at least ``min_coverage`` of the hours of the last ``idle_hours`` (default
-    24, as AWS's idle-endpoint alarm example) up to the scan, the newest no older than
+    datapoints in at least ``min_coverage`` of the hours of the last ``idle_hours`` up to the
+    scan, the newest no older than
     ``max_staleness_hours``, and every one of them is 0. No agent data means "unknown",
     never idle. Saving: the notebook's whole monthly cost (notebook price x 730 h).
+
+    ``idle_hours`` defaults to 72, longer than a weekend (Friday 17:00 to Monday 09:00 is
+    64 h): a notebook used on weekdays and idle over the weekend is not forgotten, and
+    claiming its whole monthly cost would overstate the saving. Its nights and weekends are
+    the business of ``notebook-no-autostop``, which prices the observed idle share.
     Fix: StopNotebookInstance (the ML storage volume is kept; kernels' memory is lost).
     """
     if resource.status != "InService":

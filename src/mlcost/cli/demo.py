@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"emulator on {server.endpoint_url}; seeding the demo organisation")
             org = build_org(now=now, seed=seed)
             seed_org(org, server.endpoint_url)
-            result = run_scan_command(DEMO_REGIONS, DEMO_LOOKBACK_DAYS, None, err_console)
+            result = run_scan_command(DEMO_REGIONS, DEMO_LOOKBACK_DAYS, None, err_console, now=now)
         result.source = "demo"
         emit(result, OutputFormat.table, None, Console())
         out.mkdir(parents=True, exist_ok=True)

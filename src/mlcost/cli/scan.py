@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -62,7 +63,8 @@ def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> No
             with output.open("w", encoding="utf-8") as fh:
                 report.render_table(result, Console(file=fh, width=160, no_color=True))
         else:
-            report.render_table(result, console)
+            # Piped or redirected output has no terminal width; don't squeeze it into 80 columns.
+            report.render_table(result, console if console.is_terminal else Console(width=160))
         return
     render = {
         OutputFormat.json: report.to_json,
@@ -82,14 +84,17 @@ def run_scan_command(
     lookback_days: int,
     checks: list[str] | None,
     console: Console,
+    now: datetime | None = None,
 ):
-    """Collect a live inventory and run the checks, with a progress bar on stderr."""
+    """Collect a live inventory and run the checks, with a progress bar on stderr.
+
+    ``now`` pins the end of the window (the demo's organisation ends at a fixed hour)."""
     from mlcost.cli.progress import rich_progress
     from mlcost.scan import run_checks
     from mlcost.sources.aws import collect_inventory
 
     with rich_progress(console) as sink:
-        inventory = collect_inventory(regions, lookback_days, progress=sink)
+        inventory = collect_inventory(regions, lookback_days, progress=sink, now=now)
     return run_checks(inventory, only=checks or None)
 
 

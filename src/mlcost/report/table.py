@@ -24,7 +24,14 @@ def build_table(result: ScanResult) -> Table:
         ("Risk", "left"),
         ("Conf.", "right"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        # Money and scores never wrap; names fold rather than lose their tails to an ellipsis.
+        money_or_score = justify == "right"
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=money_or_score,
+            overflow="ellipsis" if money_or_score else "fold",
+        )
     for f in result.findings:
         table.add_row(
             f.check,

@@ -1,0 +1,5 @@
+"""`python -m mlcost` runs the CLI."""
+
+from mlcost.cli import main
+
+main()

@@ -1,0 +1,542 @@
+"""SageMaker where moto 5.2.5 is missing calls or differs from AWS (see /work/shared/MOTO.md).
+
+Everything here is installed on moto's classes, so it holds in ``mock_aws`` and in
+``ThreadedMotoServer`` alike. Shapes follow botocore's SageMaker service model; the state
+rules follow AWS's documented behaviour (e.g. ``UpdateNotebookInstance`` only on a
+``Stopped`` instance).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import botocore.session
+from moto.applicationautoscaling.models import applicationautoscaling_backends
+from moto.core.responses import ActionResult, EmptyResult
+from moto.sagemaker import models as sm_models
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+
+
+@cache
+def _model() -> Any:
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@cache
+def _enum(shape_path: tuple[str, ...]) -> frozenset[str]:
+    """An enum from the service model, e.g. ('ProductionVariant', 'InstanceType')."""
+    shape = _model().shape_for(shape_path[0])
+    for member in shape_path[1:]:
+        shape = shape.members[member]
+    return frozenset(shape.enum)
+
+
+def _check_enum(value: str, allowed: frozenset[str], attribute: str) -> None:
+    if value not in allowed:
+        raise ValidationError(
+            message=f"Value '{value}' at '{attribute}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: {sorted(allowed)}"
+        )
+
+
+def _now() -> datetime:
+    """Naive UTC, like moto's own timestamps (mixing the two breaks moto's comparisons)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ----------------------------------------------------------------- instance-type lists
+
+
+def _endpoint_config_instance_type(self: Any, instance_type: str) -> None:
+    _check_enum(instance_type, _enum(("ProductionVariant", "InstanceType")), "instanceType")
+
+
+def _notebook_instance_type(self: Any, instance_type: str) -> None:
+    _check_enum(
+        instance_type, _enum(("CreateNotebookInstanceInput", "InstanceType")), "instanceType"
+    )
+
+
+# ----------------------------------------------------------------- AWS behaviour fixes
+
+
+def _get_resource_from_arn(self: Any, arn: str) -> Any:
+    """moto returns None for a deleted resource and then fails with a 500; AWS says 400."""
+    resource = _ORIGINALS["_get_resource_from_arn"](self, arn)
+    if resource is None:
+        raise ValidationError(message=f"Could not find resource with ARN {arn}")
+    return resource
+
+
+def _add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+    """AWS replaces the value of a key that is already there; moto appended a duplicate."""
+    resource = self._get_resource_from_arn(arn)
+    new = {t["Key"]: t["Value"] for t in tags}
+    resource.tags = [t for t in resource.tags if t["Key"] not in new] + [
+        {"Key": k, "Value": v} for k, v in new.items()
+    ]
+    return resource.tags
+
+
+def _delete_endpoint(self: Any, endpoint_name: str) -> None:
+    """AWS deregisters the variants' auto scaling targets and policies with the endpoint."""
+    _ORIGINALS["delete_endpoint"](self, endpoint_name)
+    aas = applicationautoscaling_backends[self.account_id][self.region_name]
+    prefix = f"endpoint/{endpoint_name}/variant/"
+    for key, policy in list(aas.policies.items()):
+        if policy.service_namespace == "sagemaker" and policy.resource_id.startswith(prefix):
+            policy.delete_alarms(self.account_id, self.region_name)
+            del aas.policies[key]
+    for targets in aas.targets.values():
+        for resource_id in [r for r in targets if r.startswith(prefix)]:
+            del targets[resource_id]
+
+
+def _training_job_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """DescribeTrainingJob carries TrainingTimeInSeconds / BillableTimeInSeconds on AWS."""
+    _ORIGINALS["training_init"](self, *args, **kwargs)
+    self.enable_managed_spot_training = bool(self.enable_managed_spot_training)
+    self.training_time_in_seconds = 0
+    self.billable_time_in_seconds = 0
+
+
+def _create_processing_job(self: SageMakerResponse) -> ActionResult:
+    """moto drops ProcessingResources (the instance type and count) and the start time."""
+    result = _ORIGINALS["create_processing_job"](self)
+    job = self.sagemaker_backend.processing_jobs[self._get_param("ProcessingJobName")]
+    job.processing_resources = self._get_param("ProcessingResources")
+    job.processing_start_time = job.creation_time
+    return result
+
+
+# ----------------------------------------------------------------- missing calls
+
+
+def _update_endpoint(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    config_name = self._get_param("EndpointConfigName")
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        arn = sm_models.FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
+        raise ValidationError(message=f"Could not find endpoint '{arn}'.")
+    if endpoint.endpoint_status != "InService":
+        raise ValidationError(
+            message=f"Cannot update in-progress endpoint '{endpoint.arn}'."
+            if endpoint.endpoint_status in ("Creating", "Updating", "SystemUpdating")
+            else f"Cannot update endpoint '{endpoint.arn}' in status {endpoint.endpoint_status}."
+        )
+    config = backend.endpoint_configs.get(config_name)
+    if config is None:
+        arn = sm_models.FakeEndpointConfig.arn_formatter(
+            config_name, backend.account_id, backend.region_name
+        )
+        raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    endpoint.endpoint_config_name = config_name
+    endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
+    endpoint.data_capture_config = config.data_capture_config
+    endpoint.last_modified_time = _now()
+    # AWS: InService -> Updating -> InService; moto's transitions are instant.
+    endpoint.endpoint_status = "InService"
+    return ActionResult({"EndpointArn": endpoint.arn})
+
+
+def _update_notebook_instance(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    nb = backend.get_notebook_instance(self._get_param("NotebookInstanceName"))
+    if nb.status != "Stopped":
+        raise ValidationError(
+            message=f"Status ({nb.status}) not in ([Stopped]). Unable to transition to "
+            f"(Updating) for Notebook Instance ({nb.arn})"
+        )
+    instance_type = self._get_param("InstanceType")
+    if instance_type:
+        _notebook_instance_type(nb, instance_type)
+        nb.instance_type = instance_type
+    lcc = self._get_param("LifecycleConfigName")
+    disassociate = self._get_param("DisassociateLifecycleConfig")
+    if lcc and disassociate:
+        raise ValidationError(
+            message="LifecycleConfigName and DisassociateLifecycleConfig cannot both be set."
+        )
+    if lcc:
+        if lcc not in backend.notebook_instance_lifecycle_configurations:
+            raise ValidationError(
+                message=f"Unable to update Notebook Instance: Notebook Instance Lifecycle "
+                f"Config '{lcc}' does not exist."
+            )
+        nb.lifecycle_config_name = lcc
+    if disassociate:
+        nb.lifecycle_config_name = None
+    for param, attr in (
+        ("VolumeSizeInGB", "volume_size_in_gb"),
+        ("RoleArn", "role_arn"),
+        ("RootAccess", "root_access"),
+        ("AcceleratorTypes", "accelerator_types"),
+        ("DefaultCodeRepository", "default_code_repository"),
+        ("AdditionalCodeRepositories", "additional_code_repositories"),
+    ):
+        value = self._get_param(param)
+        if value is not None:
+            setattr(nb, attr, value)
+    nb.last_modified_time = _now()
+    return EmptyResult()
+
+
+def _list_notebook_instance_lifecycle_configs(self: SageMakerResponse) -> ActionResult:
+    configs = list(self.sagemaker_backend.notebook_instance_lifecycle_configurations.values())
+    name_contains = self._get_param("NameContains")
+    if name_contains:
+        configs = [c for c in configs if name_contains in c.notebook_instance_lifecycle_config_name]
+    for param, attr, after in (
+        ("CreationTimeBefore", "creation_time", False),
+        ("CreationTimeAfter", "creation_time", True),
+        ("LastModifiedTimeBefore", "last_modified_time", False),
+        ("LastModifiedTimeAfter", "last_modified_time", True),
+    ):
+        bound = self._get_param(param)
+        if bound is not None:
+            bound = _aware(bound)
+            configs = [c for c in configs if (_aware(getattr(c, attr)) > bound) == after]
+    sort_by = self._get_param("SortBy") or "CreationTime"
+    key = {
+        "Name": lambda c: c.notebook_instance_lifecycle_config_name,
+        "CreationTime": lambda c: _aware(c.creation_time),
+        "LastModifiedTime": lambda c: _aware(c.last_modified_time),
+    }[sort_by]
+    configs.sort(key=key, reverse=(self._get_param("SortOrder") or "Ascending") == "Descending")
+    page, token = _page(configs, self._get_param("NextToken"), self._get_param("MaxResults"))
+    body: dict[str, Any] = {
+        "NotebookInstanceLifecycleConfigs": [
+            {
+                "NotebookInstanceLifecycleConfigName": c.notebook_instance_lifecycle_config_name,
+                "NotebookInstanceLifecycleConfigArn": c.arn,
+                "CreationTime": c.creation_time,
+                "LastModifiedTime": c.last_modified_time,
+            }
+            for c in page
+        ]
+    }
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _update_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    name = self._get_param("NotebookInstanceLifecycleConfigName")
+    config = self.sagemaker_backend.notebook_instance_lifecycle_configurations.get(name)
+    if config is None:
+        raise ValidationError(
+            message=f"Unable to describe Notebook Instance Lifecycle Config '{name}'. "
+            "(Details: Notebook Instance Lifecycle Config does not exist.)"
+        )
+    if self._get_param("OnCreate") is not None:
+        config.on_create = self._get_param("OnCreate")
+    if self._get_param("OnStart") is not None:
+        config.on_start = self._get_param("OnStart")
+    config.last_modified_time = _now()
+    return EmptyResult()
+
+
+# ----------------------------------------------------------------- Studio
+
+
+def _studio(backend: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
+    return backend.__dict__.setdefault(
+        "_mlcost_studio", {"apps": {}, "spaces": {}, "user_profiles": {}}
+    )
+
+
+def _require_domain(backend: Any, domain_id: str) -> None:
+    if domain_id not in backend.domains:
+        raise ResourceNotFound(message=f"Domain {domain_id} does not exist.")
+
+
+def _arn(backend: Any, kind: str, *parts: str) -> str:
+    return f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:{kind}/" + "/".join(
+        p.lower() if i == 0 else p for i, p in enumerate(parts)
+    )
+
+
+def _create_user_profile(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    domain_id, name = self._get_param("DomainId"), self._get_param("UserProfileName")
+    _require_domain(backend, domain_id)
+    profiles = _studio(backend)["user_profiles"]
+    if (domain_id, name) in profiles:
+        raise ResourceInUseException(message=f"User profile {name} already exists.")
+    now = _now()
+    arn = _arn(backend, "user-profile", domain_id, name)
+    profiles[(domain_id, name)] = {
+        "DomainId": domain_id,
+        "UserProfileArn": arn,
+        "UserProfileName": name,
+        "Status": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "UserSettings": self._get_param("UserSettings") or {},
+        "Tags": self._get_param("Tags") or [],
+    }
+    return ActionResult({"UserProfileArn": arn})
+
+
+def _describe_user_profile(self: SageMakerResponse) -> ActionResult:
+    key = (self._get_param("DomainId"), self._get_param("UserProfileName"))
+    profile = _studio(self.sagemaker_backend)["user_profiles"].get(key)
+    if profile is None:
+        raise ResourceNotFound(message=f"User profile {key[1]} does not exist.")
+    return ActionResult({k: v for k, v in profile.items() if k != "Tags"})
+
+
+def _list_user_profiles(self: SageMakerResponse) -> ActionResult:
+    items = list(_studio(self.sagemaker_backend)["user_profiles"].values())
+    if self._get_param("DomainIdEquals"):
+        items = [p for p in items if p["DomainId"] == self._get_param("DomainIdEquals")]
+    if self._get_param("UserProfileNameContains"):
+        items = [
+            p for p in items if self._get_param("UserProfileNameContains") in p["UserProfileName"]
+        ]
+    return _list_response(
+        self,
+        items,
+        "UserProfiles",
+        "UserProfileName",
+        ["DomainId", "UserProfileName", "Status", "CreationTime", "LastModifiedTime"],
+    )
+
+
+def _create_space(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    domain_id, name = self._get_param("DomainId"), self._get_param("SpaceName")
+    _require_domain(backend, domain_id)
+    spaces = _studio(backend)["spaces"]
+    if (domain_id, name) in spaces:
+        raise ResourceInUseException(message=f"Space {name} already exists.")
+    now = _now()
+    arn = _arn(backend, "space", domain_id, name)
+    settings = self._get_param("SpaceSettings") or {}
+    ownership = self._get_param("OwnershipSettings")
+    sharing = self._get_param("SpaceSharingSettings")
+    space: dict[str, Any] = {
+        "DomainId": domain_id,
+        "SpaceArn": arn,
+        "SpaceName": name,
+        "Status": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "SpaceSettings": settings,
+        "Url": f"https://{domain_id}.studio.{backend.region_name}.sagemaker.aws/jupyterlab/default",
+    }
+    if ownership:
+        space["OwnershipSettings"] = ownership
+    if sharing:
+        space["SpaceSharingSettings"] = sharing
+    if self._get_param("SpaceDisplayName"):
+        space["SpaceDisplayName"] = self._get_param("SpaceDisplayName")
+    spaces[(domain_id, name)] = space
+    return ActionResult({"SpaceArn": arn})
+
+
+def _describe_space(self: SageMakerResponse) -> ActionResult:
+    key = (self._get_param("DomainId"), self._get_param("SpaceName"))
+    space = _studio(self.sagemaker_backend)["spaces"].get(key)
+    if space is None:
+        raise ResourceNotFound(message=f"Space {key[1]} does not exist.")
+    return ActionResult(space)
+
+
+def _list_spaces(self: SageMakerResponse) -> ActionResult:
+    items = list(_studio(self.sagemaker_backend)["spaces"].values())
+    if self._get_param("DomainIdEquals"):
+        items = [s for s in items if s["DomainId"] == self._get_param("DomainIdEquals")]
+    if self._get_param("SpaceNameContains"):
+        items = [s for s in items if self._get_param("SpaceNameContains") in s["SpaceName"]]
+    summaries = []
+    for s in items:
+        summary = {
+            k: s[k] for k in ("DomainId", "SpaceName", "Status", "CreationTime", "LastModifiedTime")
+        }
+        app_type = s["SpaceSettings"].get("AppType")
+        if app_type:
+            summary["SpaceSettingsSummary"] = {"AppType": app_type}
+        if "OwnershipSettings" in s:
+            summary["OwnershipSettingsSummary"] = s["OwnershipSettings"]
+        if "SpaceSharingSettings" in s:
+            summary["SpaceSharingSettingsSummary"] = s["SpaceSharingSettings"]
+        summaries.append(summary)
+    return _list_response(self, summaries, "Spaces", "SpaceName", None)
+
+
+def _create_app(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    domain_id = self._get_param("DomainId")
+    _require_domain(backend, domain_id)
+    user, space = self._get_param("UserProfileName"), self._get_param("SpaceName")
+    if bool(user) == bool(space):
+        raise ValidationError(message="Exactly one of UserProfileName or SpaceName must be set.")
+    app_type, app_name = self._get_param("AppType"), self._get_param("AppName")
+    _check_enum(app_type, _enum(("CreateAppRequest", "AppType")), "appType")
+    owner = user or space
+    studio = _studio(backend)
+    if space and (domain_id, space) not in studio["spaces"]:
+        raise ResourceNotFound(message=f"Space {space} does not exist.")
+    if user and (domain_id, user) not in studio["user_profiles"]:
+        raise ResourceNotFound(message=f"User profile {user} does not exist.")
+    key = (domain_id, owner, app_type, app_name)
+    existing = studio["apps"].get(key)
+    if existing and existing["Status"] not in ("Deleted", "Failed"):
+        raise ResourceInUseException(message=f"App {app_name} already exists.")
+    arn = _arn(backend, "app", domain_id, owner, app_type.lower(), app_name)
+    now = _now()
+    app: dict[str, Any] = {
+        "AppArn": arn,
+        "AppType": app_type,
+        "AppName": app_name,
+        "DomainId": domain_id,
+        "Status": "InService",  # AWS: Pending -> InService; moto's transitions are instant
+        "CreationTime": now,
+        "LastHealthCheckTimestamp": now,
+        "LastUserActivityTimestamp": now,
+        "ResourceSpec": self._get_param("ResourceSpec") or {"InstanceType": "system"},
+    }
+    app["SpaceName" if space else "UserProfileName"] = owner
+    studio["apps"][key] = app
+    return ActionResult({"AppArn": arn})
+
+
+def _find_app(self: SageMakerResponse) -> dict[str, Any]:
+    owner = self._get_param("UserProfileName") or self._get_param("SpaceName")
+    key = (
+        self._get_param("DomainId"),
+        owner,
+        self._get_param("AppType"),
+        self._get_param("AppName"),
+    )
+    app = _studio(self.sagemaker_backend)["apps"].get(key)
+    if app is None:
+        raise ResourceNotFound(message=f"App {key[3]} of type {key[2]} does not exist.")
+    return app
+
+
+def _describe_app(self: SageMakerResponse) -> ActionResult:
+    return ActionResult(_find_app(self))
+
+
+def _delete_app(self: SageMakerResponse) -> ActionResult:
+    app = _find_app(self)
+    if app["Status"] == "Deleted":
+        raise ValidationError(message=f"App {app['AppName']} has already been deleted.")
+    # AWS: InService -> Deleting -> Deleted, and the app stays listed as Deleted.
+    app["Status"] = "Deleted"
+    return EmptyResult()
+
+
+def _list_apps(self: SageMakerResponse) -> ActionResult:
+    items = list(_studio(self.sagemaker_backend)["apps"].values())
+    for param, field_name in (
+        ("DomainIdEquals", "DomainId"),
+        ("UserProfileNameEquals", "UserProfileName"),
+        ("SpaceNameEquals", "SpaceName"),
+    ):
+        if self._get_param(param):
+            items = [a for a in items if a.get(field_name) == self._get_param(param)]
+    fields = [
+        "DomainId",
+        "UserProfileName",
+        "SpaceName",
+        "AppType",
+        "AppName",
+        "Status",
+        "CreationTime",
+        "ResourceSpec",
+    ]
+    return _list_response(self, items, "Apps", None, fields)
+
+
+def _list_response(
+    self: SageMakerResponse,
+    items: list[dict[str, Any]],
+    list_key: str,
+    name_field: str | None,
+    fields: list[str] | None,
+) -> ActionResult:
+    sort_by = self._get_param("SortBy") or "CreationTime"
+    if sort_by == "CreationTime" or name_field is None:
+        items.sort(key=lambda i: _aware(i["CreationTime"]))
+    elif sort_by == "LastModifiedTime":
+        items.sort(key=lambda i: _aware(i["LastModifiedTime"]))
+    else:
+        items.sort(key=lambda i: i[name_field])
+    if (self._get_param("SortOrder") or "Descending") == "Descending":
+        items.reverse()
+    page, token = _page(items, self._get_param("NextToken"), self._get_param("MaxResults"))
+    if fields:
+        page = [{k: i[k] for k in fields if k in i} for i in page]
+    body: dict[str, Any] = {list_key: page}
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _page(items: list[Any], token: str | None, max_results: Any) -> tuple[list[Any], str | None]:
+    size = int(max_results or 10)
+    start = 0
+    if token:
+        try:
+            start = int(token.split("-", 1)[1])
+        except (IndexError, ValueError):
+            raise ValidationError(message=f"Invalid pagination token {token!r}.") from None
+    end = start + size
+    return items[start:end], (f"{uuid.uuid4().hex[:8]}-{end}" if end < len(items) else None)
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ----------------------------------------------------------------- install
+
+_ORIGINALS: dict[str, Any] = {}
+
+_NEW_ACTIONS = {
+    "update_endpoint": _update_endpoint,
+    "update_notebook_instance": _update_notebook_instance,
+    "list_notebook_instance_lifecycle_configs": _list_notebook_instance_lifecycle_configs,
+    "update_notebook_instance_lifecycle_config": _update_notebook_instance_lifecycle_config,
+    "create_user_profile": _create_user_profile,
+    "describe_user_profile": _describe_user_profile,
+    "list_user_profiles": _list_user_profiles,
+    "create_space": _create_space,
+    "describe_space": _describe_space,
+    "list_spaces": _list_spaces,
+    "create_app": _create_app,
+    "describe_app": _describe_app,
+    "delete_app": _delete_app,
+    "list_apps": _list_apps,
+}
+
+
+def apply() -> None:
+    """Install the SageMaker fixes on moto's classes (idempotent)."""
+    if _ORIGINALS:
+        return
+    backend_cls = sm_models.SageMakerModelBackend
+    _ORIGINALS["_get_resource_from_arn"] = backend_cls._get_resource_from_arn
+    _ORIGINALS["delete_endpoint"] = backend_cls.delete_endpoint
+    _ORIGINALS["training_init"] = sm_models.FakeTrainingJob.__init__
+    _ORIGINALS["create_processing_job"] = SageMakerResponse.create_processing_job
+    backend_cls._get_resource_from_arn = _get_resource_from_arn
+    backend_cls.add_tags = _add_tags
+    backend_cls.delete_endpoint = _delete_endpoint
+    sm_models.FakeTrainingJob.__init__ = _training_job_init
+    sm_models.FakeEndpointConfig.validate_instance_type = _endpoint_config_instance_type
+    sm_models.FakeSagemakerNotebookInstance.validate_instance_type = _notebook_instance_type
+    SageMakerResponse.create_processing_job = _create_processing_job
+    for name, fn in _NEW_ACTIONS.items():
+        setattr(SageMakerResponse, name, fn)

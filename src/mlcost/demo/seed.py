@@ -1,0 +1,267 @@
+"""Create a synthetic :class:`~mlcost.demo.org.Org` in the emulator through real API calls.
+
+Resources are created with boto3 (so requests are validated against botocore's model and
+go through the same moto code the scan reads), then given their history with the
+emulator's helpers (creation times, job timelines, stopped states) and their metrics with
+the bulk loader. Works against a server (``endpoint_url``) or in-process under
+``mock_aws`` (``endpoint_url=None``); either way the emulator runs in this process.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import boto3
+
+from mlcost.demo import emulator
+from mlcost.demo.org import IMAGE, ROLE_ARN, TRAIN_IMAGE, Org, ResourceSpec
+
+AMI_ID = "ami-12c6146b"  # one of moto's built-in images
+
+
+def _tags(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def seed_org(org: Org, endpoint_url: str | None) -> dict[str, str]:
+    """Create every resource and load every series of ``org``; return EC2 Name -> instance id.
+
+    The mapping is also stored in ``org.ec2_instance_ids`` (EC2 ids are chosen at launch).
+    """
+    emulator.patch_moto()
+    clients: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in clients:
+            clients[key] = boto3.client(service, **emulator.client_kwargs(endpoint_url, region))
+        return clients[key]
+
+    for spec in org.resources:
+        _CREATORS[spec.kind](spec, client)
+    ids = {s.name: s.extra["instance_id"] for s in org.resources if s.kind == "ec2-instance"}
+    org.ec2_instance_ids.update(ids)
+
+    for series in org.series:
+        dims = dict(series.dimensions)
+        if "InstanceId" in dims:
+            dims["InstanceId"] = ids.get(dims["InstanceId"], dims["InstanceId"])
+        emulator.load_metric_data(
+            series.region,
+            series.namespace,
+            series.metric,
+            dims,
+            series.timestamps,
+            series.values,
+            unit=series.unit,
+        )
+    return ids
+
+
+def _endpoint(spec: ResourceSpec, client: Any) -> None:
+    sm = client("sagemaker", spec.region)
+    image = IMAGE.format(region=spec.region)
+    model = f"{spec.name}-model"
+    sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=ROLE_ARN,
+        PrimaryContainer={
+            "Image": image,
+            "ModelDataUrl": f"s3://demo-ml-{spec.region}/models/{spec.name}/model.tar.gz",
+        },
+        Tags=_tags(spec.tags),
+    )
+    config: dict[str, Any] = {
+        "EndpointConfigName": f"{spec.name}-config",
+        "ProductionVariants": [
+            {
+                "VariantName": spec.extra["variant"],
+                "ModelName": model,
+                "InstanceType": spec.instance_type,
+                "InitialInstanceCount": spec.instance_count,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+        "Tags": _tags(spec.tags),
+    }
+    if "async_output" in spec.extra:
+        config["AsyncInferenceConfig"] = {
+            "OutputConfig": {"S3OutputPath": spec.extra["async_output"]}
+        }
+    sm.create_endpoint_config(**config)
+    sm.create_endpoint(
+        EndpointName=spec.name,
+        EndpointConfigName=config["EndpointConfigName"],
+        Tags=_tags(spec.tags),
+    )
+    emulator.backdate("endpoint-config", config["EndpointConfigName"], spec.created, spec.region)
+    emulator.backdate("endpoint", spec.name, spec.created, spec.region)
+
+
+def _notebook(spec: ResourceSpec, client: Any) -> None:
+    sm = client("sagemaker", spec.region)
+    kwargs: dict[str, Any] = {}
+    if "lifecycle_config" in spec.extra:
+        content = base64.b64encode(spec.extra["on_start"].encode()).decode()
+        sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName=spec.extra["lifecycle_config"],
+            OnStart=[{"Content": content}],
+        )
+        emulator.backdate(
+            "notebook-lifecycle-config", spec.extra["lifecycle_config"], spec.created, spec.region
+        )
+        kwargs["LifecycleConfigName"] = spec.extra["lifecycle_config"]
+    sm.create_notebook_instance(
+        NotebookInstanceName=spec.name,
+        InstanceType=spec.instance_type,
+        RoleArn=ROLE_ARN,
+        VolumeSizeInGB=50,
+        Tags=_tags(spec.tags),
+        **kwargs,
+    )
+    if spec.state == "Stopped":
+        sm.stop_notebook_instance(NotebookInstanceName=spec.name)
+    emulator.backdate("notebook-instance", spec.name, spec.created, spec.region)
+
+
+def _training(spec: ResourceSpec, client: Any) -> None:
+    sm = client("sagemaker", spec.region)
+    x = spec.extra
+    stopping: dict[str, int] = {"MaxRuntimeInSeconds": x["max_runtime"]}
+    kwargs: dict[str, Any] = {}
+    if x["spot"]:
+        stopping["MaxWaitTimeInSeconds"] = x["max_wait"]
+        kwargs["EnableManagedSpotTraining"] = True
+        kwargs["CheckpointConfig"] = {
+            "S3Uri": x["checkpoint_s3_uri"],
+            "LocalPath": "/opt/ml/checkpoints",
+        }
+    sm.create_training_job(
+        TrainingJobName=spec.name,
+        AlgorithmSpecification={
+            "TrainingImage": TRAIN_IMAGE.format(region=spec.region),
+            "TrainingInputMode": "File",
+        },
+        RoleArn=ROLE_ARN,
+        InputDataConfig=[
+            {
+                "ChannelName": "train",
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"s3://demo-ml-{spec.region}/data/{spec.name}/",
+                    }
+                },
+            }
+        ],
+        OutputDataConfig={"S3OutputPath": f"s3://demo-ml-{spec.region}/output/"},
+        ResourceConfig={
+            "InstanceType": spec.instance_type,
+            "InstanceCount": spec.instance_count,
+            "VolumeSizeInGB": 100,
+        },
+        StoppingCondition=stopping,
+        Tags=_tags(spec.tags),
+        **kwargs,
+    )
+    emulator.set_job_times(
+        "training-job",
+        spec.name,
+        x["start"],
+        x["end"],
+        spec.region,
+        status=spec.state,
+        billable_seconds=x["billable_seconds"],
+        failure_reason=x.get("failure_reason"),
+    )
+
+
+def _processing(spec: ResourceSpec, client: Any) -> None:
+    sm = client("sagemaker", spec.region)
+    sm.create_processing_job(
+        ProcessingJobName=spec.name,
+        ProcessingResources={
+            "ClusterConfig": {
+                "InstanceCount": spec.instance_count,
+                "InstanceType": spec.instance_type,
+                "VolumeSizeInGB": 30,
+            }
+        },
+        AppSpecification={
+            "ImageUri": f"683313688378.dkr.ecr.{spec.region}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+        },
+        RoleArn=ROLE_ARN,
+        StoppingCondition={"MaxRuntimeInSeconds": 86400},
+        Tags=_tags(spec.tags),
+    )
+    emulator.set_job_times(
+        "processing-job",
+        spec.name,
+        spec.extra["start"],
+        spec.extra["end"],
+        spec.region,
+        status=spec.state,
+    )
+
+
+def _transform(spec: ResourceSpec, client: Any) -> None:
+    sm = client("sagemaker", spec.region)
+    model = f"{spec.name}-model"
+    sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=ROLE_ARN,
+        PrimaryContainer={"Image": IMAGE.format(region=spec.region)},
+    )
+    sm.create_transform_job(
+        TransformJobName=spec.name,
+        ModelName=model,
+        TransformInput={
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": f"s3://demo-ml-{spec.region}/batch-in/",
+                }
+            }
+        },
+        TransformOutput={"S3OutputPath": f"s3://demo-ml-{spec.region}/batch-out/"},
+        TransformResources={
+            "InstanceType": spec.instance_type,
+            "InstanceCount": spec.instance_count,
+        },
+        Tags=_tags(spec.tags),
+    )
+    emulator.set_job_times(
+        "transform-job",
+        spec.name,
+        spec.extra["start"],
+        spec.extra["end"],
+        spec.region,
+        status=spec.state,
+    )
+
+
+def _ec2(spec: ResourceSpec, client: Any) -> None:
+    ec2 = client("ec2", spec.region)
+    out = ec2.run_instances(
+        ImageId=AMI_ID,
+        InstanceType=spec.instance_type,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": _tags(spec.tags)}],
+    )
+    instance_id = out["Instances"][0]["InstanceId"]
+    spec.extra["instance_id"] = instance_id
+    if spec.state == "stopped":
+        ec2.stop_instances(InstanceIds=[instance_id])
+    emulator.backdate("ec2-instance", instance_id, spec.created, spec.region)
+
+
+_CREATORS = {
+    "endpoint": _endpoint,
+    "notebook-instance": _notebook,
+    "training-job": _training,
+    "processing-job": _processing,
+    "transform-job": _transform,
+    "ec2-instance": _ec2,
+}
