@@ -1,7 +1,147 @@
-"""`mlcost agent` commands."""
+"""`mlcost agent` commands: run the idle agent, print its lifecycle scripts."""
 
 from __future__ import annotations
 
+import logging
+import sys
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="agent", no_args_is_help=True)
+from mlcost.agent import lifecycle
+from mlcost.agent.core.config import (
+    DEFAULT_IMDS_URL,
+    DEFAULT_METADATA_FILE,
+    TARGETS,
+    AgentConfig,
+    ConfigError,
+    validate,
+)
+from mlcost.errors import UserError
+
+app = typer.Typer(
+    help="On-instance idle agent: stop forgotten notebooks and GPU boxes.", no_args_is_help=True
+)
+
+
+@app.command("run")
+def run(
+    idle_minutes: float = typer.Option(
+        60.0, help="Stop after every signal has been idle this long."
+    ),
+    sample_seconds: float = typer.Option(30.0, help="Seconds between samples."),
+    publish_seconds: float = typer.Option(300.0, help="Seconds between CloudWatch batches."),
+    gpu_threshold: float = typer.Option(
+        5.0, help="GPU utilisation % at or above which the GPU is busy."
+    ),
+    cpu_threshold: float = typer.Option(
+        25.0,
+        help="CPU % of one core (summed over cores, agent excluded) at or above which CPU is busy.",
+    ),
+    signals: str = typer.Option("jupyter,gpu,cpu", help="Comma list of jupyter, gpu, cpu, ssh."),
+    ssh_ports: str = typer.Option(
+        "22", help="Ports whose established connections count as ssh activity."
+    ),
+    target: str = typer.Option("auto", help=f"What to stop: {', '.join(TARGETS)}."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Log the stop instead of calling AWS."),
+    stop_on_unreadable: bool = typer.Option(
+        False,
+        "--stop-on-unreadable",
+        help="Count a signal that can't be read as idle (default: never stop).",
+    ),
+    publish: bool = typer.Option(
+        True, "--publish/--no-publish", help="Publish MLCost/Agent metrics."
+    ),
+    once: bool = typer.Option(False, "--once", help="Take one sample, decide, exit."),
+    jupyter_url: Annotated[
+        list[str] | None, typer.Option(help="Jupyter base URL (default: discovered).")
+    ] = None,
+    jupyter_token: str | None = typer.Option(None, envvar="MLCOST_AGENT_JUPYTER_TOKEN"),
+    metadata_file: str = typer.Option(DEFAULT_METADATA_FILE, envvar="MLCOST_AGENT_METADATA_FILE"),
+    imds_url: str = typer.Option(DEFAULT_IMDS_URL, envvar="MLCOST_AGENT_IMDS_URL"),
+    endpoint_url: str | None = typer.Option(
+        None, help="AWS endpoint (default: AWS_ENDPOINT_URL or AWS's)."
+    ),
+    region: str | None = typer.Option(None),
+) -> None:
+    """Watch Jupyter, GPU, CPU (and optionally SSH) and stop this machine when all are idle."""
+    from mlcost.agent.core.runner import Agent
+
+    try:
+        cfg = AgentConfig(
+            idle_minutes=idle_minutes,
+            sample_seconds=sample_seconds,
+            publish_seconds=publish_seconds,
+            gpu_threshold=gpu_threshold,
+            cpu_threshold=cpu_threshold,
+            signals=tuple(s.strip() for s in signals.split(",") if s.strip()),
+            ssh_ports=tuple(int(p) for p in ssh_ports.split(",") if p.strip()),
+            target=target,
+            dry_run=dry_run,
+            stop_on_unreadable=stop_on_unreadable,
+            publish=publish,
+            once=once,
+            jupyter_urls=tuple(jupyter_url or ()),
+            jupyter_token=jupyter_token,
+            metadata_file=metadata_file,
+            imds_url=imds_url,
+            endpoint_url=endpoint_url,
+            region=region,
+        )
+        validate(cfg)
+    except (ConfigError, ValueError) as err:
+        raise UserError(
+            f"bad agent configuration: {err}", "nothing was stopped; fix the option and rerun"
+        ) from err
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s mlcost-agent %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    Agent(cfg).run()
+
+
+@app.command("lifecycle-config")
+def lifecycle_config(
+    target: str = typer.Option(
+        "notebook", help="notebook (on-start script), ec2 (systemd unit) or studio."
+    ),
+    idle_minutes: float = typer.Option(60.0),
+    gpu_threshold: float = typer.Option(5.0),
+    cpu_threshold: float = typer.Option(25.0),
+    sample_seconds: float = typer.Option(30.0),
+    signals: str | None = typer.Option(None, help="Default: jupyter,gpu,cpu (ec2: gpu,cpu,ssh)."),
+    publish: bool = typer.Option(True, "--publish/--no-publish"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="The installed agent only logs its stops."
+    ),
+    stop_on_unreadable: bool = typer.Option(False, "--stop-on-unreadable"),
+) -> None:
+    """Print a lifecycle script that installs and starts the agent with no network access."""
+    if target not in ("notebook", "ec2", "studio"):
+        raise UserError(f"--target must be notebook, ec2 or studio, got {target!r}")
+    cfg = AgentConfig(
+        idle_minutes=idle_minutes,
+        gpu_threshold=gpu_threshold,
+        cpu_threshold=cpu_threshold,
+        sample_seconds=sample_seconds,
+        signals=tuple(s.strip() for s in (signals or "jupyter").split(",") if s.strip()),
+        target=target,
+    )
+    try:
+        validate(cfg)
+        args = lifecycle.agent_args(
+            target,
+            idle_minutes=idle_minutes,
+            gpu_threshold=gpu_threshold,
+            cpu_threshold=cpu_threshold,
+            signals=signals,
+            sample_seconds=sample_seconds,
+            publish=publish,
+            dry_run=dry_run,
+            stop_on_unreadable=stop_on_unreadable,
+        )
+        script = lifecycle.render(target, args)
+    except (ConfigError, ValueError) as err:
+        raise UserError(f"cannot build the lifecycle script: {err}") from err
+    typer.echo(script, nl=False)
