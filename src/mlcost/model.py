@@ -97,6 +97,11 @@ class EndpointVariant:
     serverless_memory_mb: int | None = None
     serverless_max_concurrency: int | None = None
     model_name: str | None = None
+    #: Built on inference components (no ModelName): metrics are per component, not variant.
+    uses_inference_components: bool = False
+    #: Application Auto Scaling target: {"MinCapacity", "MaxCapacity"} when one exists, {}
+    #: when read and none exists, None when unknown (not read, or the read failed).
+    autoscaling: dict | None = None
 
 
 @dataclass(slots=True)
@@ -125,6 +130,10 @@ class Job(Resource):
     checkpoint_s3_uri: str | None = None
     max_wait_seconds: int | None = None
     image: str | None = None
+    #: ResourceConfig.InstanceGroups as (type, count); instance_type is "" when types differ.
+    instance_groups: list[tuple[str, int]] = field(default_factory=list)
+    #: StoppingCondition.MaxRuntimeInSeconds as the job was created.
+    max_runtime_seconds: int | None = None
 
 
 @dataclass(slots=True)
@@ -133,6 +142,8 @@ class Ec2Instance(Resource):
     instance_type: str = ""
     launch_time: datetime | None = None
     lifecycle: str = "on-demand"  # on-demand | spot | scheduled | capacity-block
+    #: PlatformDetails as EC2 reports it ("Linux/UNIX", "Windows", "Red Hat Enterprise Linux"...)
+    platform: str = "Linux/UNIX"
 
 
 # --------------------------------------------------------------------------- metrics

@@ -75,7 +75,7 @@ def series(
 
 def endpoint_series(ep: str, variant: str, label: str, value, **kw) -> MetricSeries:
     """A per-variant endpoint series with the namespace and statistic of docs/CONTRACTS.md."""
-    if label == "Invocations":
+    if label in ("Invocations", "InvocationsProcessed"):
         return series(
             label,
             "AWS/SageMaker",
@@ -89,6 +89,11 @@ def endpoint_series(ep: str, variant: str, label: str, value, **kw) -> MetricSer
     )
 
 
+def backlog_series(ep: str, value, **kw) -> MetricSeries:
+    """An async endpoint's ApproximateBacklogSize (AWS/SageMaker, EndpointName only, Maximum)."""
+    return series("ApproximateBacklogSize", "AWS/SageMaker", {"EndpointName": ep}, value, **kw)
+
+
 def make_endpoint(
     name: str = "fraud-scorer",
     variants: list[EndpointVariant] | None = None,
@@ -97,6 +102,7 @@ def make_endpoint(
     status: str = "InService",
     tags: dict[str, str] | None = None,
     is_async: bool = False,
+    last_modified: datetime | None = None,
 ) -> Endpoint:
     return Endpoint(
         kind=ResourceKind.ENDPOINT,
@@ -109,6 +115,7 @@ def make_endpoint(
         config_name=f"{name}-config-1",
         variants=variants or [EndpointVariant("AllTraffic", "ml.m5.xlarge", 1)],
         is_async=is_async,
+        last_modified=last_modified,
     )
 
 
@@ -150,6 +157,8 @@ def make_job(
     managed_spot: bool = False,
     end: datetime | None = None,
     tags: dict[str, str] | None = None,
+    instance_groups: list[tuple[str, int]] | None = None,
+    max_runtime_seconds: int | None = None,
 ) -> Job:
     end = end or NOW - timedelta(days=2)
     run = run_seconds if run_seconds is not None else billable_seconds
@@ -168,6 +177,8 @@ def make_job(
         run_seconds=run,
         billable_seconds=billable_seconds,
         managed_spot=managed_spot,
+        instance_groups=instance_groups or [],
+        max_runtime_seconds=max_runtime_seconds,
     )
 
 
@@ -179,6 +190,7 @@ def make_ec2(
     launched: datetime | None = None,
     state: str = "running",
     tags: dict[str, str] | None = None,
+    platform: str = "Linux/UNIX",
 ) -> Ec2Instance:
     return Ec2Instance(
         kind=ResourceKind.EC2_INSTANCE,
@@ -191,6 +203,7 @@ def make_ec2(
         instance_type=instance_type,
         launch_time=launched or NOW - timedelta(days=20),
         lifecycle=lifecycle,
+        platform=platform,
     )
 
 

@@ -136,3 +136,42 @@ def test_weekday_dev_box_is_not_forgotten_on_monday_morning(run_one):
         [i], {i.key: [ec2_cpu(i.id, weekdays, **week), ec2_gpu(i.id, weekdays, **week)]}, end=monday
     )
     assert run_one("idle-ec2-gpu", i, inv) == []
+
+
+def test_windows_instance_is_unpriced_with_the_reason():
+    # Our g5.xlarge price ($1.006/h) is Linux; a Windows box costs more: never claim $734.38.
+    i = make_ec2(platform="Windows")
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.5), ec2_gpu(i.id, 0.0)]})
+    result = run_checks(inv, only=["idle-ec2-gpu"], now=NOW)
+    [f] = result.findings
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert "Windows" in f.evidence["unpriced"]
+    assert f.evidence["platform"] == "Windows"
+    assert any(w.startswith("unpriced: g5.xlarge in us-east-1 (ec2)") for w in result.warnings)
+
+
+def test_auto_scaling_group_member_gets_a_scale_down_fix(run_one):
+    i = make_ec2(tags={"aws:autoscaling:groupName": "gpu-workers"})
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 2.0), ec2_gpu(i.id, 0.0)]})
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert f.fix.action == "scale-down-auto-scaling-group"
+    assert f.fix.params["AutoScalingGroupName"] == "gpu-workers"
+    assert f.risk == "review"
+    assert "replaced" in f.evidence["replacement"]
+    assert f.monthly_savings_usd == Decimal("734.38")  # 1.006 x 730
+
+
+def test_eks_nodegroup_member_gets_a_nodegroup_fix(run_one):
+    i = make_ec2(
+        tags={
+            "eks:nodegroup-name": "gpu-ng",
+            "eks:cluster-name": "ml",
+            "aws:autoscaling:groupName": "eks-gpu-ng-1234",
+        }
+    )
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 2.0), ec2_gpu(i.id, 0.0)]})
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert f.fix.action == "scale-down-nodegroup"
+    assert f.fix.params["nodegroupName"] == "gpu-ng"
+    assert f.fix.params["clusterName"] == "ml"
+    assert "replaced" in f.evidence["replacement"]

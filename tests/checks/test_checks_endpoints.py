@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from checks_helpers import NOW, START, endpoint_series, inventory, make_endpoint
+from checks_helpers import NOW, START, backlog_series, endpoint_series, inventory, make_endpoint
 
 from mlcost.model import EndpointVariant, SeriesStatus
 from mlcost.scan import run_checks
@@ -127,12 +127,197 @@ def test_serverless_endpoint_is_not_flagged(run_one):
     assert run_one("idle-endpoint", ep, inv) == []
 
 
-def test_async_endpoint_with_running_instances_is_a_candidate(run_one):
-    ep = make_endpoint(variants=[EndpointVariant("AllTraffic", "ml.g4dn.xlarge", 1)], is_async=True)
-    inv = inventory([ep], {ep.key: [endpoint_series(ep.id, "AllTraffic", "Invocations", 0)]})
+def _async_endpoint():
+    return make_endpoint(
+        variants=[EndpointVariant("AllTraffic", "ml.g4dn.xlarge", 1)], is_async=True
+    )
+
+
+def test_busy_async_endpoint_is_not_flagged_from_missing_invocations(run_one):
+    # Async endpoints publish no Invocations (AWS, "Monitoring asynchronous endpoints"): an
+    # empty Invocations series is no evidence. The work shows in InvocationsProcessed.
+    ep = _async_endpoint()
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, "AllTraffic", "Invocations", lambda t: None),
+                endpoint_series(
+                    ep.id, "AllTraffic", "InvocationsProcessed", lambda t: 40 if t.hour == 3 else 0
+                ),
+                backlog_series(ep.id, 0),
+            ]
+        },
+    )
+    assert run_one("idle-endpoint", ep, inv) == []
+
+
+def test_async_endpoint_with_only_a_queued_backlog_is_not_idle(run_one):
+    ep = _async_endpoint()
+    queued_at = NOW - timedelta(hours=5)
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, "AllTraffic", "InvocationsProcessed", 0),
+                backlog_series(ep.id, lambda t: 12 if t == queued_at else 0),
+            ]
+        },
+    )
+    assert run_one("idle-endpoint", ep, inv) == []
+
+
+def test_async_endpoint_without_async_metrics_gets_no_verdict(run_one):
+    ep = _async_endpoint()
+    only_invocations = {ep.key: [endpoint_series(ep.id, "AllTraffic", "Invocations", 0)]}
+    assert run_one("idle-endpoint", ep, inventory([ep], only_invocations)) == []
+    no_backlog = {ep.key: [endpoint_series(ep.id, "AllTraffic", "InvocationsProcessed", 0)]}
+    assert run_one("idle-endpoint", ep, inventory([ep], no_backlog)) == []
+    failed_backlog = {
+        ep.key: [
+            endpoint_series(ep.id, "AllTraffic", "InvocationsProcessed", 0),
+            backlog_series(ep.id, 0, status=SeriesStatus.ERROR),
+        ]
+    }
+    assert run_one("idle-endpoint", ep, inventory([ep], failed_backlog)) == []
+
+
+def test_async_endpoint_with_nothing_processed_or_queued_is_flagged(run_one):
+    ep = _async_endpoint()
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, "AllTraffic", "InvocationsProcessed", lambda t: None),
+                backlog_series(ep.id, 0),
+            ]
+        },
+    )
     [f] = run_one("idle-endpoint", ep, inv)
-    assert f.monthly_savings_usd == Decimal("537.57")  # 0.7364 x 730 = 537.572
+    assert f.monthly_savings_usd == Decimal("537.57")  # 0.7364 x 1 x 730 = 537.572
     assert f.evidence["async"] is True
+    assert f.evidence["approximate_backlog_size_max"] == 0
+    assert f.evidence["variants"][0]["invocations_processed_sum"] == 0
+
+
+def test_underused_skips_async_endpoints(run_one):
+    ep = make_endpoint(variants=[EndpointVariant("AllTraffic", "ml.m5.4xlarge", 1)], is_async=True)
+    v = "AllTraffic"
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, v, "InvocationsProcessed", 100),
+                backlog_series(ep.id, 0),
+                endpoint_series(ep.id, v, "CPUUtilization", _peak_once(100, 150)),
+                endpoint_series(ep.id, v, "MemoryUtilization", _peak_once(5, 8)),
+            ]
+        },
+    )
+    assert run_one("underused-endpoint", ep, inv) == []
+
+
+# --------------------------------------------------------------------------- deploys
+
+
+def test_traffic_on_an_old_variant_keeps_the_endpoint(run_one):
+    # Blue/green 48 h ago: the new variant "green" is silent since, but the old "blue" (gone
+    # from the config) served requests in the hour the deploy happened (bucket 10:00 holds
+    # 10:00-11:00; the deploy was at 10:20).
+    deployed = (NOW - timedelta(hours=48)).replace(minute=20)
+    ep = make_endpoint(
+        variants=[EndpointVariant("green", "ml.m5.xlarge", 1)], last_modified=deployed
+    )
+    bucket = deployed.replace(minute=0)
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, "green", "Invocations", 0),
+                endpoint_series(ep.id, "blue", "Invocations", lambda t: 250 if t == bucket else 0),
+            ]
+        },
+    )
+    assert run_one("idle-endpoint", ep, inv) == []
+
+
+def test_unreadable_old_variant_series_blocks_the_verdict(run_one):
+    ep = make_endpoint(variants=[EndpointVariant("green", "ml.m5.xlarge", 1)])
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, "green", "Invocations", 0),
+                endpoint_series(ep.id, "blue", "Invocations", 0, status=SeriesStatus.ERROR),
+            ]
+        },
+    )
+    assert run_one("idle-endpoint", ep, inv) == []
+
+
+def test_redeploy_6_hours_ago_gets_no_verdict(run_one):
+    # Created 30 days ago, updated 6 h ago: min_age_hours (24) applies to the update.
+    ep = make_endpoint(
+        variants=[EndpointVariant("green", "ml.m5.xlarge", 1)],
+        last_modified=NOW - timedelta(hours=6),
+    )
+    inv = inventory([ep], {ep.key: [endpoint_series(ep.id, "green", "Invocations", 0)]})
+    assert run_one("idle-endpoint", ep, inv) == []
+
+
+def test_endpoint_judged_only_since_its_last_update(run_one):
+    # Updated 48 h ago; the only traffic was on the current variant before the update, so
+    # the endpoint in its current shape served nothing for 48 h.
+    ep = make_endpoint(
+        variants=[EndpointVariant("AllTraffic", "ml.m5.xlarge", 2)],
+        last_modified=NOW - timedelta(hours=48),
+    )
+    before = NOW - timedelta(hours=100)
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(
+                    ep.id, "AllTraffic", "Invocations", lambda t: 9 if t == before else 0
+                )
+            ]
+        },
+    )
+    [f] = run_one("idle-endpoint", ep, inv)
+    assert f.evidence["window_hours"] == 48.0
+    assert f.evidence["endpoint_age_hours"] == 48.0
+    assert f.confidence <= 0.7
+    assert f.monthly_savings_usd == Decimal("335.80")  # 0.23 x 2 x 730 = 335.80
+
+
+def test_update_before_the_window_does_not_shorten_it(run_one):
+    ep, metrics = _idle_two_variant_endpoint()
+    ep.last_modified = START - timedelta(days=3)
+    [f] = run_one("idle-endpoint", ep, inventory([ep], {ep.key: metrics}))
+    assert f.evidence["window_hours"] == 168.0
+
+
+# --------------------------------------------------------------------------- inference components
+
+
+def test_inference_component_endpoint_gets_no_idle_or_underused_finding(run_one):
+    ep = make_endpoint(
+        variants=[EndpointVariant("AllTraffic", "ml.m5.4xlarge", 1, uses_inference_components=True)]
+    )
+    v = "AllTraffic"
+    inv = inventory(
+        [ep],
+        {
+            ep.key: [
+                endpoint_series(ep.id, v, "Invocations", 0),
+                endpoint_series(ep.id, v, "CPUUtilization", _peak_once(100, 150)),
+                endpoint_series(ep.id, v, "MemoryUtilization", _peak_once(5, 8)),
+            ]
+        },
+    )
+    assert run_one("idle-endpoint", ep, inv) == []
+    inv.metrics[ep.key][0] = endpoint_series(ep.id, v, "Invocations", 100)
+    assert run_one("underused-endpoint", ep, inv) == []
 
 
 def test_not_in_service_is_not_flagged(run_one):
@@ -315,3 +500,57 @@ def test_burstable_types_only_when_allowed(run_one):
     # ml.t3.large (2 vCPU, 8 GiB) Studio-Notebook 0.10/h: (0.922 - 0.10) x 730 = 600.06
     assert f.fix.params["ProductionVariants"][0]["InstanceType"] == "ml.t3.large"
     assert f.monthly_savings_usd == Decimal("600.06")
+
+
+# --------------------------------------------------------------------------- changes and scaling
+
+
+def test_just_upsized_endpoint_is_not_underused(run_one):
+    # Updated 48 h ago: only 48 hourly datapoints reflect the current shape (< 72 required).
+    ep, inv = _underused(
+        EndpointVariant("AllTraffic", "ml.m5.4xlarge", 1), _peak_once(100, 150), _peak_once(5, 8)
+    )
+    ep.last_modified = NOW - timedelta(hours=48)
+    assert run_one("underused-endpoint", ep, inv) == []
+    assert run_one("underused-endpoint", ep, inv, min_hours=24)  # the gate is the reason
+
+
+def test_only_datapoints_after_the_update_count(run_one):
+    # Busy before the update 100 h ago (14 vCPUs at peak: nothing smaller fits), quiet since.
+    # Since the update: p95 100/16 = 6.25 % per vCPU, peak 1.5 vCPU; memory peak 8 % of
+    # 64 GiB -> ml.m5.large as in the first underused test: (0.922 - 0.115) x 730 = 589.11.
+    changed = NOW - timedelta(hours=100)
+    quiet = _peak_once(100, 150)
+    ep, inv = _underused(
+        EndpointVariant("AllTraffic", "ml.m5.4xlarge", 1),
+        lambda t: 1400 if t < changed else quiet(t),
+        _peak_once(5, 8),
+    )
+    ep.last_modified = changed
+    [f] = run_one("underused-endpoint", ep, inv)
+    assert f.monthly_savings_usd == Decimal("589.11")
+    assert f.evidence["variants"][0]["observed"]["hours"] == 100
+    assert f.evidence["window_start"] == changed.isoformat()
+
+
+def test_autoscaled_variant_keeps_its_count_and_loses_confidence(run_one):
+    # As the 4 x ml.c5.xlarge case, but an Application Auto Scaling target owns the count:
+    # keep 4 instances, change only the type -> 4 x ml.c5.large (2 vCPU, 4 GiB each carry
+    # 0.6 vCPU x 1.25 and 2 GiB). (0.204 - 0.102) x 4 x 730 = 297.84.
+    ep, inv = _underused(
+        EndpointVariant(
+            "AllTraffic",
+            "ml.c5.xlarge",
+            4,
+            autoscaling={"MinCapacity": 2, "MaxCapacity": 8},
+        ),
+        _peak_once(30, 60),
+        _peak_once(10, 20),
+    )
+    [f] = run_one("underused-endpoint", ep, inv)
+    assert f.fix.params["ProductionVariants"] == [
+        {"VariantName": "AllTraffic", "InstanceType": "ml.c5.large", "InitialInstanceCount": 4}
+    ]
+    assert f.monthly_savings_usd == Decimal("297.84")
+    assert f.confidence <= 0.5
+    assert f.evidence["variants"][0]["autoscaling"]["MaxCapacity"] == 8

@@ -33,8 +33,8 @@ def test_on_demand_job_with_user_discount(run_one):
     assert f.fix.action == "enable-managed-spot-training"
     assert f.fix.params["EnableManagedSpotTraining"] is True
     assert (
-        f.fix.params["StopCondition"]["MaxWaitTimeInSeconds"]
-        >= f.fix.params["StopCondition"]["MaxRuntimeInSeconds"]
+        f.fix.params["StoppingCondition"]["MaxWaitTimeInSeconds"]
+        >= f.fix.params["StoppingCondition"]["MaxRuntimeInSeconds"]
     )
 
 
@@ -106,3 +106,60 @@ def test_unpriced_training_type():
     [f] = result.findings
     assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
     assert any(w.startswith("unpriced: ml.zz9.large in us-east-1") for w in result.warnings)
+
+
+def test_heterogeneous_cluster_is_priced_per_group(run_one):
+    # ResourceConfig.InstanceGroups: 2 x ml.g4dn.xlarge (0.7364) + 1 x ml.c5.xlarge (0.204,
+    # Studio-Notebook 2025-06-16 substitution), 3 billable hours per instance.
+    # window cost (0.7364 x 2 + 0.204 x 1) x 3 = 5.0304 ; x 730/168 = 21.858... -> 21.86
+    # window saving 5.0304 x 0.6 = 3.01824 ; x 730/168 = 13.1149... -> 13.11
+    job = make_job(
+        instance_type="",
+        instance_groups=[("ml.g4dn.xlarge", 2), ("ml.c5.xlarge", 1)],
+        billable_seconds=3 * 3600,
+    )
+    [f] = run_one("training-spot", job, inventory([job]), spot_discount=0.6)
+    assert f.monthly_cost_usd == Decimal("21.86")
+    assert f.monthly_savings_usd == Decimal("13.11")
+    assert f.evidence["window_cost_usd"] == "5.03"
+    groups = {g["instance_type"]: g for g in f.evidence["instance_groups"]}
+    assert groups["ml.c5.xlarge"]["price"]["usd_per_hour"] == "0.2040000000"
+    assert groups["ml.g4dn.xlarge"]["instance_count"] == 2
+    assert "2 x ml.g4dn.xlarge + 1 x ml.c5.xlarge" in f.title
+
+
+def test_heterogeneous_cluster_with_an_unpriced_group_is_unpriced():
+    job = make_job(
+        instance_type="",
+        instance_groups=[("ml.g4dn.xlarge", 1), ("ml.zz9.large", 1)],
+    )
+    result = run_checks(
+        inventory([job]),
+        only=["training-spot"],
+        settings={"training-spot": {"spot_discount": 0.5}},
+        now=NOW,
+    )
+    [f] = result.findings
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert any(w.startswith("unpriced: ml.zz9.large in us-east-1") for w in result.warnings)
+
+
+def test_fix_keeps_the_jobs_own_max_runtime(run_one):
+    job = make_job(billable_seconds=3 * 3600, max_runtime_seconds=86400)
+    [f] = run_one("training-spot", job, inventory([job]), spot_discount=0.6)
+    assert "StopCondition" not in f.fix.params
+    assert f.fix.params["StoppingCondition"] == {
+        "MaxRuntimeInSeconds": 86400,
+        "MaxWaitTimeInSeconds": 172800,
+    }
+    assert "StoppingCondition.MaxRuntimeInSeconds" in f.evidence["max_runtime_source"]
+
+
+def test_fix_falls_back_to_observed_run_time_and_says_so(run_one):
+    job = make_job(billable_seconds=3 * 3600)
+    [f] = run_one("training-spot", job, inventory([job]), spot_discount=0.6)
+    assert f.fix.params["StoppingCondition"] == {
+        "MaxRuntimeInSeconds": 10800,
+        "MaxWaitTimeInSeconds": 21600,
+    }
+    assert "unknown" in f.evidence["max_runtime_source"]

@@ -70,6 +70,8 @@ class Totals(_Strict):
     monthly_cost_usd: float | None
     monthly_savings_usd: float | None
     by_check: dict[str, ByCheck]
+    unpriced_findings: int  # findings whose cost or saving is null: the sums leave them out
+    partial: bool
 
 
 class ErrorModel(_Strict):
@@ -183,6 +185,8 @@ def test_json_totals_count_each_resource_once(result):
         "monthly_savings_usd": 25.64,
     }
     assert doc["totals"]["by_check"]["idle-ec2-gpu"] == {"count": 1, "monthly_savings_usd": 0.0}
+    assert doc["totals"]["unpriced_findings"] == 1  # the spot EC2 box
+    assert doc["totals"]["partial"] is True
     assert set(doc["totals"]["by_check"]) == {
         "idle-endpoint",
         "idle-notebook",
@@ -220,6 +224,7 @@ def test_csv_has_one_row_per_finding_in_order(result):
 def test_markdown_has_totals_rows_and_warnings(result):
     md = to_markdown(result)
     assert "potential monthly savings $204.40" in md
+    assert "Totals are partial: 1 unpriced finding(s)" in md
     assert (
         "| 1 | idle-endpoint | `fraud-scorer` | us-east-1 | $167.90 | $167.90 | delete-endpoint | review | 0.90 |"
         in md
@@ -252,6 +257,36 @@ def test_table_lists_findings_total_and_warnings(result):
     assert order == sorted(order)
     total = next(line for line in lines if "Total" in line)
     assert "$204.40" in total and "3 resources" in total
+    assert "partial: 1 unpriced" in total
     assert "unpriced" in next(line for line in lines if "i-0spot" in line)
     assert "warning unpriced: g5.xlarge in us-east-1" in text
     assert "error eu-west-1 sagemaker ListEndpoints" in text
+
+
+def test_fully_priced_totals_are_not_partial(result):
+    result.findings = [f for f in result.findings if f.monthly_savings_usd is not None]
+    doc = json.loads(to_json(result))
+    assert doc["totals"]["unpriced_findings"] == 0 and doc["totals"]["partial"] is False
+    assert "partial" not in to_markdown(result)
+    console = Console(record=True, width=200, color_system=None)
+    render_table(result, console)
+    assert "partial" not in console.export_text()
+
+
+def test_table_prints_brackets_in_messages_verbatim(result):
+    # AWS messages and resource names may hold "[...]": Rich would read "[/a-z]" as a closing
+    # tag and raise MarkupError, or swallow "[bold]" as style.
+    result.errors = [
+        SourceError(
+            "us-east-1",
+            "sagemaker",
+            "ListEndpoints",
+            "ValidationException: name must match [/a-z] and [bold]x[/bold]",
+        )
+    ]
+    result.warnings = ["check idle-endpoint failed on ep[/a-z]: KeyError: '[red]'"]
+    console = Console(record=True, width=300, color_system=None)
+    render_table(result, console)
+    text = console.export_text()
+    assert "name must match [/a-z] and [bold]x[/bold]" in text
+    assert "failed on ep[/a-z]: KeyError: '[red]'" in text

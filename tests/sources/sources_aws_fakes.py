@@ -106,9 +106,11 @@ class FakeCloudWatch:
         return self
 
     def get_calls(self, region: str | None = None) -> list[dict[str, Any]]:
-        """First pages only (no NextToken): one per batch x sub-window."""
+        """GetMetricData first pages only (no NextToken): one per batch x sub-window."""
         return [
-            p for r, p in self.requests if (region is None or r == region) and "NextToken" not in p
+            p
+            for r, p in self.requests
+            if (region is None or r == region) and "MetricDataQueries" in p and "NextToken" not in p
         ]
 
     def _get_metric_data(self, region: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, make_endpoints
 
 from mlcost.model import Ec2Instance, Endpoint, Job, NotebookInstance, ResourceKind
-from mlcost.sources.aws import CallCounter, collect_inventory
+from mlcost.sources.aws import REGISTRY, CallCounter, collect_inventory
 from mlcost.sources.aws.kinds import script_has_idle_guard
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -67,7 +69,8 @@ def test_a_region_that_denies_access_is_reported_and_the_other_region_still_scan
     west = {(e.service, e.operation) for e in inv.errors if e.region == "eu-west-1"}
     assert ("sagemaker", "ListEndpoints") in west
     assert ("ec2", "DescribeInstances") in west
-    assert len(west) == 6  # five SageMaker list calls and EC2
+    # three SageMaker list calls (processing and transform jobs are not scanned) and EC2
+    assert len(west) == 4
     denied = next(e for e in inv.errors if e.operation == "ListEndpoints")
     assert "AccessDeniedException" in denied.message and "mlcost policy" in denied.message
     assert not [e for e in inv.errors if e.region == "us-east-1"]
@@ -96,9 +99,17 @@ def test_jobs_are_listed_from_the_window_start_and_older_ones_left_out(
 
 
 def test_an_old_job_returned_despite_the_filter_is_still_left_out(
-    session: boto3.Session, cloudwatch: FakeCloudWatch
+    session: boto3.Session, cloudwatch: FakeCloudWatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Client-side second check: a service that ignores CreationTimeAfter must not leak."""
+    """Client-side second check: a service that ignores CreationTimeAfter must not leak.
+
+    Processing jobs are off by default (no check reads them); the kind is switched on here
+    to prove its descriptor still works for the check that will.
+    """
+    spec = REGISTRY[ResourceKind.PROCESSING_JOB]
+    monkeypatch.setitem(
+        REGISTRY, ResourceKind.PROCESSING_JOB, dataclasses.replace(spec, enabled=True)
+    )
     old = NOW - timedelta(days=30)
     recent = NOW - timedelta(days=2)
 
@@ -296,15 +307,28 @@ def test_endpoint_variants_use_current_instance_count_serverless_and_async(
     assert (sls.serverless_memory_mb, sls.serverless_max_concurrency) == (4096, 20)
     assert ep.is_async is True and ep.config_name == "mixed-config"
     assert inv.errors == []
-    labels = {(s.dimensions["VariantName"], s.name) for s in inv.metrics[ep.key]}
-    assert labels == {
-        ("gpu", "Invocations"),
-        ("gpu", "CPUUtilization"),
-        ("gpu", "MemoryUtilization"),
-        ("gpu", "GPUUtilization"),
-        ("gpu", "GPUMemoryUtilization"),
-        ("sls", "Invocations"),  # serverless publishes no instance utilisation
-    }
+    labels = sorted(
+        (s.dimensions.get("VariantName", "-"), s.name, s.metric, s.stat)
+        for s in inv.metrics[ep.key]
+    )
+    # async: no Invocations (AWS never publishes it for async endpoints); the processed count
+    # per variant under both spellings, and the endpoint's queue (EndpointName only)
+    assert labels == sorted(
+        [
+            ("gpu", "CPUUtilization", "CPUUtilization", "Maximum"),
+            ("gpu", "MemoryUtilization", "MemoryUtilization", "Maximum"),
+            ("gpu", "GPUUtilization", "GPUUtilization", "Maximum"),
+            ("gpu", "GPUMemoryUtilization", "GPUMemoryUtilization", "Maximum"),
+            ("gpu", "InvocationsProcessed", "InvocationsProcessed", "Sum"),
+            ("gpu", "InvocationsProcessed", "InvocationsProcesssed", "Sum"),
+            # serverless publishes no instance utilisation
+            ("sls", "InvocationsProcessed", "InvocationsProcessed", "Sum"),
+            ("sls", "InvocationsProcessed", "InvocationsProcesssed", "Sum"),
+            ("-", "ApproximateBacklogSize", "ApproximateBacklogSize", "Maximum"),
+        ]
+    )
+    (backlog,) = inv.series(ep, "ApproximateBacklogSize")
+    assert (backlog.namespace, backlog.dimensions) == ("AWS/SageMaker", {"EndpointName": "mixed"})
 
 
 def test_idle_guard_is_read_from_each_distinct_lifecycle_script_once(

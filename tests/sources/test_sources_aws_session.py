@@ -94,8 +94,9 @@ def test_progress_has_one_task_per_region_and_phase_advanced_to_its_total(
     # 2 endpoints x 3 series = 6 queries: one batch x three 201-hour sub-windows of 21 days
     assert by_name["us-east-1: metrics"] == (3, 3)
     assert by_name["eu-west-1: metrics"] == (0, 0)
-    # inventory: six list pages (one per kind) + two endpoints described
-    assert by_name["us-east-1: inventory"] == (None, 8)
+    # inventory: four list pages (one per scanned kind; processing and transform jobs are
+    # off) + two endpoints described
+    assert by_name["us-east-1: inventory"] == (None, 6)
 
 
 def test_a_single_worker_still_finishes_with_the_same_inventory(

@@ -86,10 +86,27 @@ def hours_between(start: datetime, end: datetime) -> Decimal:
     return Decimal(str(seconds)) / Decimal(3600)
 
 
+def floor_hour(t: datetime) -> datetime:
+    """The start of the clock hour ``t`` falls in."""
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(t: datetime) -> datetime:
+    """The first clock-hour boundary at or after ``t``."""
+    floored = floor_hour(t)
+    return floored if floored == t else floored + timedelta(hours=1)
+
+
 def in_window(series: MetricSeries, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
-    """The (timestamp, value) points of a series with ``start <= t <= end``."""
+    """The (timestamp, value) points of a series with ``floor_hour(start) <= t <= end``.
+
+    CloudWatch labels an hourly bucket with its START: the datapoint stamped 10:00 holds what
+    happened from 10:00 to 11:00. A window starting at 10:20 therefore still overlaps the
+    10:00 bucket; comparing against the raw start would drop it (and, for an idle verdict,
+    drop the very traffic that disproves idleness)."""
+    lo = floor_hour(start)
     return [
-        (t, v) for t, v in zip(series.timestamps, series.values, strict=False) if start <= t <= end
+        (t, v) for t, v in zip(series.timestamps, series.values, strict=False) if lo <= t <= end
     ]
 
 
@@ -99,7 +116,7 @@ def hourly_maxima(points: Iterable[tuple[datetime, float]]) -> dict[datetime, fl
     mean the same whatever the period."""
     out: dict[datetime, float] = {}
     for t, v in points:
-        hour = t.replace(minute=0, second=0, microsecond=0)
+        hour = floor_hour(t)
         out[hour] = max(out.get(hour, v), v)
     return out
 

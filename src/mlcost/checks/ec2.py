@@ -31,6 +31,40 @@ from mlcost.model import (
 
 GPU_LABELS = ("GPUUtilization", "AgentGPUUtilization")
 
+#: EC2 PlatformDetails our on-demand prices are for (the catalogue holds Linux prices only);
+#: "" means AWS did not report it, and an instance without a Platform is Linux/UNIX.
+LINUX_PLATFORMS = ("Linux/UNIX", "")
+
+ASG_TAG = "aws:autoscaling:groupName"
+NODEGROUP_TAG = "eks:nodegroup-name"
+EKS_CLUSTER_TAG = "eks:cluster-name"
+
+
+def _fix(resource: Ec2Instance) -> tuple[Fix, str | None]:
+    """Stopping an instance that an Auto Scaling group or EKS managed node group owns only
+    makes the group launch a replacement (the bill goes on): the fix is the group's desired
+    capacity. Returns the fix and, for a group, the evidence line that says so."""
+    asg = resource.tags.get(ASG_TAG)
+    nodegroup = resource.tags.get(NODEGROUP_TAG)
+    if nodegroup:
+        params = {"nodegroupName": nodegroup, "InstanceIds": [resource.id]}
+        if resource.tags.get(EKS_CLUSTER_TAG):
+            params["clusterName"] = resource.tags[EKS_CLUSTER_TAG]
+        return Fix("scale-down-nodegroup", params), (
+            f"member of EKS managed node group {nodegroup}: a stopped instance would be replaced "
+            "by the node group; lower the node group's desired size (UpdateNodegroupConfig "
+            "scalingConfig) instead"
+        )
+    if asg:
+        return Fix(
+            "scale-down-auto-scaling-group",
+            {"AutoScalingGroupName": asg, "InstanceIds": [resource.id]},
+        ), (
+            f"member of Auto Scaling group {asg}: a stopped instance fails its health check and "
+            "would be replaced; lower the group's desired capacity instead"
+        )
+    return Fix("stop-instances", {"InstanceIds": [resource.id]}), None
+
 
 def _covered(
     hourly: dict[datetime, float], start: datetime, end: datetime, min_coverage: float
@@ -63,8 +97,11 @@ def idle_ec2_gpu(
     the instance is only flagged when CPU stayed under ``cpu_near_zero_pct`` for the whole
     lookback, with confidence at most 0.5. A series that failed to read blocks any verdict.
 
-    Saving: the on-demand EC2 price x 730 h (spot and capacity-block instances are reported
-    unpriced: their rate is not in the catalogue). Fix: StopInstances (EBS volumes are kept).
+    Saving: the on-demand EC2 price x 730 h (spot and capacity-block instances, and any
+    platform other than Linux/UNIX, are reported unpriced: the catalogue holds Linux on-demand
+    rates only). Fix: StopInstances (EBS volumes are kept); for an instance an Auto Scaling
+    group (tag ``aws:autoscaling:groupName``) or EKS node group (tag ``eks:nodegroup-name``)
+    owns, stopping it would only get it replaced, so the fix is to scale the group down.
     """
     if resource.state != "running":
         return []
@@ -126,7 +163,17 @@ def idle_ec2_gpu(
         confidence = 0.5
 
     cost = None
-    if resource.lifecycle != "on-demand":
+    evidence["platform"] = resource.platform
+    if resource.platform not in LINUX_PLATFORMS:
+        reason = (
+            f"platform {resource.platform}: the price catalogue holds Linux/UNIX on-demand "
+            "prices only; this platform's rate (licence included) is higher and unknown here"
+        )
+        evidence.update(
+            unpriced_evidence(resource.instance_type, resource.region, Usage.EC2, reason)
+        )
+        confidence = min(confidence, 0.5)
+    elif resource.lifecycle != "on-demand":
         reason = (
             f"{resource.lifecycle} instance: billed at the {resource.lifecycle} rate, "
             "which the price catalogue does not hold (only on-demand list prices)"
@@ -148,6 +195,9 @@ def idle_ec2_gpu(
             evidence["price"] = p.quote.evidence()
             cost = money(p.quote.usd_per_hour * HOURS_PER_MONTH)
             confidence = min(confidence, confidence * p.quote.confidence)
+    fix, group_note = _fix(resource)
+    if group_note:
+        evidence["replacement"] = group_note
     return [
         Finding(
             id=finding_id("idle-ec2-gpu", resource.key),
@@ -160,7 +210,7 @@ def idle_ec2_gpu(
             evidence=evidence,
             monthly_cost_usd=cost,
             monthly_savings_usd=cost,
-            fix=Fix("stop-instances", {"InstanceIds": [resource.id]}),
+            fix=fix,
             risk=Risk.REVIEW,
             confidence=round(confidence, 2),
         )

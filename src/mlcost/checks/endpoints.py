@@ -1,6 +1,8 @@
 """Real-time and asynchronous SageMaker endpoints: idle ones, and over-sized ones.
 
-Series labels and units are those of docs/CONTRACTS.md: ``Invocations`` (Sum, per variant),
+Series labels and units are those of docs/CONTRACTS.md: ``Invocations`` (Sum, per variant,
+including variants that no longer exist), ``InvocationsProcessed`` (Sum, per variant, async
+endpoints) and ``ApproximateBacklogSize`` (Maximum, per endpoint, async endpoints),
 ``CPUUtilization`` / ``GPUUtilization`` / ``GPUMemoryUtilization`` (Maximum, summed over the
 instance's vCPUs / GPUs, so they are divided by the spec's count here) and
 ``MemoryUtilization`` (Maximum, 0-100).
@@ -17,6 +19,7 @@ from typing import Any
 from mlcost import pricing
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
+    ceil_hour,
     finding_id,
     hourly_maxima,
     hours_between,
@@ -58,32 +61,88 @@ def _instance_variants(endpoint: Endpoint) -> list[EndpointVariant]:
     return [v for v in endpoint.variants if v.instance_type and v.instance_count > 0]
 
 
+def _last_change(endpoint: Endpoint) -> datetime | None:
+    """When the endpoint last took its current shape: max(created, last_modified)."""
+    stamps = [t for t in (endpoint.created, endpoint.last_modified) if t is not None]
+    return max(stamps) if stamps else None
+
+
 def _judged_window(endpoint: Endpoint, inventory: Inventory) -> tuple[datetime, datetime]:
-    """The part of the lookback the endpoint existed for: an endpoint created mid-window can
-    only be judged over its own lifetime."""
+    """The part of the lookback the endpoint has had its current shape for.
+
+    An endpoint created mid-window can only be judged over its own lifetime; one updated
+    mid-window (a blue/green deploy swaps in a new variant, often under a new name) only since
+    the update, because what ran before is not what bills now."""
     start = inventory.start
-    if endpoint.created is not None and endpoint.created > start:
-        start = endpoint.created
+    changed = _last_change(endpoint)
+    if changed is not None and changed > start:
+        start = changed
     return start, inventory.end
+
+
+def _uses_components(endpoint: Endpoint) -> bool:
+    """Inference-component endpoints publish their traffic and utilisation per
+    InferenceComponentName, not per variant: the variant-level evidence cannot be read."""
+    return any(v.uses_inference_components for v in endpoint.variants)
+
+
+def _zero_sum(series: list[MetricSeries], start: datetime, end: datetime) -> dict[str, Any] | None:
+    """Sum and datapoint count when every series is readable and sums to 0; else ``None``."""
+    if not series or not all(s.readable for s in series):
+        return None
+    points = [p for s in series for p in in_window(s, start, end)]
+    total = sum(v for _, v in points)
+    if total > 0:
+        return None
+    return {"sum": total, "datapoints": len(points)}
 
 
 def _no_invocations(
     inventory: Inventory, endpoint: Endpoint, start: datetime, end: datetime
-) -> dict[str, Any] | None:
-    """Per-variant invocation sums when EVERY billed variant has a readable Invocations
-    series summing to zero over the window; ``None`` as soon as one variant shows traffic,
-    failed to read, or has no series at all (absence of evidence is not idleness)."""
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Evidence that the endpoint served nothing over the window: (per-variant sums,
+    endpoint-level evidence); ``None`` as soon as anything shows traffic, failed to read, or
+    is missing (absence of evidence is not idleness).
+
+    * Traffic on ANY ``Invocations`` series of the endpoint counts, including series of
+      variants that no longer exist (a blue/green deploy renames the variant; the old one's
+      traffic is the endpoint's traffic). An unreadable one blocks the verdict too.
+    * Real-time endpoints: every billed variant needs its own readable, all-zero
+      ``Invocations`` series.
+    * Asynchronous endpoints do not publish ``Invocations`` (AWS, "Monitoring asynchronous
+      endpoints"): every billed variant needs a readable, all-zero ``InvocationsProcessed``
+      series AND the endpoint a readable ``ApproximateBacklogSize`` series that never rose
+      above 0 (requests queued but not yet processed are still demand).
+    """
+    every_invocations = inventory.series(endpoint, "Invocations")
+    if any(not s.readable for s in every_invocations):
+        return None
+    if any(sum(v for _, v in in_window(s, start, end)) > 0 for s in every_invocations):
+        return None
+    current = {v.name for v in endpoint.variants}
+    old = sorted({s.dimensions.get("VariantName", "") for s in every_invocations} - current)
+    endpoint_evidence: dict[str, Any] = {"old_variant_invocations": {n: 0 for n in old}}
+
+    label = "InvocationsProcessed" if endpoint.is_async else "Invocations"
+    key = "invocations_processed_sum" if endpoint.is_async else "invocations_sum"
     sums: dict[str, Any] = {}
     for variant in _instance_variants(endpoint):
-        series = _variant_series(inventory, endpoint, "Invocations", variant.name)
-        if not series or not all(s.readable for s in series):
+        got = _zero_sum(_variant_series(inventory, endpoint, label, variant.name), start, end)
+        if got is None:
             return None
-        points = [p for s in series for p in in_window(s, start, end)]
-        total = sum(v for _, v in points)
-        if total > 0:
+        sums[variant.name] = {key: got["sum"], "datapoints": got["datapoints"]}
+    if not sums:
+        return None
+    if endpoint.is_async:
+        backlog = inventory.series(endpoint, "ApproximateBacklogSize")
+        if not backlog or not all(s.readable for s in backlog):
             return None
-        sums[variant.name] = {"invocations_sum": total, "datapoints": len(points)}
-    return sums or None
+        points = [v for s in backlog for _, v in in_window(s, start, end)]
+        if any(v > 0 for v in points):
+            return None
+        endpoint_evidence["approximate_backlog_size_max"] = max(points, default=0)
+        endpoint_evidence["approximate_backlog_datapoints"] = len(points)
+    return sums, endpoint_evidence
 
 
 @check("idle-endpoint", ResourceKind.ENDPOINT, min_age_hours=24)
@@ -99,23 +158,31 @@ def idle_endpoint(
     (docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html); endpoints younger
     than ``min_age_hours`` are skipped, and one younger than the lookback is judged over its
     lifetime with lower confidence. Serverless variants cost nothing idle and are ignored;
-    asynchronous endpoints count while they keep instances running.
+    asynchronous endpoints count while they keep instances running, judged from
+    ``InvocationsProcessed`` and ``ApproximateBacklogSize`` because they publish no
+    ``Invocations``. Traffic on any ``Invocations`` series of the endpoint, old variants
+    included, means not idle. An endpoint updated inside the lookback is judged only since
+    ``last_modified``, and ``min_age_hours`` applies to that update (a redeploy 6 h ago gets no
+    verdict). Endpoints built on inference components are skipped: their traffic is published
+    per component, so a variant-level zero proves nothing.
 
     Saving: the endpoint's whole cost, hosting price x current instance count x 730 h per
     variant. Fix: delete the endpoint after snapshotting its config (``undo`` recreates it).
     """
-    if resource.status != "InService":
+    if resource.status != "InService" or _uses_components(resource):
         return []
     variants = _instance_variants(resource)
     if not variants:
         return []
     start, end = _judged_window(resource, inventory)
-    age_hours = hours_between(resource.created, end) if resource.created else None
+    changed = _last_change(resource)
+    age_hours = hours_between(changed, end) if changed else None
     if age_hours is not None and age_hours < Decimal(str(settings["min_age_hours"])):
         return []
-    idle = _no_invocations(inventory, resource, start, end)
-    if idle is None:
+    judged = _no_invocations(inventory, resource, start, end)
+    if judged is None:
         return []
+    idle, endpoint_evidence = judged
 
     lookback_hours = hours_between(inventory.start, inventory.end)
     window_hours = hours_between(start, end)
@@ -153,8 +220,16 @@ def idle_endpoint(
         **window_evidence(start, end),
         "lookback_hours": float(lookback_hours),
         "endpoint_age_hours": float(age_hours) if age_hours is not None else None,
+        "endpoint_created": resource.created.isoformat() if resource.created else None,
+        "endpoint_last_modified": resource.last_modified.isoformat()
+        if resource.last_modified
+        else None,
         "endpoint_config_name": resource.config_name,
         "async": resource.is_async,
+        "traffic_metrics": ["InvocationsProcessed", "ApproximateBacklogSize", "Invocations"]
+        if resource.is_async
+        else ["Invocations"],
+        **endpoint_evidence,
         "hours_per_month": int(HOURS_PER_MONTH),
         "variants": priced_variants,
         **unpriced,
@@ -212,9 +287,13 @@ def _stats(
 
 
 def _demand(
-    inventory: Inventory, ep: Endpoint, v: EndpointVariant, spec: pricing.InstanceSpec
+    inventory: Inventory,
+    ep: Endpoint,
+    v: EndpointVariant,
+    spec: pricing.InstanceSpec,
+    start: datetime,
 ) -> _Demand | None:
-    start, end = inventory.start, inventory.end
+    end = inventory.end
     cpu = _stats(inventory, ep, "CPUUtilization", v.name, start, end)
     if cpu is None:
         return None
@@ -294,10 +373,18 @@ def _fits(
 
 
 def _propose(
-    region: str, cur_type: str, cur: pricing.InstanceSpec, count: int, d: _Demand, s: dict[str, Any]
+    region: str,
+    cur_type: str,
+    cur: pricing.InstanceSpec,
+    count: int,
+    d: _Demand,
+    s: dict[str, Any],
+    *,
+    keep_count: bool = False,
 ) -> tuple[pricing.PriceQuote, int] | None:
-    """The cheapest (type, count) in the region that fits the peak; ``None`` if nothing fits."""
-    min_count = min(count, int(s["min_instance_count"]))
+    """The cheapest (type, count) in the region that fits the peak; ``None`` if nothing fits.
+    ``keep_count`` only changes the type (an autoscaled variant's count is the scaler's)."""
+    min_count = count if keep_count else min(count, int(s["min_instance_count"]))
     best: tuple[Decimal, int, pricing.PriceQuote, int] | None = None
     for t in pricing.priced_types(region, Usage.HOSTING):
         cand = spec_or_none(t)
@@ -329,6 +416,7 @@ def _propose(
     min_instance_count=2,
     min_monthly_savings=10,
     allow_burstable=False,
+    min_hours=72,
 )
 def underused_endpoint(
     resource: Endpoint, inventory: Inventory, settings: dict[str, Any]
@@ -349,16 +437,25 @@ def underused_endpoint(
     Idle endpoints (zero invocations) are left to ``idle-endpoint``; only savings above
     ``min_monthly_savings`` dollars a month are reported.
 
+    Only datapoints after the endpoint last changed (max(created, last_modified), rounded up
+    to the next whole hour) count, and a variant needs at least ``min_hours`` (72) hourly
+    datapoints of them: a just-upsized endpoint has not yet shown its new load. Skipped:
+    asynchronous endpoints (queue-driven: a smaller type drains the queue more slowly, which
+    utilisation cannot show, and ``InvocationsProcessed`` / backlog are not sizing data),
+    and variants built on inference components (utilisation is per component). A variant
+    with an Application Auto Scaling target keeps its count (the scaler owns it; the current
+    count is a snapshot): only a type change is proposed, with confidence at most 0.5.
+
     Saving: (current hourly x count - proposed hourly x new count) x 730 h.
     """
-    if resource.status != "InService":
+    if resource.status != "InService" or resource.is_async:
         return []
     variants = _instance_variants(resource)
-    if (
-        not variants
-        or _no_invocations(inventory, resource, inventory.start, inventory.end) is not None
-    ):
+    judged_start, judged_end = _judged_window(resource, inventory)
+    if not variants or _no_invocations(inventory, resource, judged_start, judged_end) is not None:
         return []
+    # Whole hours only: the hour the endpoint changed mixes the old and the new shape.
+    since = ceil_hour(judged_start)
     changes: list[dict[str, Any]] = []
     evidence_variants: list[dict[str, Any]] = []
     saving: Decimal | None = Decimal(0)
@@ -368,13 +465,16 @@ def underused_endpoint(
     for v in variants:
         cur_type = v.instance_type or ""
         cur = spec_or_none(cur_type)
-        if cur is None or (cur.accelerator not in (None, "nvidia")):
+        if cur is None or (cur.accelerator not in (None, "nvidia")) or v.uses_inference_components:
             continue
-        d = _demand(inventory, resource, v, cur)
-        if d is None or not _is_low(d, settings):
+        d = _demand(inventory, resource, v, cur, since)
+        if d is None or d.hours < int(settings["min_hours"]) or not _is_low(d, settings):
             continue
         current = quote(cur_type, resource.region, Usage.HOSTING)
-        proposal = _propose(resource.region, cur_type, cur, v.instance_count, d, settings)
+        autoscaled = bool(v.autoscaling)  # None or {}: no scalable target
+        proposal = _propose(
+            resource.region, cur_type, cur, v.instance_count, d, settings, keep_count=autoscaled
+        )
         if proposal is None:
             continue
         new_quote, new_count = proposal
@@ -406,8 +506,8 @@ def underused_endpoint(
                 saving += cur_monthly - new_monthly
                 cost += cur_monthly
             confidence = min(confidence, 0.8 * current.quote.confidence, 0.8 * new_quote.confidence)
-        if d.hours < 24 * 3:
-            confidence = min(confidence, 0.5)  # under three days of data: weekly cycles unseen
+        if autoscaled:
+            confidence = min(confidence, 0.5)  # the count (and so the figure) moves with load
         changes.append(
             {
                 "VariantName": v.name,
@@ -418,6 +518,15 @@ def underused_endpoint(
         evidence_variants.append(
             {
                 "variant": v.name,
+                "autoscaling": None
+                if not autoscaled
+                else {
+                    **(v.autoscaling or {}),
+                    "note": "Application Auto Scaling target: the instance count is kept "
+                    "(the scaler sets it) and only the type is changed; the saving assumes the "
+                    "current count. Deregister the scalable target before UpdateEndpoint and "
+                    "register it again afterwards.",
+                },
                 "current": {
                     "instance_type": cur_type,
                     "instance_count": v.instance_count,
@@ -471,7 +580,8 @@ def underused_endpoint(
                 for c in changes
             ),
             evidence={
-                **window_evidence(inventory.start, inventory.end),
+                **window_evidence(since, inventory.end),
+                "min_hours": int(settings["min_hours"]),
                 "statistic": "95th percentile (nearest rank) of hourly maxima; sizing on the peak",
                 "thresholds": {
                     k: settings[k]

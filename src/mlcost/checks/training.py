@@ -70,7 +70,8 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
     billable time per instance is at least ``min_hours``. AWS: managed spot training saves
     "up to 90%" over on-demand (model-managed-spot-training.html).
 
-    Saving over the window: training price x instance count x billable hours x discount,
+    Saving over the window: training price x instance count x billable hours x discount (for
+    a heterogeneous cluster, summed over its instance groups; unpriced if any group is),
     where the discount is the ``spot_discount`` setting or, failing that, the EC2 spot saving
     of the same type and region as a labelled proxy (capped at 90%). The monthly figure
     scales the window's spend to a month (x 730 / window hours), assuming such jobs recur at
@@ -89,14 +90,14 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
     hours = Decimal(seconds) / Decimal(3600)
     window_hours = hours_between(inventory.start, inventory.end)
     scale = HOURS_PER_MONTH / window_hours
-    discount, discount_evidence = _discount(
-        resource.instance_type, resource.region, settings["spot_discount"]
-    )
-    p = quote(resource.instance_type, resource.region, Usage.TRAINING)
+    # A heterogeneous cluster (ResourceConfig.InstanceGroups) bills each group at its own
+    # type's price; a homogeneous one is a single group.
+    groups = resource.instance_groups or [(resource.instance_type, resource.instance_count)]
+    heterogeneous = bool(resource.instance_groups)
     evidence: dict[str, Any] = {
         **window_evidence(inventory.start, inventory.end),
         "instance_type": resource.instance_type,
-        "instance_count": resource.instance_count,
+        "instance_count": sum(n for _, n in groups),
         "billable_seconds": seconds,
         "billable_seconds_field": "BillableTimeInSeconds"
         if resource.billable_seconds is not None
@@ -104,43 +105,81 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
         "billable_hours": str(hours.quantize(Decimal("0.0001"))),
         "monthly_scaling": f"window figures x {int(HOURS_PER_MONTH)} / {window_hours.normalize()} h "
         "(assumes jobs like this recur at the same rate)",
-        "spot_discount": None if discount is None else str(discount),
-        **discount_evidence,
         "checkpoint_s3_uri": resource.checkpoint_s3_uri,
     }
     confidence = 0.6 if settings["spot_discount"] is None else 0.7
-    cost = saving = None
-    if p.quote is None:
-        evidence.update(
-            unpriced_evidence(
-                resource.instance_type, resource.region, Usage.TRAINING, p.reason or ""
-            )
+    window_cost: Decimal | None = Decimal(0)
+    window_saving: Decimal | None = Decimal(0)
+    group_evidence: list[dict[str, Any]] = []
+    for instance_type, count in groups:
+        discount, discount_evidence = _discount(
+            instance_type, resource.region, settings["spot_discount"]
         )
-        confidence = 0.3
+        p = quote(instance_type, resource.region, Usage.TRAINING)
+        g: dict[str, Any] = {
+            "instance_type": instance_type,
+            "instance_count": count,
+            "spot_discount": None if discount is None else str(discount),
+            **discount_evidence,
+        }
+        group_evidence.append(g)
+        if p.quote is None:
+            evidence.update(
+                unpriced_evidence(instance_type, resource.region, Usage.TRAINING, p.reason or "")
+            )
+            window_cost = window_saving = None
+            confidence = 0.3
+            continue
+        g["price"] = p.quote.evidence()
+        cost_g = p.quote.usd_per_hour * count * hours
+        g["window_cost_usd"] = str(money(cost_g))
+        confidence = min(confidence, confidence * p.quote.confidence)
+        if window_cost is not None:
+            window_cost += cost_g
+        if discount is None:
+            if "unpriced" not in evidence:
+                evidence["unpriced"] = g["discount_source"]
+                evidence["unpriced_instance_type"] = instance_type
+                evidence["unpriced_usage"] = "managed-spot discount"
+            window_saving = None
+            confidence = min(confidence, 0.4)
+        elif window_saving is not None:
+            g["window_savings_usd"] = str(money(cost_g * discount))
+            window_saving += cost_g * discount
+    if heterogeneous:
+        evidence["instance_groups"] = group_evidence
     else:
-        window_cost = p.quote.usd_per_hour * resource.instance_count * hours
-        evidence["price"] = p.quote.evidence()
+        # One group: keep its keys at the top level, where they always were.
+        single = dict(group_evidence[0])
+        for k in ("instance_type", "instance_count", "window_cost_usd", "window_savings_usd"):
+            single.pop(k, None)
+        evidence.update(single)
+    cost = saving = None
+    if window_cost is not None:
         evidence["window_cost_usd"] = str(money(window_cost))
         cost = money(window_cost * scale)
-        confidence = min(confidence, confidence * p.quote.confidence)
-        if discount is not None:
-            evidence["window_savings_usd"] = str(money(window_cost * discount))
-            saving = money(window_cost * discount * scale)
-        else:
-            evidence["unpriced"] = evidence["discount_source"]
-            evidence["unpriced_instance_type"] = resource.instance_type
-            evidence["unpriced_usage"] = "managed-spot discount"
-            confidence = min(confidence, 0.4)
+        if window_saving is not None:
+            evidence["window_savings_usd"] = str(money(window_saving))
+            saving = money(window_saving * scale)
 
+    # StoppingCondition (the CreateTrainingJob name): keep the job's own MaxRuntimeInSeconds;
+    # AWS requires MaxWaitTimeInSeconds >= MaxRuntimeInSeconds for managed spot.
+    if resource.max_runtime_seconds is not None:
+        max_runtime = resource.max_runtime_seconds
+        evidence["max_runtime_source"] = "the job's StoppingCondition.MaxRuntimeInSeconds"
+    else:
+        max_runtime = resource.run_seconds or seconds
+        evidence["max_runtime_source"] = (
+            "the job's MaxRuntimeInSeconds is unknown: set to the observed run time "
+            f"({max_runtime} s); raise it if later runs take longer"
+        )
     params: dict[str, Any] = {
         "TrainingJobName": resource.id,
         "EnableManagedSpotTraining": True,
-        "StopCondition": {
-            "MaxRuntimeInSeconds": resource.run_seconds or seconds,
-            # room to wait for capacity: twice the run time (MaxWait must be >= MaxRuntime)
-            "MaxWaitTimeInSeconds": max(
-                resource.max_wait_seconds or 0, 2 * (resource.run_seconds or seconds)
-            ),
+        "StoppingCondition": {
+            "MaxRuntimeInSeconds": max_runtime,
+            # room to wait for spot capacity: twice the run-time limit
+            "MaxWaitTimeInSeconds": max(resource.max_wait_seconds or 0, 2 * max_runtime),
         },
     }
     if resource.checkpoint_s3_uri:
@@ -149,6 +188,11 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
         evidence["checkpointing"] = (
             "no CheckpointConfig: set CheckpointConfig.S3Uri and save checkpoints so an interrupted job resumes"
         )
+    shape = (
+        " + ".join(f"{n} x {t}" for t, n in groups)
+        if heterogeneous
+        else f"{resource.instance_count} x {resource.instance_type}"
+    )
     return [
         Finding(
             id=finding_id("training-spot", resource.key),
@@ -158,7 +202,7 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
             resource_arn=resource.arn,
             region=resource.region,
             title=f"Training job {resource.id} ran {hours.quantize(Decimal('0.1'))} h on-demand on "
-            f"{resource.instance_count} x {resource.instance_type}: use managed spot",
+            f"{shape}: use managed spot",
             evidence=evidence,
             monthly_cost_usd=cost,
             monthly_savings_usd=saving,

@@ -16,6 +16,9 @@ from mlcost.errors import UserError
 #: CloudWatch keeps 1-hour datapoints for 455 days; a longer lookback cannot be read.
 MAX_LOOKBACK_DAYS = 455
 
+#: Exit code when every scanned region failed to read (the report is printed first).
+EXIT_NOTHING_READ = 3
+
 
 class OutputFormat(StrEnum):
     table = "table"
@@ -79,6 +82,23 @@ def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> No
         console.print(f"wrote {fmt.value} report to {output}", highlight=False)
 
 
+def _collect_and_check(
+    regions: list[str],
+    lookback_days: int,
+    checks: list[str] | None,
+    console: Console,
+    now: datetime | None = None,
+):
+    """(inventory, result): the scan command needs the inventory to tell "nothing read"."""
+    from mlcost.cli.progress import rich_progress
+    from mlcost.scan import run_checks
+    from mlcost.sources.aws import collect_inventory
+
+    with rich_progress(console) as sink:
+        inventory = collect_inventory(regions, lookback_days, progress=sink, now=now)
+    return inventory, run_checks(inventory, only=checks or None)
+
+
 def run_scan_command(
     regions: list[str],
     lookback_days: int,
@@ -89,13 +109,7 @@ def run_scan_command(
     """Collect a live inventory and run the checks, with a progress bar on stderr.
 
     ``now`` pins the end of the window (the demo's organisation ends at a fixed hour)."""
-    from mlcost.cli.progress import rich_progress
-    from mlcost.scan import run_checks
-    from mlcost.sources.aws import collect_inventory
-
-    with rich_progress(console) as sink:
-        inventory = collect_inventory(regions, lookback_days, progress=sink, now=now)
-    return run_checks(inventory, only=checks or None)
+    return _collect_and_check(regions, lookback_days, checks, console, now)[1]
 
 
 def register(app: typer.Typer) -> None:
@@ -121,7 +135,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--check", help="Run only this check id; repeat for several."),
         ] = None,
     ) -> None:
-        """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes."""
+        """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes.
+
+        Exit codes: 0 the scan ran (regions that failed are listed as errors in the report);
+        2 bad input or configuration; 3 nothing could be read: no resource found and every
+        region reported an error (the report is still printed).
+        """
         from mlcost.checks import load_all
 
         days = parse_lookback_days(lookback_days)
@@ -134,6 +153,16 @@ def register(app: typer.Typer) -> None:
                     f"unknown check {', '.join(unknown)}",
                     f"choose from {', '.join(sorted(registry))}",
                 )
+        from mlcost.scan import nothing_read
+
         console = Console(stderr=True)
-        result = run_scan_command(regions, days, check, console)
+        inventory, result = _collect_and_check(regions, days, check, console)
         emit(result, fmt, output, Console())
+        if nothing_read(inventory):
+            console.print(
+                f"error: nothing could be read: every region ({', '.join(regions)}) failed; "
+                "see the errors above (credentials, permissions, region names)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_NOTHING_READ)

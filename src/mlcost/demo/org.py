@@ -259,13 +259,26 @@ class _Builder:
         alive = self.ts >= self.ago(age_days).timestamp()
         if invocations is not None:
             # SageMaker publishes nothing in an hour without requests: drop zero hours.
+            # Async endpoints publish no Invocations at all: their traffic shows as requests
+            # processed per variant and as the queue's backlog per endpoint.
             self.add_series(
                 region,
                 "AWS/SageMaker",
-                "Invocations",
+                "InvocationsProcessed" if is_async else "Invocations",
                 dims,
                 np.round(invocations),
                 (np.round(invocations) > 0) & alive,
+                "None",
+            )
+        if is_async:
+            backlog = np.round(invocations) if invocations is not None else self.flat(0.0, 0)
+            self.add_series(
+                region,
+                "AWS/SageMaker",
+                "ApproximateBacklogSize",
+                {"EndpointName": name},
+                backlog,
+                alive,
                 "None",
             )
         ns = "/aws/sagemaker/Endpoints"

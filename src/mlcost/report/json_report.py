@@ -71,6 +71,9 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
                 k: {"count": v["count"], "monthly_savings_usd": _money(v["monthly_savings_usd"])}
                 for k, v in t["by_check"].items()
             },
+            # findings whose cost or saving is unpriced (null): the sums above leave them out
+            "unpriced_findings": t["unpriced_findings"],
+            "partial": t["partial"],
         },
         "errors": [_plain(e) for e in result.errors],
         "warnings": list(result.warnings),

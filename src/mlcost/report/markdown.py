@@ -15,6 +15,11 @@ def to_markdown(result: ScanResult) -> str:
     """A heading with the totals, one table row per finding (largest saving first), savings
     by check, then errors and warnings so a reader sees what the figures leave out."""
     t = totals(result.findings)
+    partial = (
+        f" Totals are partial: {t['unpriced_findings']} unpriced finding(s) are not in them."
+        if t["partial"]
+        else ""
+    )
     lines = [
         "# mlcost scan",
         "",
@@ -22,7 +27,7 @@ def to_markdown(result: ScanResult) -> str:
         f"regions {', '.join(result.regions) or '-'}, lookback {result.lookback_days} days.",
         "",
         f"**{len(result.findings)} findings; monthly cost {dollars(t['monthly_cost_usd'])}; "
-        f"potential monthly savings {dollars(t['monthly_savings_usd'])}.**",
+        f"potential monthly savings {dollars(t['monthly_savings_usd'])}.**{partial}",
         "",
     ]
     if result.findings:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mlcost.model import ScanResult
-from mlcost.report.text import dollars
+from mlcost.report.text import dollars, partial_note
 from mlcost.report.totals import totals
 
 
@@ -47,7 +48,7 @@ def build_table(result: ScanResult) -> Table:
     table.add_row(
         "Total",
         f"{len({f.resource_arn or f.resource_id for f in result.findings})} resources",
-        "",
+        partial_note(t["unpriced_findings"]),
         dollars(t["monthly_cost_usd"]),
         dollars(t["monthly_savings_usd"]),
         "",
@@ -60,13 +61,16 @@ def build_table(result: ScanResult) -> Table:
 
 def render_table(result: ScanResult, console: Console) -> None:
     """Print the table, then the errors (what was not scanned) and warnings (unpriced types,
-    checks that failed) under it."""
+    checks that failed) under it. Messages come from AWS and resource names: they are escaped,
+    so a ``[`` in them prints as written instead of being read as Rich markup (which would
+    swallow text or raise MarkupError)."""
     console.print(build_table(result))
     for e in result.errors:
         console.print(
-            f"[red]error[/red] {e.region} {e.service} {e.operation}: {e.message}",
+            f"[red]error[/red] {escape(e.region)} {escape(e.service)} {escape(e.operation)}: "
+            f"{escape(e.message)}",
             markup=True,
             highlight=False,
         )
     for w in result.warnings:
-        console.print(f"[yellow]warning[/yellow] {w}", markup=True, highlight=False)
+        console.print(f"[yellow]warning[/yellow] {escape(w)}", markup=True, highlight=False)

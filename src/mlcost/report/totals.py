@@ -3,6 +3,10 @@
 Several checks can flag the same resource (an idle notebook also lacks auto-stop); their
 savings overlap, so the overall saving counts each resource once, at its largest saving, and
 the overall cost counts each resource's cost once. ``by_check`` sums within one check.
+
+Unpriced figures (None) cannot be summed; the totals then understate the truth, so they carry
+``unpriced_findings`` (how many findings lack a cost or a saving) and ``partial`` for every
+report to say so rather than present a lower bound as the whole.
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ def _resource(f: Finding) -> str:
 
 
 def totals(findings: list[Finding]) -> dict[str, Any]:
-    """``{monthly_cost_usd, monthly_savings_usd, by_check: {check: {count, monthly_savings_usd}}}``
-    with Decimal money rounded to the cent (unpriced figures are left out of the sums)."""
+    """``{monthly_cost_usd, monthly_savings_usd, by_check: {check: {count, monthly_savings_usd}},
+    unpriced_findings, partial}`` with Decimal money rounded to the cent (unpriced figures are
+    left out of the sums, and counted in ``unpriced_findings``)."""
     cost: dict[str, Decimal] = {}
     saving: dict[str, Decimal] = {}
     by_check: dict[str, dict[str, Any]] = {}
+    unpriced = 0
     for f in findings:
+        if f.monthly_cost_usd is None or f.monthly_savings_usd is None:
+            unpriced += 1
         key = _resource(f)
         if f.monthly_cost_usd is not None:
             cost[key] = max(cost.get(key, f.monthly_cost_usd), f.monthly_cost_usd)
@@ -40,4 +48,6 @@ def totals(findings: list[Finding]) -> dict[str, Any]:
             k: {"count": v["count"], "monthly_savings_usd": usd(v["monthly_savings_usd"])}
             for k, v in sorted(by_check.items())
         },
+        "unpriced_findings": unpriced,
+        "partial": unpriced > 0,
     }

@@ -21,14 +21,22 @@ from typing import Any
 import boto3
 
 from mlcost.errors import UserError
-from mlcost.model import Inventory, MetricSeries, Resource, SourceError
-from mlcost.sources.aws.errors import is_not_found, raise_if_no_credentials, source_error
+from mlcost.model import Endpoint, Inventory, MetricSeries, Resource, SourceError
+from mlcost.sources.aws.errors import (
+    is_not_found,
+    is_rejected_credentials,
+    raise_if_credentials_rejected,
+    raise_if_no_credentials,
+    source_error,
+)
 from mlcost.sources.aws.kinds import REGISTRY, KindSpec, Window
 from mlcost.sources.aws.metrics import (
     AGENT_METRICS,
     AGENT_NAMESPACE,
     CWAGENT_GPU_METRIC,
     CWAGENT_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    VARIANT_SCALABLE_DIMENSION,
     BatchResult,
     ListedMetrics,
     MetricQuery,
@@ -83,7 +91,7 @@ def collect_inventory(
         start=window.start,
         end=window.end,
     )
-    inventory.account = _account_id(factory, regions[0], inventory.errors)
+    inventory.account = _account_id(factory, regions, inventory.errors)
 
     with ThreadPoolExecutor(
         max_workers=min(len(regions), max_workers), thread_name_prefix="mlcost-region"
@@ -100,14 +108,32 @@ def collect_inventory(
     return inventory
 
 
-def _account_id(factory: ClientFactory, region: str, errors: list[SourceError]) -> str | None:
-    """The first call of a scan: it also proves credentials exist."""
-    try:
-        return factory("sts", region).get_caller_identity()["Account"]
-    except Exception as exc:
-        raise_if_no_credentials(exc)
-        errors.append(source_error(region, "sts", "GetCallerIdentity", exc))
-        return None
+def _account_id(
+    factory: ClientFactory, regions: list[str], errors: list[SourceError]
+) -> str | None:
+    """The first call of a scan: it also proves credentials exist and that AWS accepts them.
+
+    Rejected credentials (expired SSO session, wrong keys) would otherwise fail every later
+    call and end in an empty, "clean" report; they are a UserError instead. STS in an opt-in
+    region that is not enabled answers InvalidClientTokenId too, so a rejection is only
+    believed once every region given has rejected; a region that rejects while another
+    accepts is recorded as that region's error.
+    """
+    rejected: list[tuple[str, Exception]] = []
+    for region in regions:
+        try:
+            account = factory("sts", region).get_caller_identity()["Account"]
+        except Exception as exc:
+            raise_if_no_credentials(exc)
+            if is_rejected_credentials(exc):
+                rejected.append((region, exc))
+                continue
+            errors.append(source_error(region, "sts", "GetCallerIdentity", exc))
+            return None
+        errors.extend(source_error(r, "sts", "GetCallerIdentity", e) for r, e in rejected)
+        return account
+    raise_if_credentials_rejected(rejected[0][1])
+    return None  # unreachable: every region rejected, which raised
 
 
 @dataclass(slots=True)
@@ -171,12 +197,15 @@ class RegionScan:
         ) as pool:
             task = self._progress.add_task(f"{self.region}: inventory", None)
             listings = [
-                pool.submit(self._list_kind, spec, pool, task) for spec in REGISTRY.values()
+                pool.submit(self._list_kind, spec, pool, task)
+                for spec in REGISTRY.values()
+                if spec.enabled
             ]
             described: list[Future[Resource | None]] = []
             for listing in listings:
                 described.extend(listing.result())
             resources = [r for f in described if (r := f.result()) is not None]
+            self._autoscaling(resources)
             series = self._metrics(resources, pool)
         return RegionResult(resources=resources, series=series, errors=self._merged_errors())
 
@@ -237,6 +266,44 @@ class RegionScan:
             tags.update({t["Key"]: t.get("Value", "") for t in page.get("Tags", [])})
         return tags
 
+    # ----------------------------------------------------------------- autoscaling
+
+    def _autoscaling(self, resources: list[Resource]) -> None:
+        """Attach each endpoint variant's Application Auto Scaling target (P1-6).
+
+        One paginated DescribeScalableTargets per region, not one per variant. A variant
+        with no target gets ``{}``; when the call fails every variant keeps ``None``
+        (unknown) and the failure is recorded.
+        """
+        endpoints = [r for r in resources if isinstance(r, Endpoint)]
+        if not endpoints:
+            return
+        targets: dict[str, dict[str, int]] = {}
+        client = None
+        try:
+            client = self._factory("application-autoscaling", self.region)
+            pages = client.get_paginator("describe_scalable_targets").paginate(
+                ServiceNamespace="sagemaker"
+            )
+            for page in pages:
+                for t in page.get("ScalableTargets", []):
+                    if t.get("ScalableDimension") != VARIANT_SCALABLE_DIMENSION:
+                        continue
+                    targets[t["ResourceId"]] = {
+                        "MinCapacity": int(t.get("MinCapacity", 0)),
+                        "MaxCapacity": int(t.get("MaxCapacity", 0)),
+                    }
+        except Exception as exc:
+            raise_if_no_credentials(exc)
+            self._error(
+                "application-autoscaling", _api_name(client, "describe_scalable_targets"), exc
+            )
+            return
+        for endpoint in endpoints:
+            for variant in endpoint.variants:
+                resource_id = f"endpoint/{endpoint.id}/variant/{variant.name}"
+                variant.autoscaling = dict(targets.get(resource_id, {}))
+
     # ----------------------------------------------------------------- metrics
 
     def _metrics(
@@ -272,6 +339,17 @@ class RegionScan:
             )
         if kinds & {"ec2-instance", "notebook-instance"}:
             lookups.append((AGENT_NAMESPACE, {"Namespace": AGENT_NAMESPACE}, set(AGENT_METRICS)))
+        if "endpoint" in kinds:
+            # variants replaced by a blue/green deploy keep their traffic under the OLD
+            # VariantName; listing finds them. No RecentlyActive (it keeps only the last 3 h):
+            # without it CloudWatch lists metrics with data in the last two weeks.
+            lookups.append(
+                (
+                    SAGEMAKER_NAMESPACE,
+                    {"Namespace": SAGEMAKER_NAMESPACE, "MetricName": "Invocations"},
+                    {"Invocations"},
+                )
+            )
         for namespace, params, wanted in lookups:
             try:
                 for page in client.get_paginator("list_metrics").paginate(**params):

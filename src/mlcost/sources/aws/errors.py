@@ -39,6 +39,41 @@ def raise_if_no_credentials(exc: BaseException) -> None:
         raise UserError("no AWS credentials found", NO_CREDENTIALS_HINT) from exc
 
 
+#: STS error codes that mean AWS refused the credentials themselves (not a permission).
+REJECTED_CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+        "AuthFailure",
+    }
+)
+REJECTED_CREDENTIALS_HINT = "refresh them: `aws sso login`, or check AWS_PROFILE / the access keys"
+
+
+def is_rejected_credentials(exc: BaseException) -> bool:
+    """Whether STS refused the credentials themselves (expired, unknown key, bad signature).
+
+    Meaningful for STS GetCallerIdentity only: elsewhere UnrecognizedClientException /
+    AuthFailure usually mean a region that is not enabled (a per-region SourceError).
+    """
+    if not isinstance(exc, ClientError):
+        return False
+    return exc.response.get("Error", {}).get("Code", "") in REJECTED_CREDENTIAL_CODES
+
+
+def raise_if_credentials_rejected(exc: BaseException) -> None:
+    """Raise the UserError for credentials AWS rejected (see :func:`is_rejected_credentials`)."""
+    if is_rejected_credentials(exc):
+        assert isinstance(exc, ClientError)
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise UserError(
+            f"AWS rejected the credentials ({code})", REJECTED_CREDENTIALS_HINT
+        ) from exc
+
+
 def source_error(region: str, service: str, operation: str, exc: BaseException) -> SourceError:
     """Describe ``exc`` as a SourceError (code, message, and what to do when we know)."""
     if isinstance(exc, ClientError):

@@ -79,6 +79,10 @@ class KindSpec:
     #: "sagemaker": ListTags per resource ARN; "inline": tags come with the describe.
     tags: str = "sagemaker"
     arn_field: str | None = None
+    #: Disabled kinds stay registered (their builders and tests keep working) but are not
+    #: listed, described or tagged by a scan: each item costs a describe and a ListTags
+    #: call, so a kind no check reads is pure cost on a pipeline-heavy account.
+    enabled: bool = True
 
     def page_items(self, page: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return self.items(page) if self.items else page.get(self.result_key, [])
@@ -175,14 +179,19 @@ def build_endpoint(ctx: BuildContext, item: dict[str, Any]) -> Endpoint:
         name = current["VariantName"]
         conf = configured.get(name, {})
         serverless = current.get("CurrentServerlessConfig") or conf.get("ServerlessConfig")
+        instance_type = None if serverless else conf.get("InstanceType")
         variants.append(
             EndpointVariant(
                 name=name,
-                instance_type=None if serverless else conf.get("InstanceType"),
+                instance_type=instance_type,
                 instance_count=0 if serverless else int(current.get("CurrentInstanceCount", 0)),
                 serverless_memory_mb=serverless.get("MemorySizeInMB") if serverless else None,
                 serverless_max_concurrency=serverless.get("MaxConcurrency") if serverless else None,
                 model_name=conf.get("ModelName"),
+                # An inference-component endpoint's config names no model on its variants
+                # (models are attached later with CreateInferenceComponent); only a config we
+                # actually read can say so, hence the instance_type condition.
+                uses_inference_components=bool(instance_type) and not conf.get("ModelName"),
             )
         )
     return Endpoint(
@@ -209,11 +218,18 @@ def build_training_job(ctx: BuildContext, item: dict[str, Any]) -> Job:
     resources = item.get("ResourceConfig", {})
     instance_type = resources.get("InstanceType")
     count = resources.get("InstanceCount")
-    groups = resources.get("InstanceGroups") or []
-    if not instance_type and groups:  # heterogeneous cluster: the first group's type
-        instance_type = groups[0].get("InstanceType")
-        count = sum(int(g.get("InstanceCount", 0)) for g in groups)
+    groups = [
+        (str(g.get("InstanceType", "")), int(g.get("InstanceCount", 0)))
+        for g in resources.get("InstanceGroups") or []
+    ]
+    if not instance_type and groups:
+        types = {t for t, _ in groups}
+        count = sum(n for _, n in groups)
+        # one type across groups prices as that type; several types must be priced per
+        # group (instance_groups), never as the first group's type x the total count
+        instance_type = types.pop() if len(types) == 1 else ""
     algorithm = item.get("AlgorithmSpecification", {})
+    stopping = item.get("StoppingCondition") or {}
     return Job(
         kind=ResourceKind.TRAINING_JOB,
         id=item["TrainingJobName"],
@@ -229,8 +245,10 @@ def build_training_job(ctx: BuildContext, item: dict[str, Any]) -> Job:
         billable_seconds=item.get("BillableTimeInSeconds"),
         managed_spot=bool(item.get("EnableManagedSpotTraining", False)),
         checkpoint_s3_uri=(item.get("CheckpointConfig") or {}).get("S3Uri"),
-        max_wait_seconds=(item.get("StoppingCondition") or {}).get("MaxWaitTimeInSeconds"),
+        max_wait_seconds=stopping.get("MaxWaitTimeInSeconds"),
+        max_runtime_seconds=stopping.get("MaxRuntimeInSeconds"),
         image=algorithm.get("TrainingImage") or algorithm.get("AlgorithmName"),
+        instance_groups=groups,
     )
 
 
@@ -284,6 +302,7 @@ def build_ec2_instance(ctx: BuildContext, item: dict[str, Any]) -> Ec2Instance:
         instance_type=item.get("InstanceType", ""),
         launch_time=item.get("LaunchTime"),
         lifecycle=item.get("InstanceLifecycle") or "on-demand",
+        platform=item.get("PlatformDetails") or "Linux/UNIX",
     )
 
 
@@ -296,6 +315,17 @@ def _ec2_items(page: dict[str, Any]) -> Iterable[dict[str, Any]]:
 def _created_in_window(item: dict[str, Any], window: Window) -> bool:
     created = item.get("CreationTime")
     return created is None or created >= window.start
+
+
+#: Training statuses a check reads (training-spot judges finished runs only); describing
+#: InProgress/Failed/Stopping jobs would be a describe + ListTags call each for nothing.
+TRAINING_STATUSES_READ = frozenset({"Completed", "Stopped"})
+
+
+def _finished_training_in_window(item: dict[str, Any], window: Window) -> bool:
+    return (
+        _created_in_window(item, window) and item.get("TrainingJobStatus") in TRAINING_STATUSES_READ
+    )
 
 
 def _jobs_since(window: Window) -> dict[str, Any]:
@@ -337,7 +367,7 @@ register(
         arn_field="TrainingJobArn",
         describe_op="describe_training_job",
         list_params=_jobs_since,
-        keep=_created_in_window,
+        keep=_finished_training_in_window,
         build=build_training_job,
     )
 )
@@ -352,6 +382,7 @@ register(
         describe_op="describe_processing_job",
         list_params=_jobs_since,
         keep=_created_in_window,
+        enabled=False,  # no check reads this kind yet (review P3-13); enable with one
         build=build_processing_job,
     )
 )
@@ -366,6 +397,7 @@ register(
         describe_op="describe_transform_job",
         list_params=_jobs_since,
         keep=_created_in_window,
+        enabled=False,  # no check reads this kind yet (review P3-13); enable with one
         build=build_transform_job,
     )
 )

@@ -35,6 +35,9 @@ MAX_DATAPOINTS_PER_CALL = 100_800
 #: Periods per sub-window so that a full call of 500 queries fits one response.
 MAX_PERIODS_PER_CALL = MAX_DATAPOINTS_PER_CALL // MAX_QUERIES_PER_CALL  # 201
 
+SAGEMAKER_NAMESPACE = "AWS/SageMaker"
+#: Application Auto Scaling's dimension for an endpoint variant's instance count.
+VARIANT_SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 CWAGENT_NAMESPACE = "CWAgent"
 CWAGENT_GPU_METRIC = "nvidia_smi_utilization_gpu"
 AGENT_NAMESPACE = "MLCost/Agent"
@@ -49,6 +52,16 @@ ENDPOINT_METRICS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("GPUUtilization", "/aws/sagemaker/Endpoints", "GPUUtilization", "Maximum", True),
     ("GPUMemoryUtilization", "/aws/sagemaker/Endpoints", "GPUMemoryUtilization", "Maximum", True),
 )
+
+#: Asynchronous endpoints publish no ``Invocations`` (async-inference-monitor.html); their
+#: traffic is the processed count per variant and the queue per endpoint. The processed
+#: count is published as ``InvocationsProcessed``; AWS's metric table spells it
+#: ``InvocationsProcesssed``. Both spellings are queried under one label (a name CloudWatch
+#: does not have reads as an empty series, at the price of one query), so neither a doc typo
+#: nor its later correction can make a busy endpoint look idle.
+ASYNC_PROCESSED_LABEL = "InvocationsProcessed"
+ASYNC_PROCESSED_METRICS = ("InvocationsProcessed", "InvocationsProcesssed")
+ASYNC_BACKLOG_LABEL = "ApproximateBacklogSize"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +166,7 @@ def plan_queries(resources: Iterable[Resource], listed: ListedMetrics) -> list[M
     queries: list[MetricQuery] = []
     for r in resources:
         if isinstance(r, Endpoint):
-            for v in r.variants:
-                dims = (("EndpointName", r.id), ("VariantName", v.name))
-                serverless = v.instance_type is None and v.serverless_memory_mb is not None
-                for label, namespace, metric, stat, gpu_only in ENDPOINT_METRICS:
-                    if namespace != "AWS/SageMaker" and serverless:
-                        continue  # serverless variants publish no instance utilisation
-                    if gpu_only and not is_gpu_type(v.instance_type):
-                        continue
-                    queries.append(MetricQuery(r.key, label, namespace, metric, dims, stat))
+            queries.extend(_endpoint_queries(r, listed))
         elif isinstance(r, Ec2Instance):
             queries.append(
                 MetricQuery(
@@ -190,6 +195,50 @@ def plan_queries(resources: Iterable[Resource], listed: ListedMetrics) -> list[M
     return queries
 
 
+def _endpoint_queries(r: Endpoint, listed: ListedMetrics) -> list[MetricQuery]:
+    """Per-variant series, async traffic series, and Invocations of replaced variants."""
+    out: list[MetricQuery] = []
+    current = {v.name for v in r.variants}
+    for v in r.variants:
+        dims = (("EndpointName", r.id), ("VariantName", v.name))
+        serverless = v.instance_type is None and v.serverless_memory_mb is not None
+        for label, namespace, metric, stat, gpu_only in ENDPOINT_METRICS:
+            if label == "Invocations" and r.is_async:
+                continue  # never published for async endpoints: an empty series would lie
+            if namespace != SAGEMAKER_NAMESPACE and serverless:
+                continue  # serverless variants publish no instance utilisation
+            if gpu_only and not is_gpu_type(v.instance_type):
+                continue
+            out.append(MetricQuery(r.key, label, namespace, metric, dims, stat))
+        if r.is_async:
+            for metric in ASYNC_PROCESSED_METRICS:
+                out.append(
+                    MetricQuery(
+                        r.key, ASYNC_PROCESSED_LABEL, SAGEMAKER_NAMESPACE, metric, dims, "Sum"
+                    )
+                )
+    if r.is_async:
+        out.append(
+            MetricQuery(
+                r.key,
+                ASYNC_BACKLOG_LABEL,
+                SAGEMAKER_NAMESPACE,
+                "ApproximateBacklogSize",
+                (("EndpointName", r.id),),
+                "Maximum",
+            )
+        )
+    # variants replaced by a redeploy: their traffic is under the old VariantName
+    for dims in listed.matching(SAGEMAKER_NAMESPACE, "Invocations", "EndpointName", r.id):
+        names = dict(dims)
+        if set(names) != {"EndpointName", "VariantName"} or names["VariantName"] in current:
+            continue
+        out.append(
+            MetricQuery(r.key, "Invocations", SAGEMAKER_NAMESPACE, "Invocations", dims, "Sum")
+        )
+    return out
+
+
 def _agent_queries(r: Resource, dimension: str, listed: ListedMetrics) -> list[MetricQuery]:
     out = []
     for metric, label in AGENT_METRICS.items():
@@ -208,6 +257,29 @@ def unreadable_series(
     """
     out: list[tuple[str, MetricSeries]] = []
     for r in resources:
+        if isinstance(r, Endpoint) and SAGEMAKER_NAMESPACE in listed.failed:
+            # replaced variants could not be looked for: one error Invocations series per
+            # current variant, so no check reads "no traffic" from the current ones alone
+            message = listed.failed[SAGEMAKER_NAMESPACE]
+            for v in r.variants or [None]:
+                dims = {"EndpointName": r.id}
+                if v is not None:
+                    dims["VariantName"] = v.name
+                out.append(
+                    (
+                        r.key,
+                        MetricSeries(
+                            name="Invocations",
+                            namespace=SAGEMAKER_NAMESPACE,
+                            metric="Invocations",
+                            dimensions=dims,
+                            stat="Sum",
+                            period_s=PERIOD_S,
+                            status=SeriesStatus.ERROR,
+                            error=f"ListMetrics failed: {message}",
+                        ),
+                    )
+                )
         wanted: list[tuple[str, str, str, str]] = []
         if isinstance(r, Ec2Instance):
             wanted.append((CWAGENT_NAMESPACE, CWAGENT_GPU_METRIC, "GPUUtilization", "InstanceId"))
@@ -324,6 +396,10 @@ def fetch_batch(
         for index, code in status.items()
         if code != "Complete"
     }
+    # an id absent from every page was never answered: unknown, not "no datapoints"
+    for index, _ in batch:
+        if index not in status:
+            errors[index] = "GetMetricData: no result returned"
     return BatchResult(points=points, errors=errors)
 
 
