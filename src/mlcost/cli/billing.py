@@ -1,7 +1,132 @@
-"""`mlcost billing` commands."""
+"""`mlcost billing` commands: ingest exports, report ML spend, propose budgets."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from mlcost.billing import DEFAULT_DB
+
 app = typer.Typer(help="billing", no_args_is_help=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB billing database file")]
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="CUR 2.0, legacy CUR or FOCUS export files")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Load billing exports into the database: every file or none."""
+    from mlcost.billing.ingest import ingest as run_ingest
+
+    for f in run_ingest(paths, db):
+        typer.echo(f"{f.path}: {f.format.value}, {f.rows} line items")
+
+
+@app.command()
+def report(
+    db: DbOption = DEFAULT_DB,
+    tag: Annotated[str | None, typer.Option("--tag", help="tag key to group by, e.g. team")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.table,
+    engine: Annotated[Engine, typer.Option("--engine")] = Engine.duckdb,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to a file")] = None,
+) -> None:
+    """ML spend by service, stage, family, tag, day; forecast; unused ODCR; savings plans."""
+    from mlcost.billing import report as r
+
+    if engine is Engine.spark:
+        from mlcost.billing.spark import spark_runner
+
+        runner = spark_runner(db)
+    else:
+        runner = r.duckdb_runner(db)
+    rep = r.build(runner, tag=tag)
+    if fmt is ReportFormat.table and output is None:
+        r.render_table(rep)
+        return
+    render = {
+        ReportFormat.json: r.render_json,
+        ReportFormat.markdown: r.render_markdown,
+        ReportFormat.html: r.render_html,
+        ReportFormat.table: r.render_markdown,
+    }[fmt]
+    text = render(rep)
+    if output:
+        output.write_text(text)
+        typer.echo(f"wrote {output}")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def budget(
+    db: DbOption = DEFAULT_DB,
+    email: Annotated[
+        list[str] | None, typer.Option("--email", help="alert recipient; repeat for several")
+    ] = None,
+    headroom: Annotated[float, typer.Option("--headroom", help="fraction above history")] = 0.10,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="create the budgets (default: dry run)")
+    ] = False,
+    region: Annotated[str, typer.Option("--region", help="Budgets API region")] = "us-east-1",
+) -> None:
+    """Propose monthly ML budgets with 80% actual / 100% forecast alerts; --apply creates them."""
+    import json
+    from decimal import Decimal
+
+    import boto3
+
+    from mlcost.billing import budget as b
+    from mlcost.errors import UserError
+
+    proposals = b.propose(db, Decimal(str(headroom)))
+    if not proposals:
+        raise UserError(f"no ML spend in {db} to base a budget on")
+    if apply and not email:
+        raise UserError("--apply needs at least one --email for the alerts")
+    account = "123456789012"
+    if apply:
+        account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    requests = [p.request(account, email or ["you@example.com"]) for p in proposals]
+    for p in proposals:
+        typer.echo(
+            f"{p.service}: history ${p.basis_usd:,.2f}/month -> budget ${p.amount_usd:,}/month"
+        )
+    if not apply:
+        typer.echo("dry run; these CreateBudget requests would be sent (add --apply --email ...):")
+        typer.echo(json.dumps(requests, indent=2))
+        return
+    names = b.create(boto3.client("budgets", region_name=region), requests)
+    typer.echo(f"created {len(names)} budget(s): {', '.join(names)}")
+
+
+@app.command("sql")
+def show_sql(
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="duckdb, spark or trino (Athena)")
+    ] = "trino",
+    tag: Annotated[str, typer.Option("--tag", help="tag key for the by-tag query")] = "team",
+) -> None:
+    """Print the report queries compiled for another engine (e.g. Athena over CUR in S3)."""
+    from mlcost.billing.report import SECTIONS, query_text
+    from mlcost.billing.spark import transpile
+
+    for section, title in SECTIONS:
+        sql = query_text(section, tag)
+        typer.echo(f"-- {title}\n{sql if dialect == 'duckdb' else transpile(sql, dialect)};\n")

@@ -1,0 +1,223 @@
+"""ML spend report over the ``line_items`` table: the packaged SQL files, one section each.
+
+The queries are plain SQL files so the same text runs on DuckDB (default), on Spark (see
+``spark.py``) and compiles for Athena/Trino via SQLGlot. Money stays Decimal from DuckDB's
+DECIMAL(38,10) to the report; it is rounded to the cent only when rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mlcost.billing.ingest import sql_text
+from mlcost.errors import UserError
+from mlcost.model import usd
+
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("by_service", "ML spend by service"),
+    ("by_stage", "SageMaker spend by stage"),
+    ("by_family", "ML spend by instance family"),
+    ("by_tag", "ML spend by tag"),
+    ("daily", "Daily ML spend"),
+    ("forecast", "Month-end forecast"),
+    ("unused_reservations", "Unused capacity reservations"),
+    ("savings_plans", "Savings-plan coverage and utilisation"),
+)
+
+Rows = list[dict[str, Any]]
+#: runs one SQL text, returns rows as dicts
+Runner = Callable[[str], Rows]
+
+
+@dataclass(slots=True)
+class Report:
+    sections: dict[str, Rows] = field(default_factory=dict)
+    tag: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tag": self.tag, "sections": self.sections}
+
+
+def query_text(section: str, tag: str | None = None) -> str:
+    """The SQL of one section, with the tag key substituted as a quoted literal."""
+    sql = sql_text(f"report_{section}")
+    if section == "by_tag":
+        key = (tag or "").removeprefix("user_").replace("'", "''")
+        sql = sql.replace("{tag}", f"'{key}'").replace("{user_tag}", f"'user_{key}'")
+    return sql
+
+
+def duckdb_runner(db: Path) -> Runner:
+    if not Path(db).exists():
+        raise UserError(
+            f"{db}: no billing database", "run `mlcost billing ingest FILE... --db PATH` first"
+        )
+    con = duckdb.connect(str(db), read_only=True)
+
+    def run(sql: str) -> Rows:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    return run
+
+
+def build(run: Runner, tag: str | None = None) -> Report:
+    """Run every section; ``by_tag`` only when a tag key is given."""
+    rep = Report(tag=tag)
+    for section, _ in SECTIONS:
+        if section == "by_tag" and not tag:
+            continue
+        rows = run(query_text(section, tag))
+        if section == "savings_plans":
+            rows = [_sp_ratios(r) for r in rows]
+        rep.sections[section] = rows
+    return rep
+
+
+def _sp_ratios(r: dict[str, Any]) -> dict[str, Any]:
+    def ratio(a: Any, b: Any) -> Decimal | None:
+        a, b = Decimal(a or 0), Decimal(b or 0)
+        return (a / b).quantize(Decimal("0.0001")) if b else None
+
+    return {
+        **r,
+        "coverage": ratio(r["covered_on_demand_cost"], r["eligible_on_demand_cost"]),
+        "utilisation": ratio(r["commitment_used"], r["commitment_total"]),
+    }
+
+
+# ------------------------------------------------------------------------- rendering
+
+
+def _cell(v: Any, key: str = "") -> str:
+    if isinstance(v, Decimal):
+        if key in ("coverage", "utilisation"):
+            return f"{v * 100:.1f}%"
+        return (
+            f"{usd(v):,.2f}"
+            if "cost" in key
+            or key in ("forecast", "month_to_date", "commitment_used", "commitment_total")
+            else f"{v:,.4f}"
+        )
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return "" if v is None else str(v)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+def render_json(rep: Report) -> str:
+    data = {
+        s: [{k: _jsonable(v) for k, v in r.items()} for r in rows]
+        for s, rows in rep.sections.items()
+    }
+    return json.dumps({"tag": rep.tag, "sections": data}, indent=2)
+
+
+def render_markdown(rep: Report) -> str:
+    out: list[str] = []
+    for section, title in SECTIONS:
+        if section not in rep.sections:
+            continue
+        rows = rep.sections[section]
+        out.append(f"## {title}" + (f" ({rep.tag})" if section == "by_tag" else ""))
+        out.append("")
+        if not rows:
+            out.extend(["(none)", ""])
+            continue
+        keys = list(rows[0])
+        out.append("| " + " | ".join(keys) + " |")
+        out.append("|" + "---|" * len(keys))
+        out.extend("| " + " | ".join(_cell(r[k], k) for k in keys) + " |" for r in rows)
+        out.append("")
+    return "\n".join(out)
+
+
+def render_table(rep: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for section, title in SECTIONS:
+        if section not in rep.sections:
+            continue
+        rows = rep.sections[section]
+        table = Table(title=title)
+        keys = list(rows[0]) if rows else ["(none)"]
+        for k in keys:
+            table.add_column(k)
+        for r in rows:
+            table.add_row(*(_cell(r[k], k) for k in keys))
+        console.print(table)
+
+
+def _svg_bars(labels: list[str], values: list[Decimal], width: int = 520) -> str:
+    """A horizontal bar chart as inline SVG (no scripts, no external assets)."""
+    top = max((float(v) for v in values), default=0.0) or 1.0
+    h = 22
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h * len(values) + 4}" role="img">'
+    ]
+    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
+        w = int((width - 260) * float(v) / top)
+        y = i * h + 2
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(lab)}</text>'
+            f'<rect x="150" y="{y + 3}" width="{max(w, 1)}" height="{h - 6}" fill="#4a78b5"/>'
+            f'<text x="{155 + w}" y="{y + 15}" font-size="12">{usd(v):,.2f}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(rep: Report) -> str:
+    body: list[str] = ["<h1>mlcost billing report</h1>"]
+    chart_keys = {
+        "by_service": "service",
+        "by_stage": "stage",
+        "by_family": "instance_family",
+        "by_tag": "tag_value",
+        "daily": "day",
+    }
+    for section, title in SECTIONS:
+        if section not in rep.sections:
+            continue
+        rows = rep.sections[section]
+        body.append(f"<h2>{html.escape(title)}</h2>")
+        if section in chart_keys and rows:
+            body.append(
+                _svg_bars(
+                    [_cell(r[chart_keys[section]]) for r in rows],
+                    [Decimal(r["effective_cost"] or 0) for r in rows],
+                )
+            )
+        if not rows:
+            body.append("<p>(none)</p>")
+            continue
+        keys = list(rows[0])
+        body.append("<table><tr>" + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + "</tr>")
+        body.extend(
+            "<tr>" + "".join(f"<td>{html.escape(_cell(r[k], k))}</td>" for k in keys) + "</tr>"
+            for r in rows
+        )
+        body.append("</table>")
+    style = "body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>mlcost billing report</title><style>{style}</style></head><body>{''.join(body)}</body></html>"

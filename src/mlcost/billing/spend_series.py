@@ -1,0 +1,109 @@
+"""Hourly on-demand-equivalent spend from the billing database, per savings-plan scope.
+
+Scopes follow what each plan covers: SageMaker Savings Plans cover SageMaker ML instance
+usage in any region; Compute Savings Plans cover EC2 in any region (mlcost looks at the ML
+part: GPU/accelerator families); EC2 Instance Savings Plans cover one family in one region.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from mlcost.billing.ingest import sql_text
+from mlcost.billing.savings_plan import PlanType, Rates
+from mlcost.errors import UserError
+
+
+def _scope(plan: PlanType, region: str | None, family: str | None) -> str:
+    def lit(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    if plan is PlanType.SAGEMAKER:
+        cond = "service_code = 'AmazonSageMaker'"
+    elif plan is PlanType.COMPUTE:
+        cond = "ml_service = 'EC2 GPU'"
+    else:
+        if not (region and family):
+            raise UserError(
+                "an EC2 Instance Savings Plan is for one instance family in one region",
+                "pass --region and --family (e.g. --region us-east-1 --family p4d)",
+            )
+        cond = "ml_service = 'EC2 GPU'"
+    if region:
+        cond += f" AND region = {lit(region)}"
+    if family:
+        cond += f" AND instance_family = {lit(family)}"
+    return cond
+
+
+def hourly_spend(
+    db: Path, plan: PlanType, region: str | None = None, family: str | None = None
+) -> tuple[list[str], np.ndarray]:
+    """(families, families x hours matrix of on-demand-equivalent $); every hour from the first
+    to the last hour in scope is present, hours with no usage as zero."""
+    if not Path(db).exists():
+        raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            sql_text("plan_hourly").replace("{scope}", _scope(plan, region, family))
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise UserError(
+            f"no {plan.value} savings-plan eligible usage in {db}",
+            "check the export covers that service, region and family",
+        )
+    families = sorted({r[1] for r in rows})
+    start = min(r[0] for r in rows)
+    end = max(r[0] for r in rows)
+    n_t = int((end - start).total_seconds() // 3600) + 1
+    spend = np.zeros((len(families), n_t))
+    fam_idx = {f: i for i, f in enumerate(families)}
+    for hour, fam, cost in rows:
+        spend[fam_idx[fam], int((hour - start).total_seconds() // 3600)] += float(cost)
+    return families, spend
+
+
+def rates_from_bill(
+    db: Path,
+    plan: PlanType,
+    term_years: int,
+    payment: str,
+    region: str | None = None,
+    family: str | None = None,
+) -> Rates:
+    """Discounts observed on the bill's covered lines (savings-plan effective vs on-demand cost).
+
+    Only valid for a plan of the same type, term and payment as the one already in the bill —
+    the caller states which; mlcost cannot see it in the line items.
+    """
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            sql_text("plan_observed_rates").replace("{scope}", _scope(plan, region, family))
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise UserError(
+            f"the bill has no savings-plan covered {plan.value} usage to read rates from",
+            "give the discounts in a rates file (--rates) with their source",
+        )
+    discounts = {
+        fam: (Decimal(1) - Decimal(ratio)).quantize(Decimal("0.0001")) for fam, ratio, _, _ in rows
+    }
+    first = min(r[2] for r in rows)
+    last = max(r[3] for r in rows)
+    return Rates(
+        plan=plan,
+        term_years=term_years,
+        payment=payment,
+        discounts=discounts,
+        source=f"observed on savings-plan covered lines of the bill, {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+    )

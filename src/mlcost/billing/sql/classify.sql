@@ -1,0 +1,30 @@
+-- Adds the ML classification every report groups by: ML service, SageMaker stage (from the
+-- usage type AWS writes, e.g. USE1-Train:ml.p4d.24xlarge), instance type and family.
+-- Input relation: normalised.
+WITH t AS (
+    SELECT *,
+        coalesce(regexp_extract(usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*\.[0-9a-z]+)$', 1), '') AS instance_type
+    FROM normalised
+)
+SELECT *,
+    split_part(replace(instance_type, 'ml.', ''), '.', 1) AS instance_family,
+    CASE
+        WHEN service_code IN ('AmazonSageMaker', 'MachineLearningSavingsPlans') THEN 'SageMaker'
+        WHEN service_code = 'AmazonBedrock' THEN 'Bedrock'
+        WHEN service_code = 'AmazonEC2'
+            AND regexp_matches(replace(instance_type, 'ml.', ''), '^(p|g|inf|trn|dl)[0-9]') THEN 'EC2 GPU'
+    END AS ml_service,
+    CASE
+        WHEN service_code <> 'AmazonSageMaker' THEN NULL
+        WHEN usage_type LIKE '%Notebk%' THEN 'notebook'
+        WHEN usage_type LIKE '%Studio%' THEN 'studio'
+        WHEN usage_type LIKE '%Train%' THEN 'training'
+        WHEN usage_type LIKE '%Processing%' THEN 'processing'
+        WHEN usage_type LIKE '%AsyncInf%' THEN 'async'
+        WHEN usage_type LIKE '%ServerlessInf%' THEN 'serverless'
+        WHEN usage_type LIKE '%Tsform%' THEN 'batch-transform'
+        WHEN usage_type LIKE '%Host%' THEN 'hosting'
+        ELSE 'other'
+    END AS sagemaker_stage,
+    (usage_type LIKE '%UnusedBox%' OR usage_type LIKE '%UnusedDed%') AS unused_reservation
+FROM t

@@ -1,0 +1,35 @@
+-- CUR 2.0 -> normalised line items. Input relation: typed (raw columns cast to canonical types).
+-- Amortised (effective) cost follows AWS's CUR query library: covered usage at its savings-plan
+-- effective cost, negation lines 0, recurring fee only for its unused commitment.
+SELECT
+    line_item_usage_start_date AS usage_start,
+    line_item_usage_end_date AS usage_end,
+    'AWS' AS provider,
+    line_item_usage_account_id AS account_id,
+    line_item_product_code AS service_code,
+    product['product_name'] AS service_name,
+    line_item_line_item_type AS line_item_type,
+    line_item_usage_type AS usage_type,
+    coalesce(product_region_code, product['region']) AS region,
+    line_item_resource_id AS resource_id,
+    line_item_usage_amount AS usage_amount,
+    line_item_unblended_cost AS billed_cost,
+    CASE line_item_line_item_type
+        WHEN 'SavingsPlanCoveredUsage' THEN coalesce(savings_plan_savings_plan_effective_cost, 0)
+        WHEN 'SavingsPlanRecurringFee' THEN coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)
+        WHEN 'SavingsPlanNegation' THEN 0
+        WHEN 'SavingsPlanUpfrontFee' THEN 0
+        ELSE line_item_unblended_cost
+    END AS effective_cost,
+    CASE WHEN line_item_line_item_type IN ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
+        THEN coalesce(pricing_public_on_demand_cost, line_item_unblended_cost) ELSE 0 END AS list_cost,
+    CASE line_item_line_item_type
+        WHEN 'SavingsPlanCoveredUsage' THEN 'covered'
+        WHEN 'SavingsPlanRecurringFee' THEN 'fee'
+    END AS commitment_status,
+    savings_plan_savings_plan_a_r_n AS commitment_id,
+    CASE WHEN line_item_line_item_type = 'SavingsPlanRecurringFee' THEN savings_plan_used_commitment ELSE 0 END AS commitment_used,
+    CASE WHEN line_item_line_item_type = 'SavingsPlanRecurringFee' THEN savings_plan_total_commitment_to_date ELSE 0 END AS commitment_total,
+    -- keys as AWS writes them (user_team); reports look a tag up as team or user_team
+    coalesce(resource_tags, MAP {}) AS tags
+FROM typed

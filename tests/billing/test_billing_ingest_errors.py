@@ -1,0 +1,135 @@
+"""Bad files give a specific error naming the file and column, and change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from billing_fixtures import SMALL_BILL, cur2_rows
+
+from mlcost.billing import synth
+from mlcost.billing.ingest import ingest
+from mlcost.errors import UserError
+
+
+def _state(db: Path) -> tuple:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return (
+            con.execute("SELECT count(*), sum(billed_cost) FROM line_items").fetchone(),
+            con.execute("SELECT path, rows FROM ingested_files ORDER BY path").fetchall(),
+        )
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def loaded_db(tmp_path: Path, small_bill_parquet: Path) -> Path:
+    db = tmp_path / "b.duckdb"
+    ingest([small_bill_parquet], db)
+    return db
+
+
+@pytest.fixture
+def focus_csv(tmp_path: Path) -> Path:
+    return synth.write(synth.cur2_to_focus(synth.generate_cur2(hours=6)), tmp_path / "focus.csv")
+
+
+def _fails(db: Path, paths: list[Path], *needles: str) -> None:
+    before = _state(db)
+    with pytest.raises(UserError) as err:
+        ingest(paths, db)
+    for n in needles:
+        assert n in str(err.value)
+    assert _state(db) == before
+
+
+def test_truncated_parquet(tmp_path: Path, loaded_db: Path) -> None:
+    good = tmp_path / "g.parquet"
+    pq.write_table(cur2_rows(SMALL_BILL), good)
+    bad = tmp_path / "truncated.parquet"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    _fails(loaded_db, [bad], "truncated.parquet", "parquet")
+
+
+def test_wrong_delimiter(tmp_path: Path, loaded_db: Path, focus_csv: Path) -> None:
+    bad = tmp_path / "semicolon.csv"
+    bad.write_text(focus_csv.read_text().replace(",", ";"))
+    _fails(loaded_db, [bad], "semicolon.csv", "';'", "comma")
+
+
+def test_focus_missing_required_columns(tmp_path: Path, loaded_db: Path) -> None:
+    table = synth.cur2_to_focus(synth.generate_cur2(hours=6)).drop(
+        ["BilledCost", "ChargePeriodStart"]
+    )
+    bad = tmp_path / "focus-missing.parquet"
+    pq.write_table(table, bad)
+    _fails(loaded_db, [bad], "focus-missing.parquet", "focus", "BilledCost", "ChargePeriodStart")
+
+
+def test_empty_file(tmp_path: Path, loaded_db: Path) -> None:
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    _fails(loaded_db, [bad], "empty.csv", "empty")
+
+
+def test_header_only(tmp_path: Path, loaded_db: Path, focus_csv: Path) -> None:
+    bad = tmp_path / "header.csv"
+    bad.write_text(focus_csv.read_text().splitlines()[0] + "\n")
+    _fails(loaded_db, [bad], "header.csv", "no line items")
+
+
+def test_bad_money_value_names_column_and_value(tmp_path: Path, loaded_db: Path) -> None:
+    table = cur2_rows(SMALL_BILL)
+    csv = tmp_path / "cur.csv"
+    pacsv.write_csv(table.drop(["resource_tags", "product"]), csv)
+    lines = csv.read_text().splitlines()
+    header = lines[0].split(",")
+    i = header.index('"line_item_unblended_cost"')
+    cells = lines[2].split(",")
+    cells[i] = '"1.4x"'
+    lines[2] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n")
+    _fails(loaded_db, [csv], "cur.csv", "line_item_unblended_cost", "1.4x", "money")
+
+
+def test_unknown_columns(tmp_path: Path, loaded_db: Path) -> None:
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n")
+    _fails(loaded_db, [bad], "other.csv", "BilledCost")
+
+
+def test_one_bad_file_in_a_batch_loads_nothing(tmp_path: Path, loaded_db: Path) -> None:
+    good = synth.write(synth.generate_cur2(hours=6), tmp_path / "more.parquet")
+    bad = tmp_path / "empty.parquet"
+    bad.write_bytes(b"")
+    _fails(loaded_db, [good, bad], "empty.parquet")
+
+
+def test_mixed_formats_refused(loaded_db: Path, focus_csv: Path) -> None:
+    _fails(loaded_db, [focus_csv], "mixed", "cur2", "focus")
+
+
+def test_csv_and_parquet_of_one_bill_load_the_same(tmp_path: Path) -> None:
+    table = synth.generate_cur2(hours=12)
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    ingest([synth.write(table, tmp_path / "c.parquet")], a)
+    ingest([synth.write(table, tmp_path / "c.csv.gz")], b)
+    q = "SELECT count(*), sum(billed_cost), sum(effective_cost), count(*) FILTER (WHERE cardinality(tags) > 0) FROM line_items"
+    ca, cb = duckdb.connect(str(a)), duckdb.connect(str(b))
+    assert ca.execute(q).fetchone() == cb.execute(q).fetchone()
+
+
+def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    db = tmp_path / "new.duckdb"
+    with pytest.raises(UserError, match="empty"):
+        ingest([bad], db)
+    assert not db.exists()
+    with pytest.raises(UserError, match="no such file"):
+        ingest([tmp_path / "missing.parquet"], db)
+    assert not db.exists()
