@@ -67,6 +67,8 @@ def seeded_server():
         created = now - timedelta(days=30)
         _endpoint(sm, "idle-g5", "ml.g5.xlarge", created)
         _endpoint(sm, "busy-nightly", "ml.g5.xlarge", created)
+        # a type the shipped catalogue has no SageMaker hosting price for
+        _endpoint(sm, "idle-c7i", "ml.c7i.large", created)
         # The nightly batch calls the endpoint 02:00-03:00 UTC only; the client sends the
         # dimensions in the other order (CloudWatch does not care; stock moto did).
         nightly = [now - timedelta(days=d) for d in range(7)]
@@ -154,7 +156,31 @@ def test_scan_cli_json_follows_the_contract(seeded_server):
 
     totals = report["totals"]
     assert Decimal(str(totals["monthly_savings_usd"])) >= Decimal("1028.13")
-    assert totals["by_check"]["idle-endpoint"]["count"] == 1
+    assert totals["by_check"]["idle-endpoint"]["count"] == 2  # idle-g5 and the unpriced idle-c7i
+    assert totals["partial"] is True and totals["unpriced_findings"] >= 1
+
+
+def test_unpriced_type_is_a_warning_never_zero_dollars(seeded_server):
+    proc = _run_cli(
+        "scan",
+        "--region",
+        REGION,
+        "--lookback-days",
+        "7",
+        "--format",
+        "json",
+        endpoint_url=seeded_server.endpoint_url,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    [unpriced] = [f for f in report["findings"] if f["resource_id"] == "idle-c7i"]
+    assert unpriced["monthly_cost_usd"] is None and unpriced["monthly_savings_usd"] is None
+    assert any("unpriced" in w and "ml.c7i.large" in w for w in report["warnings"])
+    table = _run_cli(
+        "scan", "-r", REGION, "--lookback-days", "7", endpoint_url=seeded_server.endpoint_url
+    )
+    assert table.returncode == 0
+    assert "unpriced" in table.stdout and "ml.c7i.large" in table.stdout
 
 
 def test_scan_cli_table_sorted_with_total(seeded_server):

@@ -17,7 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from mlcost import pricing
-from mlcost.model import HOURS_PER_MONTH, MetricSeries, Usage, usd
+from mlcost.model import (
+    HOURS_PER_MONTH,
+    Finding,
+    Fix,
+    MetricSeries,
+    Resource,
+    Risk,
+    Usage,
+    usd,
+)
 
 #: The opt-out tag: a resource tagged ``mlcost:skip = true`` never gets a finding.
 OPT_OUT_TAG = "mlcost:skip"
@@ -154,3 +163,34 @@ def window_evidence(start: datetime, end: datetime) -> dict[str, Any]:
 def hour_slots(start: datetime, end: datetime) -> int:
     """How many whole clock hours a window spans (for coverage checks)."""
     return max(int((end - start) / timedelta(hours=1)), 1)
+
+
+def finding_for(
+    check_id: str,
+    resource: Resource,
+    *,
+    title: str,
+    evidence: dict[str, Any],
+    cost: Decimal | None,
+    saving: Decimal | None,
+    fix: Fix,
+    risk: Risk,
+    confidence: float,
+) -> Finding:
+    """A finding about ``resource``: its identity fields come from the resource, so no check
+    can name one resource and describe another."""
+    return Finding(
+        id=finding_id(check_id, resource.key),
+        check=check_id,
+        resource_kind=resource.kind,
+        resource_id=resource.id,
+        resource_arn=resource.arn,
+        region=resource.region,
+        title=title,
+        evidence=evidence,
+        monthly_cost_usd=cost,
+        monthly_savings_usd=saving,
+        fix=fix,
+        risk=risk,
+        confidence=round(confidence, 2),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
-    finding_id,
+    finding_for,
     hour_slots,
     merged_hourly_maxima,
     money,
@@ -199,19 +199,15 @@ def idle_ec2_gpu(
     if group_note:
         evidence["replacement"] = group_note
     return [
-        Finding(
-            id=finding_id("idle-ec2-gpu", resource.key),
-            check="idle-ec2-gpu",
-            resource_kind=ResourceKind.EC2_INSTANCE,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "idle-ec2-gpu",
+            resource,
             title=f"GPU instance {resource.id} ({resource.instance_type}) idle for {settings['idle_hours']} h",
             evidence=evidence,
-            monthly_cost_usd=cost,
-            monthly_savings_usd=cost,
+            cost=cost,
+            saving=cost,
             fix=fix,
             risk=Risk.REVIEW,
-            confidence=round(confidence, 2),
+            confidence=confidence,
         )
     ]

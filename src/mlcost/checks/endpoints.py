@@ -20,7 +20,7 @@ from mlcost import pricing
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
     ceil_hour,
-    finding_id,
+    finding_for,
     hourly_maxima,
     hours_between,
     in_window,
@@ -236,20 +236,16 @@ def idle_endpoint(
     }
     cost = money(total)
     return [
-        Finding(
-            id=finding_id("idle-endpoint", resource.key),
-            check="idle-endpoint",
-            resource_kind=ResourceKind.ENDPOINT,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "idle-endpoint",
+            resource,
             title=f"Endpoint {resource.id} served no requests in {float(window_hours):g} h",
             evidence=evidence,
-            monthly_cost_usd=cost,
-            monthly_savings_usd=cost,
+            cost=cost,
+            saving=cost,
             fix=Fix("delete-endpoint", {"EndpointName": resource.id}),
             risk=Risk.REVIEW,
-            confidence=round(confidence if total is not None else min(confidence, 0.5), 2),
+            confidence=confidence if total is not None else min(confidence, 0.5),
         )
     ]
 
@@ -567,13 +563,9 @@ def underused_endpoint(
     elif saving is not None and saving <= Decimal(str(settings["min_monthly_savings"])):
         return []
     return [
-        Finding(
-            id=finding_id("underused-endpoint", resource.key),
-            check="underused-endpoint",
-            resource_kind=ResourceKind.ENDPOINT,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "underused-endpoint",
+            resource,
             title=f"Endpoint {resource.id} is over-provisioned: "
             + ", ".join(
                 f"{c['VariantName']} -> {c['InitialInstanceCount']} x {c['InstanceType']}"
@@ -598,8 +590,8 @@ def underused_endpoint(
                 "variants": evidence_variants,
                 **unpriced,
             },
-            monthly_cost_usd=money(cost),
-            monthly_savings_usd=money(saving),
+            cost=money(cost),
+            saving=money(saving),
             fix=Fix(
                 "update-endpoint",
                 {
@@ -609,6 +601,6 @@ def underused_endpoint(
                 },
             ),
             risk=Risk.REVIEW,
-            confidence=round(confidence, 2),
+            confidence=confidence,
         )
     ]

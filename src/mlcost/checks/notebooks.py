@@ -14,7 +14,7 @@ from typing import Any
 
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
-    finding_id,
+    finding_for,
     hour_slots,
     merged_hourly_maxima,
     money,
@@ -118,17 +118,13 @@ def notebook_no_autostop(
         evidence["price"] = p.quote.evidence()
         confidence = min(confidence, confidence * p.quote.confidence)
     return [
-        Finding(
-            id=finding_id("notebook-no-autostop", resource.key),
-            check="notebook-no-autostop",
-            resource_kind=ResourceKind.NOTEBOOK_INSTANCE,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "notebook-no-autostop",
+            resource,
             title=f"Notebook {resource.id} has no auto-stop: it bills while nobody uses it",
             evidence=evidence,
-            monthly_cost_usd=cost,
-            monthly_savings_usd=saving,
+            cost=cost,
+            saving=saving,
             fix=Fix(
                 "attach-lifecycle-config",
                 {
@@ -137,7 +133,7 @@ def notebook_no_autostop(
                 },
             ),
             risk=Risk.REVIEW,
-            confidence=round(confidence, 2),
+            confidence=confidence,
         )
     ]
 
@@ -205,19 +201,15 @@ def idle_notebook(
         evidence["price"] = p.quote.evidence()
         confidence *= p.quote.confidence
     return [
-        Finding(
-            id=finding_id("idle-notebook", resource.key),
-            check="idle-notebook",
-            resource_kind=ResourceKind.NOTEBOOK_INSTANCE,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "idle-notebook",
+            resource,
             title=f"Notebook {resource.id} idle for {settings['idle_hours']} h (mlcost agent)",
             evidence=evidence,
-            monthly_cost_usd=cost,
-            monthly_savings_usd=cost,
+            cost=cost,
+            saving=cost,
             fix=Fix("stop-notebook-instance", {"NotebookInstanceName": resource.id}),
             risk=Risk.REVIEW,
-            confidence=round(confidence, 2),
+            confidence=confidence,
         )
     ]

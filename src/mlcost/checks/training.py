@@ -7,7 +7,7 @@ from typing import Any
 
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
-    finding_id,
+    finding_for,
     hours_between,
     money,
     quote,
@@ -194,20 +194,16 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
         else f"{resource.instance_count} x {resource.instance_type}"
     )
     return [
-        Finding(
-            id=finding_id("training-spot", resource.key),
-            check="training-spot",
-            resource_kind=ResourceKind.TRAINING_JOB,
-            resource_id=resource.id,
-            resource_arn=resource.arn,
-            region=resource.region,
+        finding_for(
+            "training-spot",
+            resource,
             title=f"Training job {resource.id} ran {hours.quantize(Decimal('0.1'))} h on-demand on "
             f"{shape}: use managed spot",
             evidence=evidence,
-            monthly_cost_usd=cost,
-            monthly_savings_usd=saving,
+            cost=cost,
+            saving=saving,
             fix=Fix("enable-managed-spot-training", params),
             risk=Risk.REVIEW,
-            confidence=round(confidence, 2),
+            confidence=confidence,
         )
     ]
