@@ -134,6 +134,7 @@ def child(endpoint_url: str, rtt_ms: float, workers: int) -> None:
                 "series": sum(len(v) for v in inventory.metrics.values()),
                 "findings": len(result.findings),
                 "errors": len(inventory.errors),
+                "warnings": result.warnings[:3],
                 "collect_s": round(collected - started, 2),
                 "checks_s": round(finished - collected, 2),
                 "wall_s": round(finished - started, 2),

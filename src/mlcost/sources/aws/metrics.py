@@ -369,15 +369,17 @@ def fetch_batch(
     status: dict[int, str] = {}
     messages: dict[int, str] = {}
     seen_tokens: set[str] = set()
+    # The 500 series of a batch share the same hourly timestamps; keep one datetime object
+    # per instant instead of one per datapoint (a 2,000-endpoint scan holds millions).
+    canonical: dict[datetime, datetime] = {}
     while True:
         response = client.get_metric_data(**request)
         for result in response.get("MetricDataResults", []):
             index = by_id.get(result.get("Id", ""))
             if index is None:
                 continue
-            points[index].extend(
-                zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-            )
+            stamps = [canonical.setdefault(t, t) for t in result.get("Timestamps", [])]
+            points[index].extend(zip(stamps, result.get("Values", []), strict=False))
             code = result.get("StatusCode", "Complete")
             if status.get(index) not in {"InternalError", "Forbidden"}:
                 status[index] = code
