@@ -32,10 +32,19 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="CUR 2.0, legacy CUR or FOCUS export files")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Load billing exports into the database: every file or none."""
+    """Load billing exports (files, or folders of export parts) into the database: every
+    file or none."""
+    from mlcost.billing.discover import export_files
     from mlcost.billing.ingest import ingest as run_ingest
+    from mlcost.errors import UserError
 
-    for f in run_ingest(paths, db):
+    files = export_files(paths)
+    if not files:
+        raise UserError(
+            f"no billing export files under {', '.join(map(str, paths))}",
+            "point at .parquet, .csv or .csv.gz files or at the export's folder",
+        )
+    for f in run_ingest(files, db):
         typer.echo(f"{f.path}: {f.format.value}, {f.rows} line items")
 
 
