@@ -113,7 +113,10 @@ class ListedMetrics:
     _by_pair: dict[tuple[str, str, str, str], list[tuple[tuple[str, str], ...]]] = field(
         default_factory=dict
     )
-    _seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
+    #: (namespace, metric, sorted dimensions) -> the dimensions in the order ListMetrics gave
+    _as_listed: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]] = (
+        field(default_factory=dict)
+    )
     #: namespace -> error message when its ListMetrics failed
     failed: dict[str, str] = field(default_factory=dict)
 
@@ -124,11 +127,22 @@ class ListedMetrics:
         """
         dims = tuple((d["Name"], d["Value"]) for d in dimensions)
         key = (namespace, metric, tuple(sorted(dims)))
-        if key in self._seen:
+        if key in self._as_listed:
             return
-        self._seen.add(key)
+        self._as_listed[key] = dims
         for name, value in dims:
             self._by_pair.setdefault((namespace, metric, name, value), []).append(dims)
+
+    def as_listed(
+        self, namespace: str, metric: str, dims: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, str], ...]:
+        """``dims`` in the order ListMetrics listed the same set, or as given if not listed.
+
+        CloudWatch matches dimensions as a set, but emulators and proxies have matched them
+        by order (stock moto does): asking in the stored order can only find more, never a
+        false "no datapoints" that would make a busy endpoint look idle.
+        """
+        return self._as_listed.get((namespace, metric, tuple(sorted(dims))), dims)
 
     def matching(
         self, namespace: str, metric: str, name: str, value: str
@@ -209,7 +223,8 @@ def _endpoint_queries(r: Endpoint, listed: ListedMetrics) -> list[MetricQuery]:
                 continue  # serverless variants publish no instance utilisation
             if gpu_only and not is_gpu_type(v.instance_type):
                 continue
-            out.append(MetricQuery(r.key, label, namespace, metric, dims, stat))
+            query_dims = listed.as_listed(namespace, metric, dims)
+            out.append(MetricQuery(r.key, label, namespace, metric, query_dims, stat))
         if r.is_async:
             for metric in ASYNC_PROCESSED_METRICS:
                 out.append(
