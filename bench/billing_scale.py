@@ -38,7 +38,7 @@ def make(work: Path, rows: int) -> Path:
     return path
 
 
-def run_duckdb(path: Path, work: Path, memory_limit: str) -> dict:
+def run_duckdb(path: Path, work: Path, memory_limit: str | None) -> dict:
     from mlcost.billing import report
     from mlcost.billing.ingest import ingest
 
@@ -166,7 +166,7 @@ def run_pandas(path: Path) -> dict:
     }
 
 
-def child(engine: str, path: Path, work: Path, memory_limit: str) -> None:
+def child(engine: str, path: Path, work: Path, memory_limit: str | None) -> None:
     res = run_duckdb(path, work, memory_limit) if engine == "duckdb" else run_pandas(path)
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(res))
@@ -176,12 +176,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--work", type=Path, default=Path("/tmp/mlcost-bench"))
-    ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit")
+    ap.add_argument(
+        "--memory-limit",
+        default="",
+        help="DuckDB memory_limit (default: mlcost's own, ingest.default_memory_limit())",
+    )
     ap.add_argument("--engines", nargs="+", default=["duckdb", "pandas"])
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child[0], Path(a.child[1]), a.work, a.memory_limit)
+        child(a.child[0], Path(a.child[1]), a.work, a.memory_limit or None)
         return
     a.work.mkdir(parents=True, exist_ok=True)
     print("| rows | engine | ingest s | report s | total s | peak RSS MB | ML total |")

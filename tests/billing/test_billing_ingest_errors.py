@@ -133,3 +133,43 @@ def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such file"):
         ingest([tmp_path / "missing.parquet"], db)
     assert not db.exists()
+
+
+def test_parquet_and_csv_classify_every_line_the_same(tmp_path: Path) -> None:
+    """Parquet classifies each (service_code, usage_type) pair once and joins; CSV classifies
+    per line. Every stored column (bar the file name) must come out identical, row for row."""
+    table = synth.generate_cur2(hours=12)
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    ingest([synth.write(table, tmp_path / "c.parquet")], a)
+    ingest([synth.write(table, tmp_path / "c.csv")], b)
+    q = "SELECT * EXCLUDE (source_file) FROM line_items ORDER BY ALL"
+    ca, cb = duckdb.connect(str(a)), duckdb.connect(str(b))
+    rows_a, rows_b = ca.execute(q).fetchall(), cb.execute(q).fetchall()
+    assert len(rows_a) == table.num_rows
+    assert rows_a == rows_b
+    # the lookup really classified: SageMaker stages and GPU families are there
+    stages = {
+        r[0] for r in ca.execute("SELECT DISTINCT sagemaker_stage FROM line_items").fetchall()
+    }
+    assert {"training", "hosting", "notebook"} <= stages
+
+
+def test_default_memory_limit_is_capped() -> None:
+    from mlcost.billing.ingest import MEMORY_CAP_MB, default_memory_limit
+
+    mb = int(default_memory_limit().removesuffix("MB"))
+    assert 256 <= mb <= MEMORY_CAP_MB
+
+
+def test_ingest_into_a_database_file_older_than_zstd(tmp_path: Path) -> None:
+    """resource_id asks for zstd, which DuckDB files older than v1.2 storage cannot hold; such
+    a file still loads (with DuckDB's automatic compression) instead of failing."""
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{db}' AS old (STORAGE_VERSION 'v1.0.0')")
+    con.close()
+    table = synth.generate_cur2(hours=3)
+    [f] = ingest([synth.write(table, tmp_path / "c.parquet")], db)
+    assert f.rows == table.num_rows
+    with duckdb.connect(str(db), read_only=True) as c:
+        assert c.execute("SELECT count(*) FROM line_items").fetchone() == (table.num_rows,)

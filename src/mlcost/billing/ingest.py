@@ -9,6 +9,7 @@ one transaction: a bad file anywhere in the batch leaves the database exactly as
 from __future__ import annotations
 
 import gzip
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -182,14 +183,39 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple
     extra, tags_expr = _legacy_tags(types) if fmt is Format.CUR_LEGACY else ("", "")
     norm = sql_text(f"normalise_{fmt.value.replace('-', '_')}").replace("{tags_expr}", tags_expr)
     typed = f"SELECT {select}{extra} FROM {rel} AS raw"
-    sql = (
-        f"INSERT INTO {table} WITH typed AS ({typed}), normalised AS ({norm}), "
-        f"classified AS ({sql_text('classify')}) "
-        f"SELECT {_lit(fmt.value)} AS source_format, {_lit(str(path))} AS source_file, "
-        f"{', '.join(LINE_ITEM_COLUMNS[2:])} FROM classified"
-    )
+    head = f"INSERT INTO {table} WITH typed AS ({typed}), normalised AS ({norm})"
+    consts = f"{_lit(fmt.value)} AS source_format, {_lit(str(path))} AS source_file"
+    # one pass over the source, one write: the checks above were a cheap aggregate, so each
+    # row is cast exactly once, straight into line_items (no staging copy)
+    steps: list[str] = []
+    if rel.startswith("read_parquet"):
+        # Classification (a regex and eight LIKEs) depends only on (service_code, usage_type),
+        # of which a bill has a few hundred pairs: classify those once (reading two parquet
+        # columns is cheap) and join, instead of running the regex on every line. CSV keeps
+        # the per-row form, because a second pass would parse the whole text again.
+        steps.append(
+            f"CREATE OR REPLACE TEMP TABLE {_CLASSES} AS WITH typed AS ({typed}), "
+            f"normalised AS (SELECT DISTINCT service_code, usage_type FROM ({norm})), "
+            f"classified AS ({sql_text('classify')}) SELECT * FROM classified"
+        )
+        cols = ", ".join(
+            f"{'c' if col in _CLASS_COLUMNS else 'n'}.{col}" for col in LINE_ITEM_COLUMNS[2:]
+        )
+        steps.append(
+            f"{head} SELECT {consts}, {cols} FROM normalised AS n JOIN {_CLASSES} AS c "
+            "ON n.service_code IS NOT DISTINCT FROM c.service_code "
+            "AND n.usage_type IS NOT DISTINCT FROM c.usage_type"
+        )
+    else:
+        steps.append(
+            f"{head}, classified AS ({sql_text('classify')}) "
+            f"SELECT {consts}, {', '.join(LINE_ITEM_COLUMNS[2:])} FROM classified"
+        )
+    n = None
     try:
-        n = con.execute(sql).fetchone()
+        for step in steps:
+            n = con.execute(step).fetchone()
+        con.execute(f"DROP TABLE IF EXISTS {_CLASSES}")
     except duckdb.Error as err:
         raise UserError(
             f"{path}: could not load the rows: {str(err).splitlines()[0]}",
@@ -200,6 +226,12 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple
         raise UserError(f"{path}: the export has a header but no line items", "nothing was loaded")
     return fmt, rows
 
+
+_CLASSES = "mlcost_usage_classes"
+#: columns classify.sql adds; they come from the per-(service_code, usage_type) lookup
+_CLASS_COLUMNS = frozenset(
+    ("instance_type", "instance_family", "ml_service", "sagemaker_stage", "unused_reservation")
+)
 
 LINE_ITEM_COLUMNS = (
     "source_format",
@@ -230,12 +262,15 @@ LINE_ITEM_COLUMNS = (
     "unused_reservation",
 )
 
+# resource_id is zstd: ARNs repeat every hour but a row group holds thousands of distinct
+# ones, so DuckDB's dictionary+FSST analysis spent 3.4 s of CPU per 10M rows on it and made
+# 148 MB; zstd takes 1.6 s and 61 MB (bench/billing_scale.py, docs/billing.md).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS line_items (
     source_format VARCHAR, source_file VARCHAR,
     usage_start TIMESTAMP, usage_end TIMESTAMP, provider VARCHAR, account_id VARCHAR,
     service_code VARCHAR, service_name VARCHAR, line_item_type VARCHAR, usage_type VARCHAR,
-    region VARCHAR, resource_id VARCHAR, usage_amount DOUBLE,
+    region VARCHAR, resource_id VARCHAR USING COMPRESSION zstd, usage_amount DOUBLE,
     billed_cost DECIMAL(38,10), effective_cost DECIMAL(38,10), list_cost DECIMAL(38,10),
     commitment_status VARCHAR, commitment_id VARCHAR,
     commitment_used DECIMAL(38,10), commitment_total DECIMAL(38,10),
@@ -248,14 +283,43 @@ CREATE TABLE IF NOT EXISTS ingested_files (
 """
 
 
+#: DuckDB's own default is 80% of RAM; a 100M-row ingest then peaked at 3.6 GB RSS (5.7 GB
+#: with insertion order kept), and at 2.4 GB with 2 GB
+MEMORY_CAP_MB = 2048
+
+
+def default_memory_limit() -> str:
+    """A quarter of physical RAM, at most 2 GB (at least 256 MB).
+
+    WHY: with DuckDB's default (80% of RAM) a 100M-row ingest reached 3.6-5.7 GB RSS; a 2 GB
+    limit kept it at 2.4 GB at no loss of speed: a plain insert gains nothing from bigger
+    buffers (beyond the limit they spill to the temp directory). A quarter of RAM keeps small
+    machines from swapping.
+    """
+    try:
+        ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, ValueError, OSError):  # not POSIX: just use the cap
+        return f"{MEMORY_CAP_MB}MB"
+    return f"{max(256, min(MEMORY_CAP_MB, ram_mb // 4))}MB"
+
+
+def _cores() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def ingest(
     paths: list[Path], db: Path = DEFAULT_DB, memory_limit: str | None = None
 ) -> list[IngestedFile]:
     """Load ``paths`` into ``db``; all files or none. Re-ingesting a file replaces its rows.
 
     One database holds one format, because a CUR and a FOCUS export of the same bill would
-    otherwise be counted twice. ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's memory; it
-    spills to disk beyond it, which is how 100M-row exports fit a laptop.
+    otherwise be counted twice. ``memory_limit`` (e.g. ``"3GB"``; default
+    :func:`default_memory_limit`) caps DuckDB's memory; it spills to ``<db>.tmp`` beyond it,
+    which is how 100M-row exports fit a laptop.
     """
     if not paths:
         raise UserError("no files given", "pass one or more CUR 2.0 / FOCUS export files")
@@ -264,7 +328,7 @@ def ingest(
             raise UserError(f"{p}: no such file", "check the path; nothing was loaded")
     created = not Path(db).exists()
     try:
-        return _ingest(paths, db, memory_limit)
+        return _ingest(paths, db, memory_limit or default_memory_limit())
     except BaseException:
         if created:  # a failed first ingest leaves no database behind
             for leftover in (Path(db), Path(f"{db}.wal")):
@@ -272,15 +336,19 @@ def ingest(
         raise
 
 
-def _ingest(paths: list[Path], db: Path, memory_limit: str | None) -> list[IngestedFile]:
+def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile]:
     con = duckdb.connect(str(db))
     try:
-        if memory_limit:
-            con.execute(f"SET memory_limit = {_lit(memory_limit)}")
+        con.execute(f"SET memory_limit = {_lit(memory_limit)}")
+        con.execute(f"SET temp_directory = {_lit(f'{db}.tmp')}")
+        con.execute(f"SET threads = {_cores()}")
         # row order carries no meaning in a bill; letting DuckDB drop it lets large loads
         # stream instead of buffering whole row groups in order
         con.execute("SET preserve_insertion_order = false")
-        con.execute(_SCHEMA)
+        try:
+            con.execute(_SCHEMA)
+        except duckdb.Error:  # a database file (or DuckDB) older than zstd for strings (v1.2)
+            con.execute(_SCHEMA.replace(" USING COMPRESSION zstd", ""))
         con.execute("BEGIN TRANSACTION")
         try:
             done: list[IngestedFile] = []
