@@ -117,7 +117,9 @@ def _run_cli(
     )
 
 
-def test_scan_cli_json_follows_the_contract(seeded_server):
+@pytest.fixture(scope="module")
+def json_report(seeded_server) -> dict:
+    """`mlcost scan --format json` over the seeded account, run once for this module."""
     proc = _run_cli(
         "scan",
         "--region",
@@ -129,7 +131,11 @@ def test_scan_cli_json_follows_the_contract(seeded_server):
         endpoint_url=seeded_server.endpoint_url,
     )
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    return json.loads(proc.stdout)
+
+
+def test_scan_cli_json_follows_the_contract(json_report):
+    report = json_report
     assert {"generated_at", "source", "regions", "lookback_days", "findings", "totals"} <= set(
         report
     )
@@ -160,19 +166,8 @@ def test_scan_cli_json_follows_the_contract(seeded_server):
     assert totals["partial"] is True and totals["unpriced_findings"] >= 1
 
 
-def test_unpriced_type_is_a_warning_never_zero_dollars(seeded_server):
-    proc = _run_cli(
-        "scan",
-        "--region",
-        REGION,
-        "--lookback-days",
-        "7",
-        "--format",
-        "json",
-        endpoint_url=seeded_server.endpoint_url,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+def test_unpriced_type_is_a_warning_never_zero_dollars(seeded_server, json_report):
+    report = json_report
     [unpriced] = [f for f in report["findings"] if f["resource_id"] == "idle-c7i"]
     assert unpriced["monthly_cost_usd"] is None and unpriced["monthly_savings_usd"] is None
     assert any("unpriced" in w and "ml.c7i.large" in w for w in report["warnings"])
