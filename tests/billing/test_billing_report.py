@@ -110,8 +110,8 @@ def test_renderers(rep: report.Report) -> None:
     data = json.loads(report.render_json(rep))
     assert data["sections"]["by_service"][0] == {
         "service": "SageMaker",
-        "effective_cost": "51.7500000000",
-        "billed_cost": "51.7500000000",
+        "effective_cost": "51.75",
+        "billed_cost": "51.75",
     }
     md = report.render_markdown(rep)
     assert "| SageMaker | 51.75 | 51.75 |" in md

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from billing_fixtures import CUR2_HEADER, REVIEW_CUR2, focus_csv, focus_row, write_csv
 
 from mlcost.billing import report, synth
 from mlcost.billing.ingest import ingest
@@ -38,6 +39,30 @@ def test_duckdb_and_spark_agree(tmp_path: Path, small_bill_parquet: Path, spark)
     for name, files in {
         "small": [small_bill_parquet],
         "generated": [synth.write(synth.generate_cur2(seed=9, hours=72), tmp_path / "g.parquet")],
+        # reserved instances, credits, tax (review of real exports)
+        "review": [write_csv(tmp_path / "review.csv", CUR2_HEADER, REVIEW_CUR2)],
+        # FOCUS without x_UsageType, tags spelled team and user:team, time-zone offsets
+        "focus": [
+            focus_csv(
+                tmp_path / "focus.csv",
+                [
+                    focus_row(
+                        ServiceName="Amazon SageMaker AI",
+                        ChargeDescription="ml.g5.xlarge hosting",
+                        ChargePeriodStart="2024-01-15T01:00:00+02:00",
+                        BilledCost="1.41",
+                        EffectiveCost="1.41",
+                        Tags='{"user:team":"nlp"}',
+                    ),
+                    focus_row(
+                        ChargeDescription="ml.p4d.24xlarge Training",
+                        BilledCost="10",
+                        EffectiveCost="10",
+                        Tags='{"team":"vision"}',
+                    ),
+                ],
+            )
+        ],
     }.items():
         db = tmp_path / f"{name}.duckdb"
         ingest(files, db)
@@ -56,3 +81,14 @@ def test_duckdb_and_spark_agree(tmp_path: Path, small_bill_parquet: Path, spark)
         # a figure we know by hand, so agreement is not agreement on nothing
         if name == "small":
             assert on_spark.sections["by_service"][0]["effective_cost"] == Decimal("51.75")
+        if name == "review":  # 10 + 3.2 + 0.8 + 1 - 2 - 0.5 SageMaker; 20 EC2 GPU (RI)
+            assert {r["service"]: r["effective_cost"] for r in on_spark.sections["by_service"]} == {
+                "SageMaker": Decimal("12.5"),
+                "EC2 GPU": Decimal("20"),
+            }
+        if name == "focus":  # 01:00+02:00 is 23:00 UTC the day before
+            assert [r["effective_cost"] for r in on_spark.sections["daily"]] == [
+                Decimal("1.41"),
+                Decimal("10"),
+            ]
+            assert {r["tag_value"] for r in on_spark.sections["by_tag"]} == {"nlp", "vision"}

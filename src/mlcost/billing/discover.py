@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 #: File endings ingest reads; manifests and metadata beside the parts are skipped.
-EXPORT_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+EXPORT_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".csv.zip")
 
 
 def is_export_part(path: Path) -> bool:

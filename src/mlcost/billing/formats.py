@@ -42,6 +42,7 @@ COLUMNS: dict[Format, dict[str, Kind]] = {
         "line_item_usage_amount": Kind.NUMBER,
         "line_item_unblended_cost": Kind.MONEY,
         "product_region_code": Kind.TEXT,
+        "product_region": Kind.TEXT,  # legacy CUR in Athena's layout (CUR 2.0 has it in product)
         "product_instance_type": Kind.TEXT,
         "product_servicecode": Kind.TEXT,
         "pricing_public_on_demand_cost": Kind.MONEY,
@@ -49,6 +50,11 @@ COLUMNS: dict[Format, dict[str, Kind]] = {
         "savings_plan_savings_plan_effective_cost": Kind.MONEY,
         "savings_plan_total_commitment_to_date": Kind.MONEY,
         "savings_plan_used_commitment": Kind.MONEY,
+        # reserved instances (AWS Data Exports, "Reservation columns"): the amortised cost
+        "reservation_reservation_a_r_n": Kind.TEXT,
+        "reservation_effective_cost": Kind.MONEY,
+        "reservation_unused_amortized_upfront_fee_for_billing_period": Kind.MONEY,
+        "reservation_unused_recurring_fee": Kind.MONEY,
         "resource_tags": Kind.MAP,
         "product": Kind.MAP,
     },
@@ -71,6 +77,10 @@ COLUMNS: dict[Format, dict[str, Kind]] = {
         "savingsPlan/SavingsPlanEffectiveCost": Kind.MONEY,
         "savingsPlan/TotalCommitmentToDate": Kind.MONEY,
         "savingsPlan/UsedCommitment": Kind.MONEY,
+        "reservation/ReservationARN": Kind.TEXT,
+        "reservation/EffectiveCost": Kind.MONEY,
+        "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod": Kind.MONEY,
+        "reservation/UnusedRecurringFee": Kind.MONEY,
     },
     Format.FOCUS: {
         **{c: Kind.TEXT for c in FOCUS_REQUIRED},
@@ -91,6 +101,8 @@ COLUMNS: dict[Format, dict[str, Kind]] = {
         "SubAccountId": Kind.TEXT,
         "x_ServiceCode": Kind.TEXT,
         "x_UsageType": Kind.TEXT,
+        # FOCUS 1.1 (optional): JSON of SKU properties; some writers put InstanceType there
+        "SkuPriceDetails": Kind.TEXT,
         "Tags": Kind.MAP,
     },
 }

@@ -51,8 +51,12 @@ def query_text(section: str, tag: str | None = None) -> str:
     """The SQL of one section, with the tag key substituted as a quoted literal."""
     sql = sql_text(f"report_{section}")
     if section == "by_tag":
-        key = (tag or "").removeprefix("user_").replace("'", "''")
-        sql = sql.replace("{tag}", f"'{key}'").replace("{user_tag}", f"'user_{key}'")
+        key = (tag or "").removeprefix("user_").removeprefix("user:").replace("'", "''")
+        sql = (
+            sql.replace("{tag}", f"'{key}'")
+            .replace("{user_tag}", f"'user_{key}'")
+            .replace("{user_colon_tag}", f"'user:{key}'")
+        )
     return sql
 
 
@@ -118,7 +122,9 @@ def _cell(v: Any, key: str = "") -> str:
 
 def _jsonable(v: Any) -> Any:
     if isinstance(v, Decimal):
-        return str(v)
+        # plain notation without trailing zeros: DECIMAL(38,10) zero is Decimal('0E-10'),
+        # which str() renders as "0E-10" and some JSON consumers cannot parse as a number
+        return format(v.normalize(), "f")
     if isinstance(v, datetime | date):
         return v.isoformat()
     return v

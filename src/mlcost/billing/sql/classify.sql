@@ -1,6 +1,6 @@
 -- Adds the ML classification every report groups by: ML service, SageMaker stage (from the
 -- usage type AWS writes, e.g. USE1-Train:ml.p4d.24xlarge), instance type and family.
--- Input relation: normalised.
+-- Input relation: normalised (at least service_code, service_name, usage_type).
 WITH t AS (
     SELECT *,
         coalesce(regexp_extract(usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*\.[0-9a-z]+)$', 1), '') AS instance_type
@@ -10,7 +10,8 @@ SELECT *,
     split_part(replace(instance_type, 'ml.', ''), '.', 1) AS instance_family,
     CASE
         WHEN service_code IN ('AmazonSageMaker', 'MachineLearningSavingsPlans') THEN 'SageMaker'
-        WHEN service_code = 'AmazonBedrock' THEN 'Bedrock'
+        -- Bedrock models sold through AWS Marketplace carry the seller's product code
+        WHEN service_code = 'AmazonBedrock' OR service_name ILIKE '%Bedrock%' THEN 'Bedrock'
         WHEN service_code = 'AmazonEC2'
             AND regexp_matches(replace(instance_type, 'ml.', ''), '^(p|g|inf|trn|dl)[0-9]') THEN 'EC2 GPU'
     END AS ml_service,

@@ -18,15 +18,21 @@ SELECT
         WHEN 'SavingsPlanRecurringFee' THEN coalesce("savingsPlan/TotalCommitmentToDate", 0) - coalesce("savingsPlan/UsedCommitment", 0)
         WHEN 'SavingsPlanNegation' THEN 0
         WHEN 'SavingsPlanUpfrontFee' THEN 0
+        -- reserved instances: usage at its amortised rate, the monthly RI fee only for its
+        -- unused part, the one-off upfront payment 0 (it is spread over DiscountedUsage)
+        WHEN 'DiscountedUsage' THEN coalesce("reservation/EffectiveCost", "lineItem/UnblendedCost")
+        WHEN 'RIFee' THEN coalesce("reservation/UnusedAmortizedUpfrontFeeForBillingPeriod", 0) + coalesce("reservation/UnusedRecurringFee", 0)
+        WHEN 'Fee' THEN CASE WHEN coalesce("reservation/ReservationARN", '') <> '' THEN 0 ELSE "lineItem/UnblendedCost" END
         ELSE "lineItem/UnblendedCost"
     END AS effective_cost,
     CASE WHEN "lineItem/LineItemType" IN ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
         THEN coalesce("pricing/publicOnDemandCost", "lineItem/UnblendedCost") ELSE 0 END AS list_cost,
     CASE "lineItem/LineItemType"
         WHEN 'SavingsPlanCoveredUsage' THEN 'covered'
+        WHEN 'DiscountedUsage' THEN 'covered'
         WHEN 'SavingsPlanRecurringFee' THEN 'fee'
     END AS commitment_status,
-    "savingsPlan/SavingsPlanARN" AS commitment_id,
+    coalesce("savingsPlan/SavingsPlanARN", "reservation/ReservationARN") AS commitment_id,
     CASE WHEN "lineItem/LineItemType" = 'SavingsPlanRecurringFee' THEN "savingsPlan/UsedCommitment" ELSE 0 END AS commitment_used,
     CASE WHEN "lineItem/LineItemType" = 'SavingsPlanRecurringFee' THEN "savingsPlan/TotalCommitmentToDate" ELSE 0 END AS commitment_total,
     {tags_expr} AS tags

@@ -1,18 +1,43 @@
 -- FOCUS 1.x -> normalised line items. FOCUS has no usage type; AWS's FOCUS export adds
--- x_UsageType / x_ServiceCode, which we use when present (NULL otherwise).
+-- x_UsageType / x_ServiceCode, which we use when present. Other tools' FOCUS exports lack
+-- them: then usage_type is derived as '<stage>:<instance type>' in AWS's usage-type shape
+-- (e.g. 'Train:ml.p4d.24xlarge'), the instance type taken from ChargeDescription (mandatory)
+-- or SkuPriceDetails and the SageMaker stage from ChargeDescription keywords, so that
+-- classify.sql finds the instance family and stage as it does for AWS's own exports.
+WITH d AS (
+    SELECT *,
+        coalesce(
+            nullif(regexp_extract(ChargeDescription, '\b((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|medium|small|micro|nano|metal))\b', 1), ''),
+            nullif(regexp_extract(SkuPriceDetails, '\b((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|medium|small|micro|nano|metal))\b', 1), '')
+        ) AS described_instance_type,
+        CASE
+            WHEN ChargeDescription ILIKE '%notebook%' THEN 'Notebk'
+            WHEN ChargeDescription ILIKE '%studio%' THEN 'Studio'
+            WHEN ChargeDescription ILIKE '%training%' THEN 'Train'
+            WHEN ChargeDescription ILIKE '%processing%' THEN 'Processing'
+            WHEN ChargeDescription ILIKE '%async%' THEN 'AsyncInf'
+            WHEN ChargeDescription ILIKE '%serverless%' THEN 'ServerlessInf'
+            WHEN ChargeDescription ILIKE '%transform%' THEN 'Tsform'
+            WHEN ChargeDescription ILIKE '%hosting%' OR ChargeDescription ILIKE '%endpoint%'
+                OR ChargeDescription ILIKE '%inference%' THEN 'Host'
+            ELSE 'Usage'
+        END AS described_stage
+    FROM typed
+)
 SELECT
     ChargePeriodStart AS usage_start,
     ChargePeriodEnd AS usage_end,
     ProviderName AS provider,
     coalesce(SubAccountId, BillingAccountId) AS account_id,
-    coalesce(x_ServiceCode, CASE ServiceName
-        WHEN 'Amazon SageMaker' THEN 'AmazonSageMaker'
-        WHEN 'Amazon Elastic Compute Cloud' THEN 'AmazonEC2'
-        WHEN 'Amazon Bedrock' THEN 'AmazonBedrock'
+    coalesce(x_ServiceCode, CASE
+        -- 'Amazon SageMaker' and, since December 2024, 'Amazon SageMaker AI'
+        WHEN ServiceName ILIKE 'Amazon SageMaker%' THEN 'AmazonSageMaker'
+        WHEN ServiceName = 'Amazon Elastic Compute Cloud' THEN 'AmazonEC2'
+        WHEN ServiceName = 'Amazon Bedrock' THEN 'AmazonBedrock'
         ELSE ServiceName END) AS service_code,
     ServiceName AS service_name,
     ChargeCategory AS line_item_type,
-    x_UsageType AS usage_type,
+    coalesce(x_UsageType, described_stage || ':' || described_instance_type) AS usage_type,
     RegionId AS region,
     ResourceId AS resource_id,
     ConsumedQuantity AS usage_amount,
@@ -29,4 +54,4 @@ SELECT
     CASE WHEN CommitmentDiscountStatus = 'Used' THEN EffectiveCost ELSE 0 END AS commitment_used,
     CASE WHEN CommitmentDiscountStatus IN ('Used', 'Unused') THEN EffectiveCost ELSE 0 END AS commitment_total,
     coalesce(Tags, MAP {}) AS tags
-FROM typed
+FROM d
