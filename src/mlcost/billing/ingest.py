@@ -254,14 +254,13 @@ class _Staged:
 def _stage_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    table: str,
-    source: Path | None = None,
+    file_id: int,
     label: str | None = None,
 ) -> _Staged:
-    """Check one file and insert its normalised rows.
+    """Check one file and insert its normalised rows, recorded as coming from ``file_id``.
 
-    ``source`` is the file the rows are recorded as coming from and ``label`` how errors name
-    it; both differ from ``path`` for a member of a zip archive (extracted to a temp file).
+    ``label`` is how errors name the file; it differs from ``path`` for a member of a zip
+    archive (extracted to a temp file), whose rows are recorded under the archive's id.
     """
     label = label or str(path)
     rel, types, raw_names = _describe(con, path, label)
@@ -338,40 +337,36 @@ def _stage_file(
         extra, tags_expr = _column_tags(types, raw_names)
     norm = sql_text(f"normalise_{fmt.value.replace('-', '_')}").replace("{tags_expr}", tags_expr)
     typed = f"SELECT {select}{extra} FROM {rel} AS raw"
-    head = f"INSERT INTO {table} WITH typed AS ({typed}), normalised AS ({norm})"
-    consts = f"{_lit(fmt.value)} AS source_format, {_lit(str(source or path))} AS source_file"
-    # one pass over the source, one write: the checks above were a cheap aggregate, so each
-    # row is cast exactly once, straight into line_items (no staging copy)
     steps: list[str] = []
-    if rel.startswith("read_parquet"):
-        # Classification (a regex and eight LIKEs) depends only on (service_code, service_name,
-        # usage_type), of which a bill has a few hundred: classify those once (reading three parquet
-        # columns is cheap) and join, instead of running the regex on every line. CSV keeps
-        # the per-row form, because a second pass would parse the whole text again.
-        steps.append(
-            f"CREATE OR REPLACE TEMP TABLE {_CLASSES} AS WITH typed AS ({typed}), "
-            f"normalised AS (SELECT DISTINCT service_code, service_name, usage_type FROM ({norm})), "
-            f"classified AS ({sql_text('classify')}) SELECT * FROM classified"
-        )
-        cols = ", ".join(
-            f"{'c' if col in _CLASS_COLUMNS else 'n'}.{col}" for col in LINE_ITEM_COLUMNS[2:]
-        )
-        steps.append(
-            f"{head} SELECT {consts}, {cols} FROM normalised AS n JOIN {_CLASSES} AS c "
-            "ON n.service_code IS NOT DISTINCT FROM c.service_code "
-            "AND n.service_name IS NOT DISTINCT FROM c.service_name "
-            "AND n.usage_type IS NOT DISTINCT FROM c.usage_type"
-        )
-    else:
-        steps.append(
-            f"{head}, classified AS ({sql_text('classify')}) "
-            f"SELECT {consts}, {', '.join(LINE_ITEM_COLUMNS[2:])} FROM classified"
-        )
+    if not rel.startswith("read_parquet"):
+        # CSV: parse the text once into a temp table; the class lookup below reads it twice
+        steps.append(f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS {typed}")
+        typed = f"SELECT * FROM {_TYPED}"
+    key_eq = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in _CLASS_KEY)
+    # Per-line attributes of which a bill has only a few thousand combinations (account,
+    # service, usage type, region, ...) and the classification derived from them (a regex
+    # and eight LIKEs) are stored once per combination in line_item_classes; each line keeps
+    # an integer class_id. WHY: DuckDB spends ~0.7 s per string column per 10M rows writing
+    # them; the line_items view joins them back (docs/billing.md "Benchmarks").
+    steps.append(
+        f"INSERT INTO line_item_classes WITH typed AS ({typed}), "
+        f"normalised AS (SELECT DISTINCT {', '.join(_CLASS_KEY)} FROM ({norm})), "
+        f"classified AS ({sql_text('classify')}), "
+        "new AS (SELECT n.* FROM classified AS n WHERE NOT EXISTS (SELECT 1 FROM "
+        f"line_item_classes AS c WHERE {key_eq})) "
+        "SELECT (SELECT coalesce(max(class_id), 0) FROM line_item_classes) "
+        f"+ row_number() OVER (), {', '.join(_CLASS_KEY + _CLASS_COLUMNS_ORDERED)} FROM new"
+    )
+    steps.append(
+        f"INSERT INTO line_item_facts WITH typed AS ({typed}), normalised AS ({norm}) "
+        f"SELECT {file_id}, c.class_id, {', '.join('n.' + f for f in _FACT_COLUMNS)} "
+        f"FROM normalised AS n JOIN line_item_classes AS c ON {key_eq}"
+    )
     n = None
     try:
         for step in steps:
             n = con.execute(step).fetchone()
-        con.execute(f"DROP TABLE IF EXISTS {_CLASSES}")
+        con.execute(f"DROP TABLE IF EXISTS {_TYPED}")
     except duckdb.Error as err:
         raise UserError(
             f"{label}: could not load the rows: {str(err).splitlines()[0]}",
@@ -387,7 +382,7 @@ def _stage_file(
 _ZIP_MEMBERS = (".csv", ".csv.gz", ".parquet")
 
 
-def _stage_zip(con: duckdb.DuckDBPyConnection, path: Path) -> _Staged:
+def _stage_zip(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> _Staged:
     """Ingest every export file inside a zip archive, as rows of the archive itself.
 
     WHY extract: DuckDB reads no zip members without an extension that may not be installed.
@@ -417,9 +412,7 @@ def _stage_zip(con: duckdb.DuckDBPyConnection, path: Path) -> _Staged:
             part = Path(tmp) / f"member-{i}{suffix}"
             with archive.open(m) as src, part.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
-            parts.append(
-                _stage_file(con, part, "line_items", source=path, label=f"{path}!{m.filename}")
-            )
+            parts.append(_stage_file(con, part, file_id, label=f"{path}!{m.filename}"))
             part.unlink()
         formats = {p.format for p in parts}
         if len(formats) > 1:
@@ -436,10 +429,39 @@ def _stage_zip(con: duckdb.DuckDBPyConnection, path: Path) -> _Staged:
         )
 
 
-_CLASSES = "mlcost_usage_classes"
-#: columns classify.sql adds; they come from the per-(service_code, usage_type) lookup
-_CLASS_COLUMNS = frozenset(
-    ("instance_type", "instance_family", "ml_service", "sagemaker_stage", "unused_reservation")
+_TYPED = "mlcost_typed_csv"
+#: per-line columns stored once per distinct combination in line_item_classes
+_CLASS_KEY = (
+    "provider",
+    "account_id",
+    "service_code",
+    "service_name",
+    "line_item_type",
+    "usage_type",
+    "region",
+    "commitment_status",
+)
+#: columns classify.sql derives from the key, stored alongside it
+_CLASS_COLUMNS_ORDERED = (
+    "instance_type",
+    "instance_family",
+    "ml_service",
+    "sagemaker_stage",
+    "unused_reservation",
+)
+#: per-line columns stored in line_item_facts
+_FACT_COLUMNS = (
+    "usage_start",
+    "usage_end",
+    "resource_id",
+    "usage_amount",
+    "billed_cost",
+    "effective_cost",
+    "list_cost",
+    "commitment_id",
+    "commitment_used",
+    "commitment_total",
+    "tags",
 )
 
 LINE_ITEM_COLUMNS = (
@@ -471,28 +493,46 @@ LINE_ITEM_COLUMNS = (
     "unused_reservation",
 )
 
+# ``line_items`` is a view: per-line facts (line_item_facts) joined to the file they came from
+# (line_item_files) and to their class (line_item_classes: account, service, usage type,
+# region, ... and the ML classification). WHY: writing a string column costs DuckDB ~0.7 s per
+# 10M rows even when nearly constant; storing the dozen low-cardinality ones once per
+# combination made ingest much faster at unchanged report speed (docs/billing.md).
 # resource_id is zstd: ARNs repeat every hour but a row group holds thousands of distinct
 # ones, so DuckDB's dictionary+FSST analysis spent 3.4 s of CPU per 10M rows on it and made
 # 148 MB; zstd takes 1.6 s and 61 MB (bench/billing_scale.py, docs/billing.md).
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS line_items (
-    source_format VARCHAR, source_file VARCHAR,
-    usage_start TIMESTAMP, usage_end TIMESTAMP, provider VARCHAR, account_id VARCHAR,
+CREATE TABLE IF NOT EXISTS line_item_files (file_id INTEGER, path VARCHAR, format VARCHAR);
+CREATE TABLE IF NOT EXISTS line_item_classes (
+    class_id INTEGER, provider VARCHAR, account_id VARCHAR,
     service_code VARCHAR, service_name VARCHAR, line_item_type VARCHAR, usage_type VARCHAR,
-    region VARCHAR, resource_id VARCHAR USING COMPRESSION zstd, usage_amount DOUBLE,
-    billed_cost DECIMAL(38,10), effective_cost DECIMAL(38,10), list_cost DECIMAL(38,10),
-    commitment_status VARCHAR, commitment_id VARCHAR,
-    commitment_used DECIMAL(38,10), commitment_total DECIMAL(38,10),
-    tags MAP(VARCHAR, VARCHAR), instance_type VARCHAR, instance_family VARCHAR,
+    region VARCHAR, commitment_status VARCHAR, instance_type VARCHAR, instance_family VARCHAR,
     ml_service VARCHAR, sagemaker_stage VARCHAR, unused_reservation BOOLEAN
 );
+CREATE TABLE IF NOT EXISTS line_item_facts (
+    file_id INTEGER, class_id INTEGER,
+    usage_start TIMESTAMP, usage_end TIMESTAMP,
+    resource_id VARCHAR USING COMPRESSION zstd, usage_amount DOUBLE,
+    billed_cost DECIMAL(38,10), effective_cost DECIMAL(38,10), list_cost DECIMAL(38,10),
+    commitment_id VARCHAR, commitment_used DECIMAL(38,10), commitment_total DECIMAL(38,10),
+    tags MAP(VARCHAR, VARCHAR)
+);
+CREATE OR REPLACE VIEW line_items AS
+SELECT f.format AS source_format, f.path AS source_file,
+    d.usage_start, d.usage_end, c.provider, c.account_id, c.service_code, c.service_name,
+    c.line_item_type, c.usage_type, c.region, d.resource_id, d.usage_amount,
+    d.billed_cost, d.effective_cost, d.list_cost, c.commitment_status, d.commitment_id,
+    d.commitment_used, d.commitment_total, d.tags, c.instance_type, c.instance_family,
+    c.ml_service, c.sagemaker_stage, c.unused_reservation
+FROM line_item_facts AS d
+JOIN line_item_files AS f ON f.file_id = d.file_id
+JOIN line_item_classes AS c ON c.class_id = d.class_id;
 CREATE TABLE IF NOT EXISTS ingested_files (
     path VARCHAR PRIMARY KEY, format VARCHAR, rows BIGINT, ingested_at TIMESTAMP
 );
 -- added later: databases made before it gain the column (NULL: no sample for old files)
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS key_sketch UBIGINT[];
 """
-
 
 #: DuckDB's own default is 80% of RAM; a 100M-row ingest then peaked at 3.6 GB RSS (5.7 GB
 #: with insertion order kept), and at 2.4 GB with 2 GB
@@ -574,6 +614,44 @@ def _refuse_duplicate(con: duckdb.DuckDBPyConnection, path: Path, sketch: tuple[
             )
 
 
+def _migrate_v1(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn a database whose ``line_items`` is a table (before the view) into the new layout.
+
+    WHY: databases made by earlier versions stay usable; every row and column is kept.
+    """
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'line_items'"
+    ).fetchone()
+    if not kind or kind[0] != "BASE TABLE":
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("ALTER TABLE line_items RENAME TO line_items_v1")
+        con.execute(_SCHEMA)
+        con.execute(
+            "INSERT INTO line_item_files SELECT row_number() OVER (ORDER BY source_file), "
+            "source_file, source_format FROM (SELECT DISTINCT source_file, "
+            "any_value(source_format) AS source_format FROM line_items_v1 GROUP BY ALL)"
+        )
+        key = ", ".join(_CLASS_KEY)
+        con.execute(
+            f"INSERT INTO line_item_classes SELECT row_number() OVER (), * FROM (SELECT DISTINCT "
+            f"ON ({key}) {key}, {', '.join(_CLASS_COLUMNS_ORDERED)} FROM line_items_v1)"
+        )
+        eq = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in _CLASS_KEY)
+        con.execute(
+            f"INSERT INTO line_item_facts SELECT f.file_id, c.class_id, "
+            f"{', '.join('n.' + x for x in _FACT_COLUMNS)} FROM line_items_v1 AS n "
+            "JOIN line_item_files AS f ON f.path IS NOT DISTINCT FROM n.source_file "
+            f"JOIN line_item_classes AS c ON {eq}"
+        )
+        con.execute("DROP TABLE line_items_v1")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile]:
     con = duckdb.connect(str(db))
     try:
@@ -585,6 +663,7 @@ def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile
         con.execute("SET preserve_insertion_order = false")
         # text timestamps without an offset are UTC (AWS and FOCUS write UTC)
         con.execute("SET TimeZone = 'UTC'")
+        _migrate_v1(con)
         try:
             con.execute(_SCHEMA)
         except duckdb.Error:  # a database file (or DuckDB) older than zstd for strings (v1.2)
@@ -594,12 +673,19 @@ def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile
             done: list[IngestedFile] = []
             for p in paths:
                 path = Path(p).resolve()
-                con.execute("DELETE FROM line_items WHERE source_file = ?", [str(path)])
+                con.execute(
+                    "DELETE FROM line_item_facts WHERE file_id IN "
+                    "(SELECT file_id FROM line_item_files WHERE path = ?)",
+                    [str(path)],
+                )
+                con.execute("DELETE FROM line_item_files WHERE path = ?", [str(path)])
                 con.execute("DELETE FROM ingested_files WHERE path = ?", [str(path)])
+                row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM line_item_files")
+                file_id = int(row.fetchone()[0])  # type: ignore[index]
                 if path.name.lower().endswith(".zip"):
-                    staged = _stage_zip(con, path)
+                    staged = _stage_zip(con, path, file_id)
                 else:
-                    staged = _stage_file(con, path, "line_items")
+                    staged = _stage_file(con, path, file_id)
                 fmt, rows, foreign = staged.format, staged.rows, staged.currencies
                 _refuse_duplicate(con, path, staged.sketch)
                 if foreign:
@@ -611,6 +697,9 @@ def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile
                         path,
                         ", ".join(foreign),
                     )
+                con.execute(
+                    "INSERT INTO line_item_files VALUES (?, ?, ?)", [file_id, str(path), fmt.value]
+                )
                 con.execute(
                     "INSERT INTO ingested_files (path, format, rows, ingested_at, key_sketch) "
                     "VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
