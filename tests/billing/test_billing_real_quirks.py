@@ -20,6 +20,7 @@ from billing_fixtures import (
     CUR2_HEADER,
     REVIEW_CUR2,
     RI,
+    cur2_rows,
     focus_csv,
 )
 from billing_fixtures import (
@@ -265,6 +266,25 @@ def test_string_parquet_with_empty_and_null_spellings_loads(tmp_path: Path) -> N
     got = _rows(db, "SELECT billed_cost, list_cost, usage_amount FROM line_items ORDER BY 1")
     # a missing ListCost falls back to BilledCost; missing quantities are NULL
     assert got == [(D("1"), D("2"), 1.0), (D("5"), D("5"), None), (D("10"), D("10"), None)]
+
+
+def test_text_that_is_only_spaces_or_padded_null_is_missing(tmp_path: Path) -> None:
+    """Text columns: '', 'NULL', and those padded with spaces, including the Unicode spaces
+    DuckDB's trim removes (no-break space, ideographic space), are NULL; other text is kept
+    as written."""
+    values = ["", "NULL", "  ", " NULL ", "\u00a0", "\u3000NULL", "\u00a0acct\u00a0", "acct"]
+    rows = [
+        _focus(BilledCost=str(i + 1), EffectiveCost=str(i + 1), ResourceId=v)
+        for i, v in enumerate(values)
+    ]
+    header = sorted(set(FOCUS_REQUIRED) | {"ResourceId"})
+    table = pa.table({c: pa.array([r.get(c) for r in rows], pa.string()) for c in header})
+    path = tmp_path / "focus_strings.parquet"
+    pq.write_table(table, path)
+    db = tmp_path / "b.duckdb"
+    ingest([path], db)
+    got = _rows(db, "SELECT resource_id FROM line_items ORDER BY billed_cost")
+    assert [a for (a,) in got] == [None] * 6 + ["\u00a0acct\u00a0", "acct"]
 
 
 def test_whitespace_only_number_in_csv_is_missing_not_an_error(tmp_path: Path) -> None:
@@ -633,3 +653,56 @@ def test_database_from_before_the_duplicate_check_still_loads(tmp_path: Path) ->
         "/old/file.parquet",
         True,
     )
+
+
+def test_the_same_focus_bill_under_two_names_is_refused(tmp_path: Path) -> None:
+    """FOCUS has no line-item id: a line is told apart by its period, account, resource, SKU
+    price, quantity and cost, so a copy of the bill is still caught."""
+    from mlcost.billing import synth
+
+    focus = synth.cur2_to_focus(synth.generate_cur2(seed=4, hours=6))
+    first = synth.write(focus, tmp_path / "focus.csv")
+    copy = synth.write(focus, tmp_path / "focus-copy.parquet")  # and in another file type
+    db = tmp_path / "b.duckdb"
+    ingest([first], db)
+    with pytest.raises(UserError, match=r"focus-copy\.parquet: holds the same line items"):
+        ingest([copy], db)
+    assert _rows(db, "SELECT count(*) FROM line_items") == [(focus.num_rows,)]
+
+
+def test_focus_bills_of_other_periods_are_not_duplicates(tmp_path: Path) -> None:
+    from datetime import UTC
+
+    from mlcost.billing import synth
+
+    day1 = synth.cur2_to_focus(synth.generate_cur2(seed=4, hours=6))
+    day2 = synth.cur2_to_focus(
+        synth.generate_cur2(seed=4, hours=6, start=datetime(2025, 6, 2, tzinfo=UTC))
+    )
+    db = tmp_path / "b.duckdb"
+    ingest([synth.write(day1, tmp_path / "d1.csv"), synth.write(day2, tmp_path / "d2.csv")], db)
+    assert _rows(db, "SELECT count(*) FROM line_items") == [(day1.num_rows + day2.num_rows,)]
+
+
+def test_blank_identity_columns_do_not_make_every_file_a_copy(tmp_path: Path) -> None:
+    """An export whose line-item id and time interval are empty: every line would hash alike,
+    and two different months would look like one bill loaded twice."""
+
+    def month(m: int, path: Path) -> Path:
+        rows = [
+            {
+                "start": f"2026-0{m}-0{d}T00:00:00",
+                "usage_type": "USE1-Train:ml.g5.xlarge",
+                "cost": float(d),
+            }
+            for d in range(1, 8)
+        ]
+        t = cur2_rows(rows)
+        t = t.set_column(0, "identity_line_item_id", pa.array([""] * t.num_rows, pa.string()))
+        t = t.append_column("identity_time_interval", pa.array([None] * t.num_rows, pa.string()))
+        pq.write_table(t, path)
+        return path
+
+    db = tmp_path / "b.duckdb"
+    ingest([month(6, tmp_path / "jun.parquet"), month(7, tmp_path / "jul.parquet")], db)
+    assert _rows(db, "SELECT count(*) FROM line_items") == [(14,)]

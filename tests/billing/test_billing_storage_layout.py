@@ -1,9 +1,10 @@
-"""``line_items`` is a view over facts + per-file + per-class tables; it must read like a table.
+"""``line_items`` is a view over per-line facts, per-file and per-class tables; it must read
+like a table.
 
-WHY these tests: the view joins three tables by integer ids, so a wrong id (a class or file
-number reused across ingests, or a re-ingest deleting by the wrong key) would silently drop,
-duplicate or mislabel lines. Older databases, where ``line_items`` was a table, must migrate
-without losing a row.
+WHY these tests: the view joins three tables by keys, so a wrong key (a file number reused
+across ingests, a re-ingest deleting by the wrong key, two classes under one hash) would
+silently drop, duplicate or mislabel lines. Older databases (``line_items`` a table; integer
+class ids with the tag map on every line) must migrate without losing a row.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from billing_fixtures import SMALL_BILL, cur2_rows
 
-from mlcost.billing.ingest import ingest
+from mlcost.billing.ingest import LINE_ITEM_COLUMNS, ingest
+from mlcost.errors import UserError
+
+#: the columns every layout had (class_key came with the hashed class layout)
+_COLS = ", ".join(c for c in LINE_ITEM_COLUMNS if c != "class_key")
 
 _OLD_SCHEMA = """
 CREATE TABLE line_items (
@@ -61,7 +67,7 @@ def test_database_with_line_items_table_migrates_without_losing_rows(
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     con.execute(_OLD_SCHEMA)
-    before = con.execute("SELECT * FROM line_items ORDER BY usage_start").fetchall()
+    before = con.execute(f"SELECT {_COLS} FROM line_items ORDER BY usage_start").fetchall()
     con.close()
 
     ingest([small_bill_parquet], db)
@@ -70,7 +76,8 @@ def test_database_with_line_items_table_migrates_without_losing_rows(
         db, "SELECT table_type FROM information_schema.tables WHERE table_name = 'line_items'"
     ) == [("VIEW",)]
     old = _rows(
-        db, "SELECT * FROM line_items WHERE source_file = '/old/a.parquet' ORDER BY usage_start"
+        db,
+        f"SELECT {_COLS} FROM line_items WHERE source_file = '/old/a.parquet' ORDER BY usage_start",
     )
     assert old == before
     assert old[0][13] == D("37.688")  # billed_cost column, as inserted
@@ -95,7 +102,8 @@ def test_reingest_replaces_only_that_files_lines_and_keeps_shared_classes(
         {"start": "2026-09-01T01:00:00", "usage_type": "USE1-Host:ml.g5.xlarge", "cost": 2.25},
     ]
     a = _with_ids(rows, "a", tmp_path / "a.parquet")
-    # b shares a's first usage type (so its class) and adds a notebook line
+    # b repeats a's first line (so its class; one shared line of two is not a copied bill)
+    # and adds a notebook line
     b = _with_ids(
         [
             rows[0],
@@ -125,3 +133,205 @@ def test_reingest_replaces_only_that_files_lines_and_keeps_shared_classes(
     ]
     # each distinct (account, service, usage type, ...) is stored once
     assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(3,)]
+
+
+# the layout before class_key: integer class ids, each line kept its tag map
+_V2_SCHEMA = """
+CREATE TABLE line_item_files (file_id INTEGER, path VARCHAR, format VARCHAR);
+CREATE TABLE line_item_classes (
+    class_id INTEGER, provider VARCHAR, account_id VARCHAR,
+    service_code VARCHAR, service_name VARCHAR, line_item_type VARCHAR, usage_type VARCHAR,
+    region VARCHAR, commitment_status VARCHAR, instance_type VARCHAR, instance_family VARCHAR,
+    ml_service VARCHAR, sagemaker_stage VARCHAR, unused_reservation BOOLEAN
+);
+CREATE TABLE line_item_facts (
+    file_id INTEGER, class_id INTEGER,
+    usage_start TIMESTAMP, usage_end TIMESTAMP,
+    resource_id VARCHAR, usage_amount DOUBLE,
+    billed_cost DECIMAL(38,10), effective_cost DECIMAL(38,10), list_cost DECIMAL(38,10),
+    commitment_id VARCHAR, commitment_used DECIMAL(38,10), commitment_total DECIMAL(38,10),
+    tags MAP(VARCHAR, VARCHAR)
+);
+CREATE VIEW line_items AS
+SELECT f.format AS source_format, f.path AS source_file,
+    d.usage_start, d.usage_end, c.provider, c.account_id, c.service_code, c.service_name,
+    c.line_item_type, c.usage_type, c.region, d.resource_id, d.usage_amount,
+    d.billed_cost, d.effective_cost, d.list_cost, c.commitment_status, d.commitment_id,
+    d.commitment_used, d.commitment_total, d.tags, c.instance_type, c.instance_family,
+    c.ml_service, c.sagemaker_stage, c.unused_reservation
+FROM line_item_facts AS d
+JOIN line_item_files AS f ON f.file_id = d.file_id
+JOIN line_item_classes AS c ON c.class_id = d.class_id;
+CREATE TABLE ingested_files (
+    path VARCHAR PRIMARY KEY, format VARCHAR, rows BIGINT, ingested_at TIMESTAMP,
+    key_sketch UBIGINT[]
+);
+INSERT INTO line_item_files VALUES (1, '/old/a.parquet', 'cur2');
+INSERT INTO line_item_classes VALUES
+ (1, 'AWS', '111122223333', 'AmazonSageMaker', NULL, 'Usage',
+  'USE1-Train:ml.p4d.24xlarge', 'us-east-1', NULL, 'ml.p4d.24xlarge', 'p4d', 'SageMaker',
+  'training', false);
+INSERT INTO line_item_facts VALUES
+ (1, 1, '2026-09-01 00:00:00', '2026-09-01 01:00:00', 'arn:job/a', 1.0, 37.688, 37.688,
+  37.688, NULL, 0, 0, MAP {'user_team': 'nlp'}),
+ (1, 1, '2026-09-01 01:00:00', '2026-09-01 02:00:00', 'arn:job/b', 1.0, 37.688, 37.688,
+  37.688, NULL, 0, 0, MAP {'user_team': 'cv', 'user_project': 'x'}),
+ (1, 1, '2026-09-01 02:00:00', '2026-09-01 03:00:00', 'arn:job/a', 1.0, 37.688, 37.688,
+  37.688, NULL, 0, 0, MAP {'user_team': 'nlp'});
+INSERT INTO ingested_files VALUES ('/old/a.parquet', 'cur2', 3, '2026-10-01 00:00:00', NULL);
+"""
+
+
+def test_database_with_tags_on_every_line_migrates_without_losing_rows(
+    tmp_path: Path, small_bill_parquet: Path
+) -> None:
+    db = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(_V2_SCHEMA)
+    before = con.execute(f"SELECT {_COLS} FROM line_items ORDER BY usage_start").fetchall()
+    con.close()
+
+    ingest([small_bill_parquet], db)
+
+    after = _rows(
+        db,
+        f"SELECT {_COLS} FROM line_items WHERE source_file = '/old/a.parquet' ORDER BY usage_start",
+    )
+    assert after == before
+    assert [r[20] for r in after] == [  # the tags column
+        {"user_team": "nlp"},
+        {"user_team": "cv", "user_project": "x"},
+        {"user_team": "nlp"},
+    ]
+    # the new file's p4d training line tagged nlp has the migrated lines' class: stored once,
+    # so migration keys a class exactly as an ingest does
+    assert _rows(
+        db,
+        "SELECT count(*), count(DISTINCT class_key) FROM line_items "
+        "WHERE usage_type = 'USE1-Train:ml.p4d.24xlarge' AND tags['user_team'] = 'nlp'",
+    ) == [(3, 1)]
+    assert _rows(
+        db,
+        "SELECT count(*) FROM line_item_classes "
+        "WHERE usage_type = 'USE1-Train:ml.p4d.24xlarge' AND tags['user_team'] = 'nlp'",
+    ) == [(1,)]
+    assert (
+        _rows(
+            db,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'line_item_facts' AND column_name = 'tags'",
+        )
+        == []
+    )
+
+
+def test_lines_with_the_same_class_and_tags_share_one_class_across_files(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    nlp = {"user_team": "nlp"}
+    rows = [
+        {
+            "start": "2026-09-01T00:00:00",
+            "usage_type": "USE1-Train:ml.g5.xlarge",
+            "cost": 1.5,
+            "tags": nlp,
+        },
+        {
+            "start": "2026-09-01T01:00:00",
+            "usage_type": "USE1-Host:ml.g5.xlarge",
+            "cost": 2.25,
+            "tags": {"user_team": "cv"},
+        },
+        {"start": "2026-09-01T02:00:00", "usage_type": "USE1-Host:ml.g5.xlarge", "cost": 4.0},
+    ]
+    a = _with_ids(rows, "a", tmp_path / "a.parquet")
+    b = _with_ids([{**rows[0], "start": "2026-09-02T00:00:00"}], "b", tmp_path / "b.parquet")
+    ingest([a, b], db)
+
+    got = _rows(db, "SELECT usage_start, tags FROM line_items ORDER BY usage_start")
+    t = datetime.fromisoformat
+    assert got == [
+        (t("2026-09-01T00:00:00"), nlp),
+        (t("2026-09-01T01:00:00"), {"user_team": "cv"}),
+        (t("2026-09-01T02:00:00"), {}),
+        (t("2026-09-02T00:00:00"), nlp),
+    ]
+    # (Train, nlp) in both files, (Host, cv), (Host, no tags)
+    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(3,)]
+
+
+def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path) -> None:
+    """A 64-bit hash collision cannot be produced on purpose; plant one: the key the file's
+    class will get already stands for another class (other tags)."""
+    db = tmp_path / "c.duckdb"
+    first = _with_ids(
+        [{"start": "2026-09-01T00:00:00", "usage_type": "USE1-Train:ml.g5.xlarge", "cost": 1.0}],
+        "a",
+        tmp_path / "a.parquet",
+    )
+    ingest([first], db)
+    con = duckdb.connect(str(db))
+    # the class the second file's line will have, under its key, but with other tags
+    con.execute(
+        "INSERT INTO line_item_classes SELECT hash(provider, account_id, service_code, "
+        "service_name, line_item_type, usage_type, region, commitment_status, "
+        "MAP {'user_team': 'nlp'}), provider, account_id, service_code, service_name, "
+        "line_item_type, usage_type, region, commitment_status, "
+        "MAP {'user_team': 'somebody else'}, instance_type, instance_family, ml_service, "
+        "sagemaker_stage, unused_reservation FROM line_item_classes"
+    )
+    before = con.execute(f"SELECT {_COLS} FROM line_items").fetchall()
+    con.close()
+    second = _with_ids(
+        [
+            {
+                "start": "2026-09-02T00:00:00",
+                "usage_type": "USE1-Train:ml.g5.xlarge",
+                "cost": 2.0,
+                "tags": {"user_team": "nlp"},
+            }
+        ],
+        "b",
+        tmp_path / "b.parquet",
+    )
+    with pytest.raises(UserError, match="same 64-bit hash"):
+        ingest([second], db)
+    assert _rows(db, f"SELECT {_COLS} FROM line_items") == before
+
+
+def test_migration_keeps_lines_without_tags_and_with_empty_tags_apart_from_nothing(
+    tmp_path: Path,
+) -> None:
+    """hash() of a NULL map equals that of an empty map; a v2 database holding both must
+    migrate to one class for them, not two classes under one key (which doubled lines)."""
+    db = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(_V2_SCHEMA)
+    con.execute("UPDATE line_item_facts SET tags = NULL WHERE resource_id = 'arn:job/b'")
+    con.execute(
+        "INSERT INTO line_item_facts SELECT * REPLACE (usage_start + INTERVAL 5 HOUR AS "
+        "usage_start, MAP {} AS tags) FROM line_item_facts WHERE resource_id = 'arn:job/b'"
+    )
+    con.close()
+    extra = _with_ids(
+        [{"start": "2026-09-03T00:00:00", "usage_type": "USE1-Train:ml.g5.xlarge", "cost": 1.0}],
+        "x",
+        tmp_path / "x.parquet",
+    )
+    ingest([extra], db)
+    assert _rows(db, "SELECT count(*) FROM line_items") == [(5,)]
+    assert _rows(
+        db, "SELECT count(*) FROM line_items WHERE resource_id = 'arn:job/b' AND tags = MAP {}"
+    ) == [(2,)]
+
+
+def test_reports_read_an_older_database_before_any_new_ingest(tmp_path: Path) -> None:
+    from mlcost.billing import report
+
+    db = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(_V2_SCHEMA)
+    con.close()
+    rep = report.build(report.duckdb_runner(db), tag="team")
+    by_tag = {r["tag_value"]: r["effective_cost"] for r in rep.sections["by_tag"]}
+    # the three p4d lines of _V2_SCHEMA: two tagged nlp, one cv, 37.688 each
+    assert by_tag == {"nlp": D("75.376"), "cv": D("37.688")}

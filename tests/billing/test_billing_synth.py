@@ -53,3 +53,22 @@ def test_focus_states_the_same_bill() -> None:
     unblended = pc.sum(cur.column("line_item_unblended_cost")).as_py()
     assert math.isclose(billed, unblended, rel_tol=1e-9)
     assert "SavingsPlanNegation" not in focus.column("ChargeCategory").to_pylist()
+
+
+def test_a_month_keeps_each_resources_tags(tmp_path) -> None:
+    """Days are drawn with different seeds, but a resource's tags do not change from day to day
+    (as on a real bill): each resource id carries exactly one tag set over the month."""
+    import duckdb
+
+    path = tmp_path / "month.parquet"
+    synth.write_cur2_month(path, days=3, resources_per_workload=2)
+    con = duckdb.connect()
+    per_resource = con.execute(
+        "SELECT line_item_resource_id, count(DISTINCT resource_tags::VARCHAR), "
+        "count(DISTINCT line_item_usage_start_date::DATE) "
+        f"FROM read_parquet('{path}') WHERE line_item_resource_id LIKE 'arn:%resource/%' "
+        "OR line_item_resource_id LIKE 'i-%' GROUP BY 1"
+    ).fetchall()
+    assert per_resource
+    assert {n_tags for _, n_tags, _ in per_resource} == {1}
+    assert max(days for _, _, days in per_resource) == 3  # the same ids recur on other days

@@ -15,8 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from mlcost.billing import storage
 from mlcost.billing.ingest import sql_text
 from mlcost.errors import UserError
 
@@ -69,7 +68,7 @@ def propose(db: Path, headroom: Decimal = Decimal("0.10")) -> list[BudgetProposa
     """Budgets for each ML service on the bill: ceil(highest monthly spend x (1 + headroom))."""
     if not Path(db).exists():
         raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
-    con = duckdb.connect(str(db), read_only=True)
+    con = storage.open_for_reading(str(db))
     try:
         rows = con.execute(sql_text("budget_history")).fetchall()
         types = con.execute(

@@ -16,8 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from mlcost.billing import storage
 from mlcost.billing.ingest import sql_text
 from mlcost.errors import UserError
 from mlcost.model import usd
@@ -65,7 +64,7 @@ def duckdb_runner(db: Path) -> Runner:
         raise UserError(
             f"{db}: no billing database", "run `mlcost billing ingest FILE... --db PATH` first"
         )
-    con = duckdb.connect(str(db), read_only=True)
+    con = storage.open_for_reading(str(db))
 
     def run(sql: str) -> Rows:
         cur = con.execute(sql)

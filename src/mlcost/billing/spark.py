@@ -2,7 +2,7 @@
 
 The queries are written once, in DuckDB's dialect, as files in ``sql/``. For an export too
 large for one machine the same text, transpiled by SQLGlot, runs on Spark over the
-``line_items`` table; here (``--engine spark``) we run Spark in local mode over the DuckDB
+``line_items`` and ``line_item_classes`` tables; here (``--engine spark``) we run Spark in local mode over the DuckDB
 table exported to parquet, which is what a cluster job would read from S3.
 """
 
@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import sqlglot
 from sqlglot import exp
 
+from mlcost.billing import storage
 from mlcost.billing.report import Rows, Runner
 from mlcost.errors import UserError
 
@@ -35,16 +35,23 @@ def transpile(sql: str, dialect: str) -> str:
     return tree.sql(dialect=dialect, pretty=True)
 
 
-def export_parquet(db: Path, out: Path) -> Path:
-    """Write ``line_items`` to a parquet file (what Spark or Athena would read)."""
-    con = duckdb.connect(str(db), read_only=True)
+#: what the report SQL reads: the line items and their classes (by_tag reads the tag map
+#: once per class there)
+EXPORTED_TABLES = ("line_items", "line_item_classes")
+
+
+def export_parquet(db: Path, out: Path) -> dict[str, Path]:
+    """Write ``line_items`` and ``line_item_classes`` to parquet files in the folder ``out``
+    (what Spark or Athena would read); returns table name -> file."""
+    con = storage.open_for_reading(str(db))
+    files = {t: Path(out) / f"{t}.parquet" for t in EXPORTED_TABLES}
     try:
-        con.execute(
-            f"COPY line_items TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
-        )
+        for table, path in files.items():
+            quoted = str(path).replace(chr(39), chr(39) * 2)
+            con.execute(f"COPY {table} TO '{quoted}' (FORMAT parquet)")
     finally:
         con.close()
-    return out
+    return files
 
 
 def spark_session() -> Any:
@@ -71,8 +78,8 @@ def spark_runner(db: Path, spark: Any | None = None) -> Runner:
         raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
     spark = spark or spark_session()
     tmp = Path(tempfile.mkdtemp(prefix="mlcost-spark-"))
-    path = export_parquet(db, tmp / "line_items.parquet")
-    spark.read.parquet(str(path)).createOrReplaceTempView("line_items")
+    for table, path in export_parquet(db, tmp).items():
+        spark.read.parquet(str(path)).createOrReplaceTempView(table)
 
     def run(sql: str) -> Rows:
         return [r.asDict() for r in spark.sql(transpile(sql, "spark")).collect()]

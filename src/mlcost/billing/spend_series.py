@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import numpy as np
 
+from mlcost.billing import storage
 from mlcost.billing.ingest import sql_text
 from mlcost.billing.savings_plan import PlanType, Rates
 from mlcost.errors import UserError
@@ -47,7 +47,7 @@ def hourly_spend(
     to the last hour in scope is present, hours with no usage as zero."""
     if not Path(db).exists():
         raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
-    con = duckdb.connect(str(db), read_only=True)
+    con = storage.open_for_reading(str(db))
     try:
         rows = con.execute(
             sql_text("plan_hourly").replace("{scope}", _scope(plan, region, family))
@@ -83,7 +83,7 @@ def rates_from_bill(
     Only valid for a plan of the same type, term and payment as the one already in the bill —
     the caller states which; mlcost cannot see it in the line items.
     """
-    con = duckdb.connect(str(db), read_only=True)
+    con = storage.open_for_reading(str(db))
     try:
         rows = con.execute(
             sql_text("plan_observed_rates").replace("{scope}", _scope(plan, region, family))

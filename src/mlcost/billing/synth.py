@@ -96,6 +96,7 @@ def generate_cur2(
     start: datetime = datetime(2025, 6, 1, tzinfo=UTC),
     hours: int = 72,
     resources_per_workload: int = 2,
+    resource_seed: int | None = None,
 ) -> pa.Table:
     """A CUR 2.0 hourly export as an Arrow table (about
     ``len(WORKLOADS) * resources_per_workload * hours * mean activity`` rows plus SP lines).
@@ -105,6 +106,10 @@ def generate_cur2(
     (its negative), and every hour writes one ``SavingsPlanRecurringFee`` line whose
     commitment is the covered fleet's full SP cost, so utilisation < 100% in hours where
     a covered resource was off.
+
+    ``resource_seed`` fixes each resource's tags (team, project) independently of ``seed``, so
+    the days of one month written with different seeds keep every resource's tags, as a real
+    bill does; without it the tags come from ``seed``.
     """
     rng = np.random.default_rng(seed)
     n_w = len(WORKLOADS)
@@ -114,6 +119,10 @@ def generate_cur2(
     res_region = np.arange(n_res) % len(REGIONS)  # each workload runs in every region
     res_team = rng.integers(0, len(TEAMS), n_res)
     res_project = rng.integers(0, len(PROJECTS), n_res)
+    if resource_seed is not None:  # drawn above anyway, so the rest of ``rng`` is unchanged
+        tag_rng = np.random.default_rng(resource_seed)
+        res_team = tag_rng.integers(0, len(TEAMS), n_res)
+        res_project = tag_rng.integers(0, len(PROJECTS), n_res)
     activity = np.array([WORKLOADS[i].activity for i in res_w])
 
     hour = np.repeat(np.arange(hours), n_res)
@@ -248,6 +257,12 @@ def generate_cur2(
     rate_all = np.where(fee, commitment, np.array([w.rate for w in WORKLOADS])[w_all])
     cols = {
         "identity_line_item_id": pa.array(ids, pa.string()),
+        # the line's hour, as CUR 2.0 writes it: 2025-06-01T00:00:00Z/2025-06-01T01:00:00Z
+        "identity_time_interval": pc.binary_join_element_wise(
+            pc.strftime(pa.array(starts), "%Y-%m-%dT%H:00:00Z"),
+            pc.strftime(pa.array(ends), "%Y-%m-%dT%H:00:00Z"),
+            "/",
+        ),
         "bill_payer_account_id": pa.array(np.full(rows, "111122223333"), pa.string()),
         "bill_billing_period_start_date": pa.array(
             np.full(rows, np.datetime64(period_start, "us"))
@@ -477,8 +492,8 @@ def write_cur2_month(
 ) -> int:
     """Write a large CUR 2.0 parquet one day at a time (bounded memory); returns the row count.
 
-    Day ``d`` is ``generate_cur2(seed * 1000 + d, ...)``, so the file is a pure function of
-    the arguments.
+    Day ``d`` is ``generate_cur2(seed * 1000 + d, ..., resource_seed=seed)``, so the file is
+    a pure function of the arguments and each resource keeps its tags all month.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -491,6 +506,7 @@ def write_cur2_month(
                 start=start + timedelta(days=d),
                 hours=24,
                 resources_per_workload=resources_per_workload,
+                resource_seed=seed,
             )
             ids = pc.binary_join_element_wise(f"d{d}-", t.column("identity_line_item_id"), "")
             t = t.set_column(0, "identity_line_item_id", ids)
