@@ -1,6 +1,6 @@
 """Time ingest + report on large CUR 2.0 exports: DuckDB (mlcost) vs a pandas implementation.
 
-    python bench/billing_scale.py --rows 1000000 10000000 [--work /tmp/mlcost-bench]
+    python bench/billing_scale.py --rows 1000000 10000000 [--work /tmp/mlcost-bench] [--repeat 3]
 
 For each size it generates (once, cached) a deterministic CUR 2.0 parquet with
 ``mlcost.billing.synth.write_cur2_month``, then runs in a fresh subprocess each:
@@ -182,6 +182,13 @@ def main() -> None:
         help="DuckDB memory_limit (default: mlcost's own, ingest.default_memory_limit())",
     )
     ap.add_argument("--engines", nargs="+", default=["duckdb", "pandas"])
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per engine and size, interleaved (duckdb, pandas, duckdb, ...); "
+        "each run is one row, so a shared machine's noise shows as a spread",
+    )
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -192,7 +199,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|---:|")
     for rows in a.rows:
         path = make(a.work, rows)
-        for engine in a.engines:
+        for engine in [e for _ in range(a.repeat) for e in a.engines]:
             cmd = [
                 sys.executable,
                 __file__,
