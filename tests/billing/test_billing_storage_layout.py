@@ -61,15 +61,20 @@ def _rows(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def _old_database(db: Path, schema: str) -> tuple[Path, list[tuple]]:
+    """A database in an earlier layout, and its line items as that layout read them."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(schema)
+        return db, con.execute(f"SELECT {_COLS} FROM line_items ORDER BY usage_start").fetchall()
+    finally:
+        con.close()
+
+
 def test_database_with_line_items_table_migrates_without_losing_rows(
     tmp_path: Path, small_bill_parquet: Path
 ) -> None:
-    db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(_OLD_SCHEMA)
-    before = con.execute(f"SELECT {_COLS} FROM line_items ORDER BY usage_start").fetchall()
-    con.close()
-
+    db, before = _old_database(tmp_path / "old.duckdb", _OLD_SCHEMA)
     ingest([small_bill_parquet], db)
 
     assert _rows(
@@ -185,12 +190,7 @@ INSERT INTO ingested_files VALUES ('/old/a.parquet', 'cur2', 3, '2026-10-01 00:0
 def test_database_with_tags_on_every_line_migrates_without_losing_rows(
     tmp_path: Path, small_bill_parquet: Path
 ) -> None:
-    db = tmp_path / "v2.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(_V2_SCHEMA)
-    before = con.execute(f"SELECT {_COLS} FROM line_items ORDER BY usage_start").fetchall()
-    con.close()
-
+    db, before = _old_database(tmp_path / "v2.duckdb", _V2_SCHEMA)
     ingest([small_bill_parquet], db)
 
     after = _rows(
