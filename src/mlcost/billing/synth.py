@@ -97,6 +97,7 @@ def generate_cur2(
     hours: int = 72,
     resources_per_workload: int = 2,
     resource_seed: int | None = None,
+    product_attributes: int = 0,
 ) -> pa.Table:
     """A CUR 2.0 hourly export as an Arrow table (about
     ``len(WORKLOADS) * resources_per_workload * hours * mean activity`` rows plus SP lines).
@@ -110,6 +111,11 @@ def generate_cur2(
     ``resource_seed`` fixes each resource's tags (team, project) independently of ``seed``, so
     the days of one month written with different seeds keep every resource's tags, as a real
     bill does; without it the tags come from ``seed``.
+
+    ``product_attributes`` adds that many attributes to each line's ``product`` map. A real
+    CUR 2.0 map holds every legacy-CUR product column the static schema lacks (an EC2 or
+    SageMaker instance line has dozens: vcpu, memory, gpu, tenancy, ...); by default the map
+    holds only ``region`` and ``product_name``.
     """
     rng = np.random.default_rng(seed)
     n_w = len(WORKLOADS)
@@ -230,11 +236,12 @@ def generate_cur2(
         "AmazonEC2": "Amazon Elastic Compute Cloud",
         "AmazonS3": "Amazon Simple Storage Service",
     }
+    extra_attrs = [(f"attribute_{i:02d}", f"value {i}") for i in range(product_attributes)]
     prod_maps = [
-        [("region", reg), ("product_name", names[w.product_code])]
+        [("region", reg), *extra_attrs, ("product_name", names[w.product_code])]
         for w in WORKLOADS
         for reg in REGIONS
-    ] + [[("product_name", "Savings Plans for Machine Learning")]]
+    ] + [[*extra_attrs, ("product_name", "Savings Plans for Machine Learning")]]
     product = pa.array(prod_maps, pa.map_(pa.string(), pa.string())).take(
         pa.array(np.where(fee, len(prod_maps) - 1, w_all * len(REGIONS) + region_all))
     )
@@ -489,6 +496,7 @@ def write_cur2_month(
     days: int = 30,
     resources_per_workload: int = 2,
     start: datetime = datetime(2025, 6, 1, tzinfo=UTC),
+    product_attributes: int = 0,
 ) -> int:
     """Write a large CUR 2.0 parquet one day at a time (bounded memory); returns the row count.
 
@@ -507,6 +515,7 @@ def write_cur2_month(
                 hours=24,
                 resources_per_workload=resources_per_workload,
                 resource_seed=seed,
+                product_attributes=product_attributes,
             )
             ids = pc.binary_join_element_wise(f"d{d}-", t.column("identity_line_item_id"), "")
             t = t.set_column(0, "identity_line_item_id", ids)
