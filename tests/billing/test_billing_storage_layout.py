@@ -98,7 +98,7 @@ def _with_ids(rows: list[dict], prefix: str, path: Path) -> Path:
     return path
 
 
-def test_reingest_replaces_only_that_files_lines_and_keeps_shared_classes(
+def test_reingest_replaces_only_that_files_lines_and_classes(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "b.duckdb"
@@ -136,8 +136,14 @@ def test_reingest_replaces_only_that_files_lines_and_keeps_shared_classes(
         (str(b), t("2026-09-01T00:00:00"), "training", "ml.g5.xlarge", D("1.5")),
         (str(b), t("2026-09-02T00:00:00"), "notebook", "ml.t3.medium", D("0.05")),
     ]
-    # each distinct (account, service, usage type, ...) is stored once
-    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(3,)]
+    # each file's distinct (account, service, usage type, ...) once: a's two (its old ones
+    # gone with its old lines) and b's two
+    assert _rows(
+        db,
+        "SELECT f.path, count(*) FROM line_item_classes AS c "
+        "JOIN line_item_files AS f USING (file_id) GROUP BY ALL ORDER BY 1",
+    ) == [(str(a), 2), (str(b), 2)]
+    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(4,)]
 
 
 # the layout before class_key: integer class ids, each line kept its tag map
@@ -203,18 +209,18 @@ def test_database_with_tags_on_every_line_migrates_without_losing_rows(
         {"user_team": "cv", "user_project": "x"},
         {"user_team": "nlp"},
     ]
-    # the new file's p4d training line tagged nlp has the migrated lines' class: stored once,
-    # so migration keys a class exactly as an ingest does
+    # the migrated file's two nlp lines share one class, keyed as an ingest keys it
     assert _rows(
         db,
-        "SELECT count(*), count(DISTINCT class_key) FROM line_items "
-        "WHERE usage_type = 'USE1-Train:ml.p4d.24xlarge' AND tags['user_team'] = 'nlp'",
-    ) == [(3, 1)]
+        "SELECT source_file, count(*), count(DISTINCT class_key) FROM line_items "
+        "WHERE usage_type = 'USE1-Train:ml.p4d.24xlarge' AND tags['user_team'] = 'nlp' "
+        "GROUP BY ALL ORDER BY 1",
+    ) == [("/old/a.parquet", 2, 1), (str(small_bill_parquet), 1, 1)]
     assert _rows(
         db,
-        "SELECT count(*) FROM line_item_classes "
-        "WHERE usage_type = 'USE1-Train:ml.p4d.24xlarge' AND tags['user_team'] = 'nlp'",
-    ) == [(1,)]
+        "SELECT count(*) FROM line_items AS l JOIN line_item_classes AS c USING (class_key) "
+        "JOIN line_item_files AS f ON f.file_id = c.file_id WHERE f.path <> l.source_file",
+    ) == [(0,)]
     assert (
         _rows(
             db,
@@ -225,7 +231,7 @@ def test_database_with_tags_on_every_line_migrates_without_losing_rows(
     )
 
 
-def test_lines_with_the_same_class_and_tags_share_one_class_across_files(tmp_path: Path) -> None:
+def test_each_line_keeps_its_tags_and_classes_belong_to_their_file(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
     nlp = {"user_team": "nlp"}
     rows = [
@@ -255,8 +261,8 @@ def test_lines_with_the_same_class_and_tags_share_one_class_across_files(tmp_pat
         (t("2026-09-01T02:00:00"), {}),
         (t("2026-09-02T00:00:00"), nlp),
     ]
-    # (Train, nlp) in both files, (Host, cv), (Host, no tags)
-    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(3,)]
+    # a: (Train, nlp), (Host, cv), (Host, no tags); b: (Train, nlp)
+    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(4,)]
 
 
 def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path) -> None:
@@ -272,9 +278,10 @@ def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path)
     con = duckdb.connect(str(db))
     # the class the second file's line will have, under its key, but with other tags
     con.execute(
-        "INSERT INTO line_item_classes SELECT hash(provider, account_id, service_code, "
+        # file 2 (the next file) and the class of its line
+        "INSERT INTO line_item_classes SELECT hash(2, provider, account_id, service_code, "
         "service_name, line_item_type, usage_type, region, commitment_status, "
-        "MAP {'user_team': 'nlp'}), provider, account_id, service_code, service_name, "
+        "MAP {'user_team': 'nlp'}), 1, provider, account_id, service_code, service_name, "
         "line_item_type, usage_type, region, commitment_status, "
         "MAP {'user_team': 'somebody else'}, instance_type, instance_family, ml_service, "
         "sagemaker_stage, unused_reservation FROM line_item_classes"
@@ -335,3 +342,53 @@ def test_reports_read_an_older_database_before_any_new_ingest(tmp_path: Path) ->
     by_tag = {r["tag_value"]: r["effective_cost"] for r in rep.sections["by_tag"]}
     # the three p4d lines of _V2_SCHEMA: two tagged nlp, one cv, 37.688 each
     assert by_tag == {"nlp": D("75.376"), "cv": D("37.688")}
+
+
+def _with_product_names(rows: list[dict], names: list[str], prefix: str, path: Path) -> Path:
+    table = cur2_rows(rows)
+    product = pa.array(
+        [[("region", "us-east-1"), ("vcpu", "8"), ("product_name", n)] for n in names],
+        pa.map_(pa.string(), pa.string()),
+    )
+    table = table.set_column(table.schema.get_field_index("product"), "product", product)
+    ids = pa.array([f"{prefix}-{i}" for i in range(table.num_rows)])
+    pq.write_table(table.set_column(0, "identity_line_item_id", ids), path)
+    return path
+
+
+_TRAIN = {"usage_type": "USE1-Train:ml.g5.xlarge", "product": "AmazonSageMaker", "cost": 1.0}
+
+
+def test_product_name_is_read_per_class_and_each_file_keeps_its_own(tmp_path: Path) -> None:
+    """CUR 2.0's product map is read once per class, not on every line; two files that name
+    the same service differently (AWS renamed SageMaker to SageMaker AI) keep their names."""
+    a = _with_product_names(
+        [{**_TRAIN, "start": "2026-09-01T00:00:00"}, {**_TRAIN, "start": "2026-09-01T01:00:00"}],
+        ["Amazon SageMaker", "Amazon SageMaker"],
+        "a",
+        tmp_path / "a.parquet",
+    )
+    b = _with_product_names(
+        [{**_TRAIN, "start": "2026-10-01T00:00:00"}],
+        ["Amazon SageMaker AI"],
+        "b",
+        tmp_path / "b.parquet",
+    )
+    db = tmp_path / "p.duckdb"
+    ingest([a, b], db)
+    assert _rows(
+        db, "SELECT source_file, service_name, count(*) FROM line_items GROUP BY ALL ORDER BY 1"
+    ) == [(str(a), "Amazon SageMaker", 2), (str(b), "Amazon SageMaker AI", 1)]
+
+
+def test_lines_of_one_class_with_different_product_names_are_refused(tmp_path: Path) -> None:
+    mixed = _with_product_names(
+        [{**_TRAIN, "start": "2026-09-01T00:00:00"}, {**_TRAIN, "start": "2026-09-01T01:00:00"}],
+        ["Amazon SageMaker", "Something Else"],
+        "m",
+        tmp_path / "mixed.parquet",
+    )
+    db = tmp_path / "m.duckdb"
+    with pytest.raises(UserError, match=r"mixed\.parquet: lines of 1 class.*product names"):
+        ingest([mixed], db)
+    assert not db.exists()

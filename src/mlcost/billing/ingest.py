@@ -396,26 +396,36 @@ def _stage_file(
     # commitment status, tag map: far fewer than lines); they are classified once each
     # (a regex and eight LIKEs) and stored once in line_item_classes. A second scan writes
     # each line's facts with class_key = hash(class), computed on the line: no join.
+    class_key = storage.class_key_sql(str(file_id))
     steps.append(
         f"CREATE OR REPLACE TEMP TABLE {_DIMS} AS WITH typed AS ({typed}), "
-        f"normalised AS ({norm}) SELECT DISTINCT {key} FROM normalised"
+        f"normalised AS ({norm}) SELECT {key}, {class_key} AS class_key, "
+        # read once per class (CUR 2.0's product map); lowest and highest must agree
+        "min(class_service_name) AS service_name_min, max(class_service_name) AS service_name_max, "
+        "min(class_region) FILTER (WHERE region IS NULL) AS region_min, "
+        "max(class_region) FILTER (WHERE region IS NULL) AS region_max "
+        f"FROM normalised GROUP BY {key}"
     )
     steps.append(
-        f"INSERT INTO line_item_classes WITH normalised AS (SELECT * FROM {_DIMS}), "
+        f"UPDATE {_DIMS} SET service_name = coalesce(service_name, service_name_min), "
+        "region = coalesce(region, region_min)"
+    )
+    steps.append(
+        f"INSERT INTO line_item_classes WITH normalised AS (SELECT class_key, {key} FROM {_DIMS}), "
         f"classified AS ({sql_text('classify')}) "
-        f"SELECT {storage.CLASS_KEY_SQL}, {key}, {', '.join(storage.CLASS_DERIVED)} "
-        f"FROM classified WHERE {storage.CLASS_KEY_SQL} NOT IN "
-        "(SELECT class_key FROM line_item_classes)"
+        f"SELECT class_key, {file_id}, {key}, {', '.join(storage.CLASS_DERIVED)} FROM classified "
+        "WHERE class_key NOT IN (SELECT class_key FROM line_item_classes)"
     )
     steps.append(
         f"INSERT INTO line_item_facts WITH typed AS ({typed}), normalised AS ({norm}) "
-        f"SELECT {file_id}, {storage.CLASS_KEY_SQL}, "
-        f"{', '.join(storage.FACT_COLUMNS)} FROM normalised"
+        f"SELECT {file_id}, {class_key}, {', '.join(storage.FACT_COLUMNS)} FROM normalised"
     )
     n = None
     try:
         for step in steps:
-            if step.startswith("INSERT INTO line_item_facts"):
+            if step.startswith("UPDATE"):
+                _refuse_mixed_product_attributes(con, label)
+            if step.startswith("INSERT INTO line_item_classes"):
                 _refuse_class_key_collision(con, label)
             n = con.execute(step).fetchone()
         con.execute(f"DROP TABLE IF EXISTS {_TYPED}")
@@ -448,6 +458,25 @@ def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:
     )
 
 
+def _refuse_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """A UserError if lines of one class disagree on their product map's name or region.
+
+    WHY: CUR 2.0's product map (dozens of keys) is read once per class, not on every line;
+    that is exact only while AWS keeps one product name per service code and one region per
+    usage type, which this checks instead of assuming.
+    """
+    row = con.execute(
+        f"SELECT count(*), any_value(service_code) FROM {_DIMS} WHERE "
+        "service_name_min IS DISTINCT FROM service_name_max OR region_min IS DISTINCT FROM region_max"
+    ).fetchone()
+    if row and row[0]:
+        raise UserError(
+            f"{label}: lines of {row[0]} class(es) (e.g. service {row[1]!r}) carry different "
+            "product names or regions in the product map, which mlcost reads once per class",
+            "report this as an mlcost bug, with the product map values; nothing was loaded",
+        )
+
+
 def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> None:
     """A UserError if two different classes got the same 64-bit ``class_key``.
 
@@ -455,12 +484,12 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
     account, usage type or tags. With a million classes the odds are about 1e-8, but it is
     checked (on the small tables only), never assumed.
     """
+    # an earlier member of the same zip archive (same file_id) may have stored the same class
     same = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in storage.CLASS_KEY)
     clash = con.execute(
-        f"SELECT (SELECT count(*) - count(DISTINCT {storage.CLASS_KEY_SQL}) FROM {_DIMS}) "
+        f"SELECT (SELECT count(*) - count(DISTINCT class_key) FROM {_DIMS}) "
         f"+ (SELECT count(*) FROM {_DIMS} AS n JOIN line_item_classes AS c "
-        f"ON c.class_key = hash({', '.join('n.' + k for k in storage.CLASS_KEY)}) "
-        f"WHERE NOT ({same}))"
+        f"ON c.class_key = n.class_key WHERE NOT ({same}))"
     ).fetchone()
     if clash and clash[0]:
         raise UserError(
@@ -509,6 +538,11 @@ def _ingest(paths: list[Path], db: Path, memory_limit: str) -> list[IngestedFile
                 path = Path(p).resolve()
                 con.execute(
                     "DELETE FROM line_item_facts WHERE file_id IN "
+                    "(SELECT file_id FROM line_item_files WHERE path = ?)",
+                    [str(path)],
+                )
+                con.execute(
+                    "DELETE FROM line_item_classes WHERE file_id IN "
                     "(SELECT file_id FROM line_item_files WHERE path = ?)",
                     [str(path)],
                 )

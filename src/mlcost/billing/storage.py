@@ -5,16 +5,17 @@
 * ``line_item_facts`` — what differs on every line: times, resource id, amounts, commitment
   id and money, plus ``file_id`` and ``class_key``;
 * ``line_item_files`` — ``file_id`` -> path and format;
-* ``line_item_classes`` — ``class_key`` -> the attributes whose combinations repeat from line
-  to line (account, service, line-item type, usage type, region, commitment status, the tag
-  map) and the ML classification ``sql/classify.sql`` derives from them.
+* ``line_item_classes`` — ``class_key`` -> the file and the attributes whose combinations
+  repeat from line to line (account, service, line-item type, usage type, region, commitment
+  status, the tag map) and the ML classification ``sql/classify.sql`` derives from them.
+  Classes belong to one file and go with it when it is loaded again.
 
 WHY: DuckDB spends about 0.7 s per 10M rows writing a string column, even a nearly constant
 one, and 1.8 s writing a tag map, while a bill repeats far fewer combinations: 273 classes in
 the 10M-line benchmark bill. Where every resource carries its own tags (a Name tag, a stack id)
 there are about as many classes as resources times their usage types, still a small table
-beside the lines. ``class_key`` is ``hash()`` of the combination, computed on each line while it
-is read, so loading needs no join; a collision is checked on the small tables
+beside the lines. ``class_key`` is ``hash()`` of the file and the combination, computed on each
+line while it is read, so loading needs no join; a collision is checked on the small tables
 (:mod:`mlcost.billing.ingest` refuses the file), never assumed away.
 """
 
@@ -37,8 +38,15 @@ CLASS_KEY = (
     "commitment_status",
     "tags",
 )
-#: the SQL of a line's class_key over a relation with the CLASS_KEY columns
-CLASS_KEY_SQL = f"hash({', '.join(CLASS_KEY)})"
+
+
+def class_key_sql(file_id: str, prefix: str = "") -> str:
+    """SQL of a line's class_key: hash() of its file and CLASS_KEY columns (``prefix``: a
+    table alias with its dot). WHY the file: a class's product name is read once per class
+    from CUR 2.0's product map, and another file may name the same class differently."""
+    return f"hash({file_id}, {', '.join(prefix + c for c in CLASS_KEY)})"
+
+
 #: a line without tags carries this empty map, never NULL: DuckDB's hash() of a NULL map
 #: equals that of an empty one, while DISTINCT tells them apart (two classes, one key)
 NO_TAGS = "MAP {}::MAP(VARCHAR, VARCHAR)"
@@ -101,7 +109,7 @@ LINE_ITEM_COLUMNS = (
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS line_item_files (file_id INTEGER, path VARCHAR, format VARCHAR);
 CREATE TABLE IF NOT EXISTS line_item_classes (
-    class_key UBIGINT, provider VARCHAR, account_id VARCHAR,
+    class_key UBIGINT, file_id INTEGER, provider VARCHAR, account_id VARCHAR,
     service_code VARCHAR, service_name VARCHAR, line_item_type VARCHAR, usage_type VARCHAR,
     region VARCHAR, commitment_status VARCHAR, tags MAP(VARCHAR, VARCHAR),
     instance_type VARCHAR, instance_family VARCHAR,
@@ -256,11 +264,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                 "source_file, source_format FROM (SELECT DISTINCT source_file, "
                 "any_value(source_format) AS source_format FROM line_items_v1 GROUP BY ALL)"
             )
-            classes = "line_items_v1"
             lines = (
                 "line_items_v1 AS n JOIN line_item_files AS f "
                 "ON f.path IS NOT DISTINCT FROM n.source_file"
             )
+            classes = f"(SELECT f.file_id, n.* FROM {lines})"
             file_id = "f.file_id"
         else:
             con.execute("DROP VIEW IF EXISTS line_items")
@@ -268,21 +276,23 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("ALTER TABLE line_item_facts RENAME TO line_item_facts_v2")
             create_schema(con)
             classes = (
-                "(SELECT c.*, t.tags FROM (SELECT DISTINCT class_id, tags FROM "
-                "line_item_facts_v2) AS t JOIN line_item_classes_v2 AS c USING (class_id))"
+                "(SELECT t.file_id, c.*, t.tags FROM (SELECT DISTINCT file_id, class_id, tags "
+                "FROM line_item_facts_v2) AS t JOIN line_item_classes_v2 AS c USING (class_id))"
             )
             con.execute(f"UPDATE line_item_facts_v2 SET tags = {NO_TAGS} WHERE tags IS NULL")
             lines = "line_item_facts_v2 AS n JOIN line_item_classes_v2 AS c USING (class_id)"
             file_id = "n.file_id"
         con.execute(
-            f"INSERT INTO line_item_classes SELECT {CLASS_KEY_SQL}, {key}, "
-            f"{', '.join(CLASS_DERIVED)} FROM (SELECT DISTINCT ON ({key}) * FROM {classes})"
+            f"INSERT INTO line_item_classes SELECT {class_key_sql('file_id')}, file_id, {key}, "
+            f"{', '.join(CLASS_DERIVED)} FROM (SELECT DISTINCT ON (file_id, {key}) * "
+            f"FROM {classes})"
         )
         qualified = ", ".join(
             ("n." if c == "tags" or layout == "v1" else "c.") + c for c in CLASS_KEY
         )
         con.execute(
-            f"INSERT INTO line_item_facts SELECT {file_id}, hash({qualified}), {facts} FROM {lines}"
+            f"INSERT INTO line_item_facts SELECT {file_id}, hash({file_id}, {qualified}), "
+            f"{facts} FROM {lines}"
         )
         clash = con.execute(
             "SELECT count(*) - count(DISTINCT class_key) FROM line_item_classes"

@@ -8,10 +8,12 @@ SELECT
     'AWS' AS provider,
     line_item_usage_account_id AS account_id,
     line_item_product_code AS service_code,
-    product['product_name'] AS service_name,
+    -- from the product map once per class (class_service_name below): reading a real
+    -- map (dozens of keys) on every line cost 3 s per 10M lines
+    CAST(NULL AS VARCHAR) AS service_name,
     line_item_line_item_type AS line_item_type,
     line_item_usage_type AS usage_type,
-    coalesce(product_region_code, product['region'], product_region) AS region,
+    coalesce(product_region_code, product_region) AS region,
     line_item_resource_id AS resource_id,
     line_item_usage_amount AS usage_amount,
     line_item_unblended_cost AS billed_cost,
@@ -40,5 +42,9 @@ SELECT
     -- keys as AWS writes them (user_team); reports look a tag up as team or user_team.
     -- {tags_expr}: the map built from resource_tags_<key> columns where the file has those
     -- instead of resource_tags (legacy CUR in Athena's parquet layout), else MAP {}
-    coalesce(resource_tags, {tags_expr}) AS tags
+    coalesce(resource_tags, {tags_expr}) AS tags,
+    -- read once per class, not on every line (ingest: the classes scan checks that the
+    -- lines of one class agree); the region only where product_region_code is empty
+    product['product_name'] AS class_service_name,
+    product['region'] AS class_region
 FROM typed

@@ -35,5 +35,8 @@ SELECT
     coalesce("savingsPlan/SavingsPlanARN", "reservation/ReservationARN") AS commitment_id,
     CASE WHEN "lineItem/LineItemType" = 'SavingsPlanRecurringFee' THEN "savingsPlan/UsedCommitment" ELSE 0 END AS commitment_used,
     CASE WHEN "lineItem/LineItemType" = 'SavingsPlanRecurringFee' THEN "savingsPlan/TotalCommitmentToDate" ELSE 0 END AS commitment_total,
-    {tags_expr} AS tags
+    {tags_expr} AS tags,
+    -- CUR 2.0 fills these from its product map, once per class
+    CAST(NULL AS VARCHAR) AS class_service_name,
+    CAST(NULL AS VARCHAR) AS class_region
 FROM typed

@@ -53,5 +53,8 @@ SELECT
     CommitmentDiscountId AS commitment_id,
     CASE WHEN CommitmentDiscountStatus = 'Used' THEN EffectiveCost ELSE 0 END AS commitment_used,
     CASE WHEN CommitmentDiscountStatus IN ('Used', 'Unused') THEN EffectiveCost ELSE 0 END AS commitment_total,
-    coalesce(Tags, MAP {}) AS tags
+    coalesce(Tags, MAP {}) AS tags,
+    -- CUR 2.0 fills these from its product map, once per class
+    CAST(NULL AS VARCHAR) AS class_service_name,
+    CAST(NULL AS VARCHAR) AS class_region
 FROM d
