@@ -381,14 +381,49 @@ def test_product_name_is_read_per_class_and_each_file_keeps_its_own(tmp_path: Pa
     ) == [(str(a), "Amazon SageMaker", 2), (str(b), "Amazon SageMaker AI", 1)]
 
 
-def test_lines_of_one_class_with_different_product_names_are_refused(tmp_path: Path) -> None:
+def test_a_bill_spanning_a_product_rename_loads_with_one_name_per_class(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AWS renamed "Amazon SageMaker" to "Amazon SageMaker AI": one month's file has both
+    names for one class. It loads, every line once, under the last name in sort order, and
+    the choice is logged."""
     mixed = _with_product_names(
         [{**_TRAIN, "start": "2026-09-01T00:00:00"}, {**_TRAIN, "start": "2026-09-01T01:00:00"}],
-        ["Amazon SageMaker", "Something Else"],
+        ["Amazon SageMaker", "Amazon SageMaker AI"],
         "m",
         tmp_path / "mixed.parquet",
     )
     db = tmp_path / "m.duckdb"
-    with pytest.raises(UserError, match=r"mixed\.parquet: lines of 1 class.*product names"):
+    with caplog.at_level("WARNING", logger="mlcost.billing"):
         ingest([mixed], db)
-    assert not db.exists()
+    assert _rows(db, "SELECT service_name, count(*) FROM line_items GROUP BY ALL") == [
+        ("Amazon SageMaker AI", 2)
+    ]
+    assert "Amazon SageMaker / Amazon SageMaker AI" in caplog.text
+
+
+def test_zip_members_naming_one_class_differently_load_once_each(tmp_path: Path) -> None:
+    """Members of one archive share a file id, so their classes share keys; the second
+    member's class is the first's (not a hash collision), and no line is counted twice."""
+    import zipfile
+
+    one = _with_product_names(
+        [{**_TRAIN, "start": "2026-09-01T00:00:00"}],
+        ["Amazon SageMaker"],
+        "z1",
+        tmp_path / "1.parquet",
+    )
+    two = _with_product_names(
+        [{**_TRAIN, "start": "2026-09-02T00:00:00", "cost": 2.0}],
+        ["Amazon SageMaker AI"],
+        "z2",
+        tmp_path / "2.parquet",
+    )
+    archive = tmp_path / "bill.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(one, "part-1.parquet")
+        z.write(two, "part-2.parquet")
+    db = tmp_path / "z.duckdb"
+    ingest([archive], db)
+    assert _rows(db, "SELECT count(*), sum(billed_cost) FROM line_items") == [(2, D("3"))]
+    assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(1,)]

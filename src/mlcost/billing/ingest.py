@@ -407,8 +407,8 @@ def _stage_file(
         f"FROM normalised GROUP BY {key}"
     )
     steps.append(
-        f"UPDATE {_DIMS} SET service_name = coalesce(service_name, service_name_min), "
-        "region = coalesce(region, region_min)"
+        f"UPDATE {_DIMS} SET service_name = coalesce(service_name, service_name_max), "
+        "region = coalesce(region, region_max)"
     )
     steps.append(
         f"INSERT INTO line_item_classes WITH normalised AS (SELECT class_key, {key} FROM {_DIMS}), "
@@ -424,9 +424,8 @@ def _stage_file(
     try:
         for step in steps:
             if step.startswith("UPDATE"):
-                _refuse_mixed_product_attributes(con, label)
-            if step.startswith("INSERT INTO line_item_classes"):
                 _refuse_class_key_collision(con, label)
+                _warn_mixed_product_attributes(con, label)
             n = con.execute(step).fetchone()
         con.execute(f"DROP TABLE IF EXISTS {_TYPED}")
         con.execute(f"DROP TABLE IF EXISTS {_DIMS}")
@@ -458,22 +457,25 @@ def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:
     )
 
 
-def _refuse_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
-    """A UserError if lines of one class disagree on their product map's name or region.
+def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """Log a warning when lines of one class name more than one product or region.
 
-    WHY: CUR 2.0's product map (dozens of keys) is read once per class, not on every line;
-    that is exact only while AWS keeps one product name per service code and one region per
-    usage type, which this checks instead of assuming.
+    WHY: CUR 2.0's product map (dozens of keys) is read in the classes scan only, so a class
+    keeps one product name: the highest in sort order. A bill spanning a rename (AWS renamed
+    "Amazon SageMaker" to "Amazon SageMaker AI") has both names in one class; that is worth
+    loading, with the choice said, not refusing.
     """
     row = con.execute(
-        f"SELECT count(*), any_value(service_code) FROM {_DIMS} WHERE "
-        "service_name_min IS DISTINCT FROM service_name_max OR region_min IS DISTINCT FROM region_max"
+        f"SELECT count(*), any_value(service_name_min || ' / ' || service_name_max) FROM {_DIMS} "
+        "WHERE service_name_min <> service_name_max OR region_min <> region_max"
     ).fetchone()
     if row and row[0]:
-        raise UserError(
-            f"{label}: lines of {row[0]} class(es) (e.g. service {row[1]!r}) carry different "
-            "product names or regions in the product map, which mlcost reads once per class",
-            "report this as an mlcost bug, with the product map values; nothing was loaded",
+        log.warning(
+            "%s: lines of %d class(es) carry more than one product name or region in the "
+            "product map (e.g. %s); mlcost keeps the last in sort order for each class",
+            label,
+            row[0],
+            row[1],
         )
 
 
@@ -484,8 +486,14 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
     account, usage type or tags. With a million classes the odds are about 1e-8, but it is
     checked (on the small tables only), never assumed.
     """
-    # an earlier member of the same zip archive (same file_id) may have stored the same class
-    same = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in storage.CLASS_KEY)
+    # an earlier member of the same zip archive (same file_id) may have stored the same class,
+    # with service name and region already filled from its product map (ours are not yet)
+    same = " AND ".join(
+        f"(n.{k} IS NULL OR n.{k} = c.{k})"
+        if k in _FILLED_PER_CLASS
+        else f"n.{k} IS NOT DISTINCT FROM c.{k}"
+        for k in storage.CLASS_KEY
+    )
     clash = con.execute(
         f"SELECT (SELECT count(*) - count(DISTINCT class_key) FROM {_DIMS}) "
         f"+ (SELECT count(*) FROM {_DIMS} AS n JOIN line_item_classes AS c "
@@ -499,6 +507,8 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
 
 
 _TYPED = "mlcost_typed_csv"
+#: class columns a CUR 2.0 product map fills once per class (after the key is computed)
+_FILLED_PER_CLASS = ("service_name", "region")
 #: temp table of one file's distinct classes
 _DIMS = "mlcost_file_dims"
 

@@ -42,8 +42,8 @@ CLASS_KEY = (
 
 def class_key_sql(file_id: str, prefix: str = "") -> str:
     """SQL of a line's class_key: hash() of its file and CLASS_KEY columns (``prefix``: a
-    table alias with its dot). WHY the file: a class's product name is read once per class
-    from CUR 2.0's product map, and another file may name the same class differently."""
+    table alias with its dot). WHY the file: a class keeps one product name from CUR 2.0's
+    product map, and another file may name the same class differently."""
     return f"hash({file_id}, {', '.join(prefix + c for c in CLASS_KEY)})"
 
 
@@ -245,8 +245,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a database made by an earlier mlcost to the current layout, every row kept.
 
     WHY: databases made by earlier versions stay usable. It runs in its own transaction,
-    before the ingest's, and keys each class exactly as a new ingest would, so classes seen
-    again in new files are shared.
+    before the ingest's, and keys each class as a new ingest would: hash(file_id, class).
     """
     layout = _layout(con)
     if layout == "current":
