@@ -23,16 +23,18 @@ from pathlib import Path
 RESOURCES_PER_MILLION = 153  # resources per workload kind giving ~1M rows in 30 days
 
 
-def make(work: Path, rows: int) -> Path:
+def make(work: Path, rows: int, product_attributes: int = 0) -> Path:
     from mlcost.billing import synth
 
-    path = work / f"cur2-{rows}.parquet"
+    suffix = f"-product{product_attributes + 2}" if product_attributes else ""
+    path = work / f"cur2-{rows}{suffix}.parquet"
     if not path.exists():
         n = synth.write_cur2_month(
             path,
             seed=7,
             days=30,
             resources_per_workload=max(1, round(RESOURCES_PER_MILLION * rows / 1e6)),
+            product_attributes=product_attributes,
         )
         print(f"generated {path} ({n:,} rows)", file=sys.stderr)
     return path
@@ -183,6 +185,13 @@ def main() -> None:
     )
     ap.add_argument("--engines", nargs="+", default=["duckdb", "pandas"])
     ap.add_argument(
+        "--product-attributes",
+        type=int,
+        default=0,
+        help="extra keys in each line's product map (a real CUR 2.0 instance line has dozens; "
+        "33 gives 35-key maps)",
+    )
+    ap.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -198,7 +207,7 @@ def main() -> None:
     print("| rows | engine | ingest s | report s | total s | peak RSS MB | ML total |")
     print("|---:|---|---:|---:|---:|---:|---:|")
     for rows in a.rows:
-        path = make(a.work, rows)
+        path = make(a.work, rows, a.product_attributes)
         for engine in [e for _ in range(a.repeat) for e in a.engines]:
             cmd = [
                 sys.executable,
