@@ -17,7 +17,6 @@ from typing import Any
 
 from mlcost.billing import storage
 from mlcost.billing.ingest import sql_text
-from mlcost.errors import UserError
 
 #: Cost Explorer / Budgets ``Service`` dimension values for each ML service.
 SERVICE_FILTER = {
@@ -66,9 +65,7 @@ class BudgetProposal:
 
 def propose(db: Path, headroom: Decimal = Decimal("0.10")) -> list[BudgetProposal]:
     """Budgets for each ML service on the bill: ceil(highest monthly spend x (1 + headroom))."""
-    if not Path(db).exists():
-        raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
-    con = storage.open_for_reading(str(db))
+    con = storage.open_for_reading(db)
     try:
         rows = con.execute(sql_text("budget_history")).fetchall()
         types = con.execute(

@@ -18,7 +18,6 @@ from typing import Any
 
 from mlcost.billing import storage
 from mlcost.billing.ingest import sql_text
-from mlcost.errors import UserError
 from mlcost.model import usd
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -60,11 +59,7 @@ def query_text(section: str, tag: str | None = None) -> str:
 
 
 def duckdb_runner(db: Path) -> Runner:
-    if not Path(db).exists():
-        raise UserError(
-            f"{db}: no billing database", "run `mlcost billing ingest FILE... --db PATH` first"
-        )
-    con = storage.open_for_reading(str(db))
+    con = storage.open_for_reading(db)
 
     def run(sql: str) -> Rows:
         cur = con.execute(sql)

@@ -43,7 +43,7 @@ EXPORTED_TABLES = ("line_items", "line_item_classes")
 def export_parquet(db: Path, out: Path) -> dict[str, Path]:
     """Write ``line_items`` and ``line_item_classes`` to parquet files in the folder ``out``
     (what Spark or Athena would read); returns table name -> file."""
-    con = storage.open_for_reading(str(db))
+    con = storage.open_for_reading(db)
     files = {t: Path(out) / f"{t}.parquet" for t in EXPORTED_TABLES}
     try:
         for table, path in files.items():
@@ -74,11 +74,10 @@ def spark_session() -> Any:
 
 def spark_runner(db: Path, spark: Any | None = None) -> Runner:
     """A runner that executes each (transpiled) query on Spark local mode."""
-    if not Path(db).exists():
-        raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
+    # export first: a missing database fails before a Spark session starts
+    tables = export_parquet(db, Path(tempfile.mkdtemp(prefix="mlcost-spark-")))
     spark = spark or spark_session()
-    tmp = Path(tempfile.mkdtemp(prefix="mlcost-spark-"))
-    for table, path in export_parquet(db, tmp).items():
+    for table, path in tables.items():
         spark.read.parquet(str(path)).createOrReplaceTempView(table)
 
     def run(sql: str) -> Rows:

@@ -45,9 +45,7 @@ def hourly_spend(
 ) -> tuple[list[str], np.ndarray]:
     """(families, families x hours matrix of on-demand-equivalent $); every hour from the first
     to the last hour in scope is present, hours with no usage as zero."""
-    if not Path(db).exists():
-        raise UserError(f"{db}: no billing database", "run `mlcost billing ingest` first")
-    con = storage.open_for_reading(str(db))
+    con = storage.open_for_reading(db)
     try:
         rows = con.execute(
             sql_text("plan_hourly").replace("{scope}", _scope(plan, region, family))
@@ -83,7 +81,7 @@ def rates_from_bill(
     Only valid for a plan of the same type, term and payment as the one already in the bill —
     the caller states which; mlcost cannot see it in the line items.
     """
-    con = storage.open_for_reading(str(db))
+    con = storage.open_for_reading(db)
     try:
         rows = con.execute(
             sql_text("plan_observed_rates").replace("{scope}", _scope(plan, region, family))

@@ -22,8 +22,11 @@ line while it is read, so loading needs no join; a collision is checked on the s
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import duckdb
+
+from mlcost.errors import UserError
 
 #: per-line attributes stored once per combination in line_item_classes; hash() of them, in
 #: this order, is the class_key
@@ -191,13 +194,19 @@ def open_for_loading(db: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def open_for_reading(db: str) -> duckdb.DuckDBPyConnection:
+def open_for_reading(db: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to ``db``, after bringing an older layout up to date.
 
     WHY: reports, plans and budgets read ``line_items`` and ``line_item_classes`` as this
     version lays them out; a database made by an earlier mlcost is migrated (once, with a
-    writable connection) instead of failing until the next ingest.
+    writable connection) instead of failing until the next ingest. A missing file is a
+    UserError, not DuckDB's "cannot open" error.
     """
+    if not Path(db).exists():
+        raise UserError(
+            f"{db}: no billing database", "run `mlcost billing ingest FILE... --db PATH` first"
+        )
+    db = str(db)
     con = duckdb.connect(db, read_only=True)
     try:
         current = _layout(con) == "current"
