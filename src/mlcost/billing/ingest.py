@@ -181,21 +181,25 @@ def _text_to(kind: Kind, expr: str, check: bool = False) -> str:
     return f"{cast}({v} AS {kind.value})"
 
 
+def _as_kind(kind: Kind, q: str, dtype: str, check: bool = False) -> str:
+    """SQL converting column ``q`` (DuckDB type ``dtype``: text, or already ``kind``'s type)
+    to ``kind``; ``check`` gives NULL instead of an error where a value does not convert."""
+    if kind is Kind.TEXT:
+        # '' and 'NULL' as NULL, as the CSV reader has them
+        return _text_or_null(q) if _is_text(dtype) else f"CAST({q} AS VARCHAR)"
+    if _is_text(dtype):
+        return _text_to(kind, q, check=check)
+    if kind is Kind.TIME and dtype.upper().startswith("TIMESTAMP WITH"):
+        return f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
+    return f"{'TRY_CAST' if check else 'CAST'}({q} AS {kind.value})"
+
+
 def _canonical(fmt: Format, types: dict[str, str], col: str) -> str:
     """A column's value in its canonical type (NULL where it does not convert).
 
     WHY: the same bill as CSV (all text) and as parquet (typed) must give the same values.
     """
-    q = _ident(col)
-    kind = COLUMNS[fmt].get(col, Kind.TEXT)
-    if kind is Kind.TEXT:
-        # '' and 'NULL' as NULL, as the CSV reader has them
-        return _text_or_null(q) if _is_text(types[col]) else f"CAST({q} AS VARCHAR)"
-    if _is_text(types[col]):
-        return _text_to(kind, q, check=True)
-    if kind is Kind.TIME and types[col].upper().startswith("TIMESTAMP WITH"):
-        return f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
-    return f"TRY_CAST({q} AS {kind.value})"
+    return _as_kind(COLUMNS[fmt].get(col, Kind.TEXT), _ident(col), types[col], check=True)
 
 
 def _is_text(dtype: str) -> bool:
@@ -220,26 +224,21 @@ def _typed_select(
             items.append(f"CAST(NULL AS {kind.value}) AS {q}")
             continue
         dtype = types[col]
-        if kind is Kind.TEXT:
-            expr = _text_or_null(q) if _is_text(dtype) else f"CAST({q} AS VARCHAR)"
-        elif _is_text(dtype):
-            expr = _text_to(kind, q)
-            present = f"{_missing_as_null(q)} IS NOT NULL"
-            checks.append(
-                (col, f"{present} AND {_text_to(kind, q, check=True)} IS NULL", kind.name.lower())
-            )
-        elif kind is Kind.TIME and dtype.upper().startswith("TIMESTAMP WITH"):
-            expr = f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
-        elif kind is Kind.MAP and _is_tag_list(dtype):
+        if kind is Kind.MAP and _is_tag_list(dtype):
             expr = f"CAST(map_from_entries({q}) AS MAP(VARCHAR, VARCHAR))"
-        elif kind is Kind.MAP and not dtype.upper().startswith("MAP"):
+        elif kind is Kind.MAP and not (_is_text(dtype) or dtype.upper().startswith("MAP")):
             raise UserError(
                 f"{label}: column {col!r} has type {dtype}, expected a map of strings, "
                 "a list of {key, value} structs, or JSON text",
                 "re-export the file with tags as a map or JSON; nothing was loaded",
             )
         else:
-            expr = f"CAST({q} AS {kind.value})"
+            expr = _as_kind(kind, q, dtype)
+        if kind is not Kind.TEXT and _is_text(dtype):
+            present = f"{_missing_as_null(q)} IS NOT NULL"
+            checks.append(
+                (col, f"{present} AND {_text_to(kind, q, check=True)} IS NULL", kind.name.lower())
+            )
         items.append(f"{expr} AS {q}")
     return ", ".join(items), checks
 
