@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 from billing_fixtures import SMALL_BILL, cur2_rows
 
-from mlcost.billing.ingest import LINE_ITEM_COLUMNS, ingest
+from mlcost.billing.formats import Format
+from mlcost.billing.ingest import LINE_ITEM_COLUMNS, class_sources, ingest
 from mlcost.errors import UserError
 
 #: the columns every layout had (class_key came with the hashed class layout)
@@ -275,19 +276,6 @@ def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path)
         tmp_path / "a.parquet",
     )
     ingest([first], db)
-    con = duckdb.connect(str(db))
-    # the class the second file's line will have, under its key, but with other tags
-    con.execute(
-        # file 2 (the next file) and the class of its line
-        "INSERT INTO line_item_classes SELECT hash(2, provider, account_id, service_code, "
-        "service_name, line_item_type, usage_type, region, commitment_status, "
-        "MAP {'user_team': 'nlp'}), 1, provider, account_id, service_code, service_name, "
-        "line_item_type, usage_type, region, commitment_status, "
-        "MAP {'user_team': 'somebody else'}, instance_type, instance_family, ml_service, "
-        "sagemaker_stage, unused_reservation FROM line_item_classes"
-    )
-    before = con.execute(f"SELECT {_COLS} FROM line_items").fetchall()
-    con.close()
     second = _with_ids(
         [
             {
@@ -300,6 +288,21 @@ def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path)
         "b",
         tmp_path / "b.parquet",
     )
+    con = duckdb.connect(str(db))
+    # the key the second file's line will get (file 2, the columns its class is read from)
+    sources = class_sources(Format.CUR2, pq.read_schema(second).names)
+    [(key,)] = con.execute(
+        f"SELECT DISTINCT hash(2, {', '.join(sources)}) FROM read_parquet('{second}')"
+    ).fetchall()
+    # ... already standing for another class: the first file's, with other tags
+    con.execute(
+        f"INSERT INTO line_item_classes SELECT {key}, 1, provider, account_id, service_code, "
+        "service_name, line_item_type, usage_type, region, commitment_status, "
+        "MAP {'user_team': 'somebody else'}, instance_type, instance_family, ml_service, "
+        "sagemaker_stage, unused_reservation FROM line_item_classes"
+    )
+    before = con.execute(f"SELECT {_COLS} FROM line_items").fetchall()
+    con.close()
     with pytest.raises(UserError, match="same 64-bit hash"):
         ingest([second], db)
     assert _rows(db, f"SELECT {_COLS} FROM line_items") == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from mlcost.billing import (
     DEFAULT_DB,  # re-exported for callers of ingest()
     archive,
     duplicates,
+    lineage,
     storage,
 )
 from mlcost.billing.formats import COLUMNS, Format, Kind, detect, missing_required
@@ -257,15 +259,16 @@ def _tag_key(raw: str) -> str | None:
     return None
 
 
-def _column_tags(types: dict[str, str], raw_names: dict[str, str]) -> tuple[str, str]:
-    """(extra SELECT items, tag-map expression) for tags stored one column per key.
+def _column_tags(types: dict[str, str], raw_names: dict[str, str]) -> tuple[str, str, list[str]]:
+    """(extra SELECT items, tag-map expression, the tag columns) for tags stored one column
+    per key.
 
     Keys come from the raw header names (``raw_names``), not DuckDB's, which renames a column
     that differs from another only in case (tag keys are case-sensitive in AWS).
     """
     tag_cols = [c for c in types if _tag_key(raw_names.get(c, c)) is not None]
     if not tag_cols:
-        return "", "MAP {}"
+        return "", "MAP {}", []
     extra = "".join(
         f", CASE WHEN trim(CAST(raw.{_ident(c)} AS VARCHAR)) IN ('', 'NULL') THEN NULL "
         f"ELSE CAST(raw.{_ident(c)} AS VARCHAR) END AS {_ident(c)}"
@@ -276,7 +279,8 @@ def _column_tags(types: dict[str, str], raw_names: dict[str, str]) -> tuple[str,
         for c in tag_cols
     )
     # drop empty tags so a key is present only where the resource carried it
-    return extra, f"map_from_entries(list_filter([{entries}], lambda e: e.value IS NOT NULL))"
+    tags = f"map_from_entries(list_filter([{entries}], lambda e: e.value IS NOT NULL))"
+    return extra, tags, tag_cols
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,59 +379,74 @@ def _stage_file(
         currencies = tuple(sorted(codes - {"", "NULL", "USD"}))
     sketch = tuple(sorted(tail.pop(0) or [])) if sketch_sql else ()
     extra, tags_expr = "", "MAP {}"
+    tag_cols: list[str] = []
     if fmt is Format.CUR_LEGACY or (fmt is Format.CUR2 and "resource_tags" not in types):
-        extra, tags_expr = _column_tags(types, raw_names)
+        extra, tags_expr, tag_cols = _column_tags(types, raw_names)
     norm = (
         "SELECT * REPLACE (coalesce(tags, "
         + storage.NO_TAGS
         + ") AS tags) FROM ("
-        + sql_text(f"normalise_{fmt.value.replace('-', '_')}").replace("{tags_expr}", tags_expr)
+        + _normalise_sql(fmt).replace("{tags_expr}", tags_expr)
         + "\n)"
     )
-    typed = f"SELECT {select}{extra} FROM {rel} AS raw"
-    steps: list[str] = []
-    if not rel.startswith("read_parquet"):
-        # CSV: parse the text once into a temp table; the class lookup below reads it twice
-        steps.append(f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS {typed}")
-        typed = f"SELECT * FROM {_TYPED}"
+    sources = class_sources(fmt, list(types), tag_cols)
+    class_key = _class_key(file_id, sources)
+    if rel.startswith("read_parquet"):
+        # numbered rows: a class's first and last line are read again by number
+        numbered, row = f"{rel[:-1]}, file_row_number=true)", "file_row_number"
+        typed = f"SELECT {select}{extra}, {_class_key(file_id, sources, 'raw.')} AS class_key"
+    else:
+        # CSV: parse the text once into a temp table, read three times below
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS SELECT {select}{extra} FROM {rel} AS raw"
+            )
+        except duckdb.Error as err:
+            raise UserError(
+                f"{label}: could not load the rows: {str(err).splitlines()[0]}",
+                "nothing was loaded",
+            ) from err
+        rel = numbered = _TYPED
+        row = "rowid"
+        typed = f"SELECT *, {_class_key(file_id, sources, 'raw.')} AS class_key"
+    group = f" GROUP BY {', '.join(_ident(c) for c in sources)}" if sources else ""
+
+    def lines(where: str = "") -> str:
+        src = f"{numbered} AS raw WHERE {row} IN ({where})" if where else f"{rel} AS raw"
+        return f"WITH typed AS ({typed} FROM {src}), normalised AS ({norm})"
+
     key = ", ".join(storage.CLASS_KEY)
-    # One scan finds the file's distinct classes (account, service, usage type, region,
-    # commitment status, tag map: far fewer than lines); they are classified once each
-    # (a regex and eight LIKEs) and stored once in line_item_classes. A second scan writes
-    # each line's facts with class_key = hash(class), computed on the line: no join.
-    class_key = storage.class_key_sql(str(file_id))
-    steps.append(
-        f"CREATE OR REPLACE TEMP TABLE {_DIMS} AS WITH typed AS ({typed}), "
-        f"normalised AS ({norm}) SELECT {key}, {class_key} AS class_key, "
-        # read once per class (CUR 2.0's product map); lowest and highest must agree
-        "min(class_service_name) AS service_name_min, max(class_service_name) AS service_name_max, "
-        "min(class_region) FILTER (WHERE region IS NULL) AS region_min, "
-        "max(class_region) FILTER (WHERE region IS NULL) AS region_max "
-        f"FROM normalised GROUP BY {key}"
-    )
-    steps.append(
-        f"UPDATE {_DIMS} SET service_name = coalesce(service_name, service_name_max), "
-        "region = coalesce(region, region_max)"
-    )
-    steps.append(
-        f"INSERT INTO line_item_classes WITH normalised AS (SELECT class_key, {key} FROM {_DIMS}), "
+    steps = [
+        # one scan groups the lines by the columns their class is computed from (far fewer
+        # groups than lines) without computing anything per line; each group's class
+        # attributes are then computed from its last line, read again by number
+        f"CREATE OR REPLACE TEMP TABLE {_DIMS} AS SELECT {class_key} AS class_key, "
+        f"min({row}) AS first_row, max({row}) AS last_row FROM {numbered}{group}",
+        f"CREATE OR REPLACE TEMP TABLE {_CLASSES} AS {lines(f'SELECT last_row FROM {_DIMS}')} "
+        f"SELECT class_key, {key}, class_service_name, class_region FROM normalised",
+        # the product map of its first line, to warn where a class's lines name two products
+        f"CREATE OR REPLACE TEMP TABLE {_FIRSTS} AS {lines(f'SELECT first_row FROM {_DIMS}')} "
+        "SELECT class_key, class_service_name, class_region FROM normalised",
+        None,  # the checks on the small tables (_check_classes)
+        "INSERT INTO line_item_classes WITH normalised AS (SELECT * REPLACE ("
+        "coalesce(service_name, class_service_name) AS service_name, "
+        f"coalesce(region, class_region) AS region) FROM {_CLASSES}), "
         f"classified AS ({sql_text('classify')}) "
         f"SELECT class_key, {file_id}, {key}, {', '.join(storage.CLASS_DERIVED)} FROM classified "
-        "WHERE class_key NOT IN (SELECT class_key FROM line_item_classes)"
-    )
-    steps.append(
-        f"INSERT INTO line_item_facts WITH typed AS ({typed}), normalised AS ({norm}) "
-        f"SELECT {file_id}, {class_key}, {', '.join(storage.FACT_COLUMNS)} FROM normalised"
-    )
+        "WHERE class_key NOT IN (SELECT class_key FROM line_item_classes)",
+        # and a second scan writes each line's facts under its class_key: no join
+        f"INSERT INTO line_item_facts {lines()} "
+        f"SELECT {file_id}, class_key, {', '.join(storage.FACT_COLUMNS)} FROM normalised",
+    ]
     n = None
     try:
         for step in steps:
-            if step.startswith("UPDATE"):
-                _refuse_class_key_collision(con, label)
-                _warn_mixed_product_attributes(con, label)
+            if step is None:
+                _check_classes(con, label)
+                continue
             n = con.execute(step).fetchone()
-        con.execute(f"DROP TABLE IF EXISTS {_TYPED}")
-        con.execute(f"DROP TABLE IF EXISTS {_DIMS}")
+        for table in (_TYPED, _DIMS, _CLASSES, _FIRSTS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     except duckdb.Error as err:
         raise UserError(
             f"{label}: could not load the rows: {str(err).splitlines()[0]}",
@@ -437,6 +456,25 @@ def _stage_file(
     if rows == 0:
         raise UserError(f"{label}: the export has a header but no line items", "nothing was loaded")
     return Staged(fmt, rows, currencies, sketch)
+
+
+def _normalise_sql(fmt: Format) -> str:
+    return sql_text(f"normalise_{fmt.value.replace('-', '_')}")
+
+
+def class_sources(fmt: Format, columns: list[str], tag_columns: Sequence[str] = ()) -> list[str]:
+    """The columns of a ``fmt`` file (with ``columns``) that its lines' class attributes are
+    computed from, in the file's order; ``tag_columns``: tags stored one column per key."""
+    normalise = _normalise_sql(fmt).replace("{tags_expr}", "MAP {}")
+    inputs = lineage.columns_read(normalise, storage.CLASS_KEY)
+    return [c for c in columns if c in inputs] + list(tag_columns)
+
+
+def _class_key(file_id: int, sources: list[str], prefix: str = "") -> str:
+    """SQL of a line's class_key: hash() of its file and the input columns its class is
+    computed from (``prefix``: the input relation's alias with its dot, so that a converted
+    column of the same name in the SELECT around it is not read instead)."""
+    return f"hash({', '.join([str(file_id), *(prefix + _ident(c) for c in sources)])})"
 
 
 def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:
@@ -456,22 +494,31 @@ def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:
     )
 
 
-def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
-    """Log a warning when lines of one class name more than one product or region.
+def _check_classes(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """Refuse a hash collision, and warn where a class's lines name two products."""
+    _refuse_class_key_collision(con, label)
+    _warn_mixed_product_attributes(con, label)
 
-    WHY: CUR 2.0's product map (dozens of keys) is read in the classes scan only, so a class
-    keeps one product name: the highest in sort order. A bill spanning a rename (AWS renamed
-    "Amazon SageMaker" to "Amazon SageMaker AI") has both names in one class; that is worth
-    loading, with the choice said, not refusing.
+
+def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """Log a warning when the first and last line of a class name different products or
+    regions in CUR 2.0's product map.
+
+    WHY: the product map (dozens of keys) is read for those two lines of each class only, and
+    the class keeps the last line's name. A bill spanning a rename (AWS renamed "Amazon
+    SageMaker" to "Amazon SageMaker AI") has both names in one class; that is worth loading,
+    with the choice said, not refusing.
     """
     row = con.execute(
-        f"SELECT count(*), any_value(service_name_min || ' / ' || service_name_max) FROM {_DIMS} "
-        "WHERE service_name_min <> service_name_max OR region_min <> region_max"
+        "SELECT count(*), any_value(f.class_service_name || ' / ' || c.class_service_name) "
+        f"FROM {_CLASSES} AS c JOIN {_FIRSTS} AS f USING (class_key) "
+        "WHERE f.class_service_name IS DISTINCT FROM c.class_service_name "
+        "OR (c.region IS NULL AND f.class_region IS DISTINCT FROM c.class_region)"
     ).fetchone()
     if row and row[0]:
         log.warning(
             "%s: lines of %d class(es) carry more than one product name or region in the "
-            "product map (e.g. %s); mlcost keeps the last in sort order for each class",
+            "product map (e.g. %s); mlcost keeps the one on each class's last line in the file",
             label,
             row[0],
             row[1],
@@ -481,12 +528,12 @@ def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -
 def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> None:
     """A UserError if two different classes got the same 64-bit ``class_key``.
 
-    WHY: lines keep only hash(class); a collision would give one class's lines the other's
-    account, usage type or tags. With a million classes the odds are about 1e-8, but it is
-    checked (on the small tables only), never assumed.
+    WHY: lines keep only hash(file, class inputs); a collision would give one class's lines
+    the other's account, usage type or tags. With a million classes the odds are about 1e-8,
+    but it is checked (on the small tables only), never assumed.
     """
     # an earlier member of the same zip archive (same file_id) may have stored the same class,
-    # with service name and region already filled from its product map (ours are not yet)
+    # with service name and region filled from its own product map (ours are not filled yet)
     same = " AND ".join(
         f"(n.{k} IS NULL OR n.{k} = c.{k})"
         if k in _FILLED_PER_CLASS
@@ -495,7 +542,7 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
     )
     clash = con.execute(
         f"SELECT (SELECT count(*) - count(DISTINCT class_key) FROM {_DIMS}) "
-        f"+ (SELECT count(*) FROM {_DIMS} AS n JOIN line_item_classes AS c "
+        f"+ (SELECT count(*) FROM {_CLASSES} AS n JOIN line_item_classes AS c "
         f"ON c.class_key = n.class_key WHERE NOT ({same}))"
     ).fetchone()
     if clash and clash[0]:
@@ -508,8 +555,11 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
 _TYPED = "mlcost_typed_csv"
 #: class columns a CUR 2.0 product map fills once per class (after the key is computed)
 _FILLED_PER_CLASS = ("service_name", "region")
-#: temp table of one file's distinct classes
+#: temp tables of one file: its classes' keys with their first and last line's number; the
+#: class attributes from the last line; the product map's attributes from the first
 _DIMS = "mlcost_file_dims"
+_CLASSES = "mlcost_file_classes"
+_FIRSTS = "mlcost_file_first_lines"
 
 
 def ingest(

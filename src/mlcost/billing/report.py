@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mlcost.billing import storage
+from mlcost.billing import rollup, storage
 from mlcost.billing.ingest import sql_text
 from mlcost.model import usd
 
@@ -59,7 +59,10 @@ def query_text(section: str, tag: str | None = None) -> str:
 
 
 def duckdb_runner(db: Path) -> Runner:
+    """A runner over the billing database ``db``; sections read the line items summed per
+    class and hour where that is much smaller (:mod:`mlcost.billing.rollup`)."""
     con = storage.open_for_reading(db)
+    rollup.shadow_line_items(con)
 
     def run(sql: str) -> Rows:
         cur = con.execute(sql)

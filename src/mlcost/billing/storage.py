@@ -22,6 +22,7 @@ line while it is read, so loading needs no join; a collision is checked on the s
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -125,22 +126,34 @@ CREATE TABLE IF NOT EXISTS line_item_facts (
     billed_cost DECIMAL(38,10), effective_cost DECIMAL(38,10), list_cost DECIMAL(38,10),
     commitment_id VARCHAR, commitment_used DECIMAL(38,10), commitment_total DECIMAL(38,10)
 );
-CREATE OR REPLACE VIEW line_items AS
-SELECT f.format AS source_format, f.path AS source_file,
-    d.usage_start, d.usage_end, c.provider, c.account_id, c.service_code, c.service_name,
-    c.line_item_type, c.usage_type, c.region, d.resource_id, d.usage_amount,
-    d.billed_cost, d.effective_cost, d.list_cost, c.commitment_status, d.commitment_id,
-    d.commitment_used, d.commitment_total, c.tags, c.instance_type, c.instance_family,
-    c.ml_service, c.sagemaker_stage, c.unused_reservation, d.class_key
-FROM line_item_facts AS d
-JOIN line_item_files AS f ON f.file_id = d.file_id
-JOIN line_item_classes AS c ON c.class_key = d.class_key;
+CREATE OR REPLACE VIEW line_items AS {view};
 CREATE TABLE IF NOT EXISTS ingested_files (
     path VARCHAR PRIMARY KEY, format VARCHAR, rows BIGINT, ingested_at TIMESTAMP
 );
 -- added later: databases made before it gain the column (NULL: no sample for old files)
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS key_sketch UBIGINT[];
 """
+
+
+def line_items_select(
+    facts: str = "line_item_facts", columns: Sequence[str] = LINE_ITEM_COLUMNS
+) -> str:
+    """SELECT of the ``line_items`` ``columns`` over a table of facts keyed by class_key:
+    ``line_item_facts``, or a sum of it (:mod:`mlcost.billing.rollup`), which reads alike."""
+
+    def source(col: str) -> str:
+        if col in ("source_format", "source_file"):
+            return f"f.{'format' if col == 'source_format' else 'path'} AS {col}"
+        return f"{'d' if col in FACT_COLUMNS or col == 'class_key' else 'c'}.{col}"
+
+    return (
+        f"SELECT {', '.join(source(c) for c in columns)} FROM {facts} AS d "
+        "JOIN line_item_classes AS c ON c.class_key = d.class_key "
+        "JOIN line_item_files AS f ON f.file_id = c.file_id"
+    )
+
+
+_SCHEMA = _SCHEMA.replace("{view}", line_items_select())
 
 #: DuckDB's own default is 80% of RAM; a 100M-row ingest then peaked at 3.6 GB RSS (5.7 GB
 #: with insertion order kept), and at 2.4 GB with 2 GB

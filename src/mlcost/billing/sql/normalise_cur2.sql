@@ -8,8 +8,8 @@ SELECT
     'AWS' AS provider,
     line_item_usage_account_id AS account_id,
     line_item_product_code AS service_code,
-    -- from the product map, one value per class (class_service_name below): reading a
-    -- real map (dozens of keys) in both scans cost 3 s per 10M lines
+    -- from the product map, once per class (class_service_name below): reading a real
+    -- map (dozens of keys) on every line cost 3 s per 10M lines
     CAST(NULL AS VARCHAR) AS service_name,
     line_item_line_item_type AS line_item_type,
     line_item_usage_type AS usage_type,
@@ -43,8 +43,12 @@ SELECT
     -- {tags_expr}: the map built from resource_tags_<key> columns where the file has those
     -- instead of resource_tags (legacy CUR in Athena's parquet layout), else MAP {}
     coalesce(resource_tags, {tags_expr}) AS tags,
-    -- read in the classes scan only, one value per class (ingest warns where lines of one
-    -- class disagree); the region only where the region columns are empty
+    -- read for two lines of each class only, its first and last in the file (ingest keeps
+    -- the last's and warns where they disagree); the region only where the region columns
+    -- are empty
     product['product_name'] AS class_service_name,
-    product['region'] AS class_region
+    product['region'] AS class_region,
+    -- hash of the file and the input columns the class attributes above read, computed
+    -- by ingest (lineage.py): lines with one key share every class attribute
+    class_key
 FROM typed

@@ -56,5 +56,8 @@ SELECT
     coalesce(Tags, MAP {}) AS tags,
     -- CUR 2.0 fills these from its product map, once per class
     CAST(NULL AS VARCHAR) AS class_service_name,
-    CAST(NULL AS VARCHAR) AS class_region
+    CAST(NULL AS VARCHAR) AS class_region,
+    -- hash of the file and the input columns the class attributes above read, computed
+    -- by ingest (lineage.py): lines with one key share every class attribute
+    class_key
 FROM d
