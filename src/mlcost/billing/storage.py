@@ -14,9 +14,11 @@ WHY: DuckDB spends about 0.7 s per 10M rows writing a string column, even a near
 one, and 1.8 s writing a tag map, while a bill repeats far fewer combinations: 273 classes in
 the 10M-line benchmark bill. Where every resource carries its own tags (a Name tag, a stack id)
 there are about as many classes as resources times their usage types, still a small table
-beside the lines. ``class_key`` is ``hash()`` of the file and the combination, computed on each
-line while it is read, so loading needs no join; a collision is checked on the small tables
-(:mod:`mlcost.billing.ingest` refuses the file), never assumed away.
+beside the lines. ``class_key`` is ``hash()`` of the file and the export's own columns the
+combination is computed from (:mod:`mlcost.billing.lineage`), computed on each line while it is
+read, so loading needs no join; a collision is checked on the small tables
+(:mod:`mlcost.billing.ingest` refuses the file), never assumed away. The key is opaque: nothing
+but loading and migrating computes one.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import duckdb
 
 from mlcost.errors import UserError
 
-#: per-line attributes stored once per combination in line_item_classes; hash() of them, in
-#: this order, is the class_key
+#: per-line attributes stored once per combination in line_item_classes (migrations key an
+#: old database's classes by hash() of them, in this order; ingest by the columns they come from)
 CLASS_KEY = (
     "provider",
     "account_id",
@@ -45,8 +47,8 @@ CLASS_KEY = (
 
 
 def class_key_sql(file_id: str, prefix: str = "") -> str:
-    """SQL of a line's class_key: hash() of its file and CLASS_KEY columns (``prefix``: a
-    table alias with its dot). WHY the file: a class keeps one product name from CUR 2.0's
+    """SQL of a migrated line's class_key: hash() of its file and CLASS_KEY columns
+    (``prefix``: a table alias with its dot). WHY the file: a class keeps one product name from CUR 2.0's
     product map, and another file may name the same class differently."""
     return f"hash({file_id}, {', '.join(prefix + c for c in CLASS_KEY)})"
 
