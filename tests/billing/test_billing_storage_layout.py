@@ -20,7 +20,7 @@ import pytest
 from billing_fixtures import SMALL_BILL, cur2_rows
 
 from mlcost.billing.formats import Format
-from mlcost.billing.ingest import LINE_ITEM_COLUMNS, class_sources, ingest
+from mlcost.billing.ingest import LINE_ITEM_COLUMNS, class_key_of, class_sources, ingest
 from mlcost.errors import UserError
 
 #: the columns every layout had (class_key came with the hashed class layout)
@@ -292,7 +292,7 @@ def test_two_classes_under_one_key_are_refused_and_nothing_loads(tmp_path: Path)
     # the key the second file's line will get (file 2, the columns its class is read from)
     sources = class_sources(Format.CUR2, pq.read_schema(second).names)
     [(key,)] = con.execute(
-        f"SELECT DISTINCT hash(2, {', '.join(sources)}) FROM read_parquet('{second}')"
+        f"SELECT DISTINCT {class_key_of(2, sources)} FROM read_parquet('{second}')"
     ).fetchall()
     # ... already standing for another class: the first file's, with other tags
     con.execute(
@@ -430,3 +430,47 @@ def test_zip_members_naming_one_class_differently_load_once_each(tmp_path: Path)
     ingest([archive], db)
     assert _rows(db, "SELECT count(*), sum(billed_cost) FROM line_items") == [(2, D("3"))]
     assert _rows(db, "SELECT count(*) FROM line_item_classes") == [(1,)]
+
+
+def test_a_class_keeps_the_product_name_of_its_latest_line_not_of_the_files_last(
+    tmp_path: Path,
+) -> None:
+    """Exports are not in time order; after a rename the newest name is the one to keep."""
+    newest_first = _with_product_names(
+        [{**_TRAIN, "start": "2026-09-30T23:00:00"}, {**_TRAIN, "start": "2026-09-01T00:00:00"}],
+        ["Amazon SageMaker AI", "Amazon SageMaker"],
+        "r",
+        tmp_path / "reversed.parquet",
+    )
+    db = tmp_path / "r.duckdb"
+    ingest([newest_first], db)
+    assert _rows(db, "SELECT service_name, count(*) FROM line_items GROUP BY ALL") == [
+        ("Amazon SageMaker AI", 2)
+    ]
+
+
+def test_csv_lines_of_one_hour_keep_the_name_on_the_later_line_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """On a tie in usage start the later line in the file wins; the CSV is parsed in file
+    order so that this holds for CSV as for parquet."""
+    names = ["Amazon SageMaker"] * 5 + ["Amazon SageMaker AI"]
+    table = pq.read_table(
+        _with_product_names(
+            [{**_TRAIN, "start": "2026-09-01T00:00:00"}] * len(names),
+            names,
+            "t",
+            tmp_path / "tie.parquet",
+        )
+    )
+    csv_path = tmp_path / "tie.csv"
+    con = duckdb.connect()
+    con.register("t", table)
+    con.execute(
+        "COPY (SELECT * REPLACE (to_json(resource_tags)::VARCHAR AS resource_tags, "
+        f"to_json(product)::VARCHAR AS product) FROM t) TO '{csv_path}' (HEADER)"
+    )
+    con.close()
+    db = tmp_path / "t.duckdb"
+    ingest([csv_path], db)
+    assert _rows(db, "SELECT DISTINCT service_name FROM line_items") == [("Amazon SageMaker AI",)]

@@ -390,13 +390,22 @@ def _stage_file(
         + "\n)"
     )
     sources = class_sources(fmt, list(types), tag_cols)
-    class_key = _class_key(file_id, sources)
-    if rel.startswith("read_parquet"):
-        # numbered rows: a class's first and last line are read again by number
+    class_key = class_key_of(file_id, sources)
+    start_col = next(iter(lineage.columns_read(_normalise_sql(fmt), ("usage_start",))), None)
+    if rel.startswith("read_parquet") and "file_row_number" not in types:
+        # numbered rows: a class's earliest and latest line are read again by number
         numbered, row = f"{rel[:-1]}, file_row_number=true)", "file_row_number"
-        typed = f"SELECT {select}{extra}, {_class_key(file_id, sources, 'raw.')} AS class_key"
+        typed = f"SELECT {select}{extra}, {class_key_of(file_id, sources, 'raw.')} AS class_key"
+        start = (
+            _as_kind(Kind.TIME, _ident(start_col), types[start_col], check=True)
+            if start_col in types
+            else None
+        )
     else:
-        # CSV: parse the text once into a temp table, read three times below
+        # CSV: parse the text once into a temp table, read three times below (and a parquet
+        # file with its own file_row_number column, which DuckDB cannot number). In file
+        # order, so that rowid numbers the lines as the file does
+        con.execute("SET preserve_insertion_order = true")
         try:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS SELECT {select}{extra} FROM {rel} AS raw"
@@ -406,10 +415,25 @@ def _stage_file(
                 f"{label}: could not load the rows: {str(err).splitlines()[0]}",
                 "nothing was loaded",
             ) from err
+        finally:
+            con.execute("SET preserve_insertion_order = false")
         rel = numbered = _TYPED
         row = "rowid"
-        typed = f"SELECT *, {_class_key(file_id, sources, 'raw.')} AS class_key"
+        typed = f"SELECT *, {class_key_of(file_id, sources, 'raw.')} AS class_key"
+        start = _ident(start_col) if start_col in types else None
     group = f" GROUP BY {', '.join(_ident(c) for c in sources)}" if sources else ""
+    # a class's earliest and latest line by usage start, the later row on a tie (row order
+    # is file order, see above); by row number alone where no line has a start
+    first, last = f"min({row})", f"max({row})"
+    if start:
+        # one sortable number: (start in µs, shifted to be >= 0) then the row number, counted
+        # from the file's first (rowids of rows added in an open transaction start at 2^62)
+        base = 0
+        if row == "rowid":
+            base = int(con.execute(f"SELECT coalesce(min(rowid), 0) FROM {_TYPED}").fetchone()[0])  # type: ignore[index]
+        k = f"((epoch_us({start})::HUGEINT + {2**63}) * {_ROWS} + ({row} - {base}))"
+        first = f"coalesce(CAST(min({k}) % {_ROWS} AS BIGINT) + {base}, min({row}))"
+        last = f"coalesce(CAST(max({k}) % {_ROWS} AS BIGINT) + {base}, max({row}))"
 
     def lines(where: str = "") -> str:
         src = f"{numbered} AS raw WHERE {row} IN ({where})" if where else f"{rel} AS raw"
@@ -418,10 +442,10 @@ def _stage_file(
     key = ", ".join(storage.CLASS_KEY)
     steps = [
         # one scan groups the lines by the columns their class is computed from (far fewer
-        # groups than lines) without computing anything per line; each group's class
-        # attributes are then computed from its last line, read again by number
+        # groups than lines) without normalising anything per line; each group's class
+        # attributes are then computed from its latest line, read again by number
         f"CREATE OR REPLACE TEMP TABLE {_DIMS} AS SELECT {class_key} AS class_key, "
-        f"min({row}) AS first_row, max({row}) AS last_row FROM {numbered}{group}",
+        f"{first} AS first_row, {last} AS last_row FROM {numbered}{group}",
         f"CREATE OR REPLACE TEMP TABLE {_CLASSES} AS {lines(f'SELECT last_row FROM {_DIMS}')} "
         f"SELECT class_key, {key}, class_service_name, class_region FROM normalised",
         # the product map of its first line, to warn where a class's lines name two products
@@ -430,7 +454,10 @@ def _stage_file(
         None,  # the checks on the small tables (_check_classes)
         "INSERT INTO line_item_classes WITH normalised AS (SELECT * REPLACE ("
         "coalesce(service_name, class_service_name) AS service_name, "
-        f"coalesce(region, class_region) AS region) FROM {_CLASSES}), "
+        "coalesce(region, class_region) AS region) FROM "
+        # groups under one key have equal attributes (checked): one row each
+        f"(SELECT DISTINCT ON (class_key) * FROM {_CLASSES} ORDER BY class_key, "
+        "class_service_name DESC NULLS LAST, class_region DESC NULLS LAST)), "
         f"classified AS ({sql_text('classify')}) "
         f"SELECT class_key, {file_id}, {key}, {', '.join(storage.CLASS_DERIVED)} FROM classified "
         "WHERE class_key NOT IN (SELECT class_key FROM line_item_classes)",
@@ -467,14 +494,28 @@ def class_sources(fmt: Format, columns: list[str], tag_columns: Sequence[str] = 
     computed from, in the file's order; ``tag_columns``: tags stored one column per key."""
     normalise = _normalise_sql(fmt).replace("{tags_expr}", "MAP {}")
     inputs = lineage.columns_read(normalise, storage.CLASS_KEY)
+    unknown = inputs - set(COLUMNS[fmt])
+    if unknown:
+        # a name lineage could not trace to the export (see lineage.columns_read): keying
+        # without it could put different classes under one key
+        raise RuntimeError(
+            f"normalise_{fmt.value} computes class attributes from {sorted(unknown)}, "
+            "which are not columns of the format (formats.COLUMNS)"
+        )
     return [c for c in columns if c in inputs] + list(tag_columns)
 
 
-def _class_key(file_id: int, sources: list[str], prefix: str = "") -> str:
-    """SQL of a line's class_key: hash() of its file and the input columns its class is
-    computed from (``prefix``: the input relation's alias with its dot, so that a converted
-    column of the same name in the SELECT around it is not read instead)."""
-    return f"hash({', '.join([str(file_id), *(prefix + _ident(c) for c in sources)])})"
+def class_key_of(file_id: int, sources: list[str], prefix: str = "") -> str:
+    """SQL of a line's class_key: hash() of its file, the names of the input columns its class
+    is computed from and their values (``prefix``: the input relation's alias with its dot,
+    so that a converted column of the same name in the SELECT around it is not read instead).
+
+    WHY the names: members of one zip archive share a file id, and a tag column renamed
+    between them (``user:Team`` -> ``user:team``) must not give equal values equal keys.
+    """
+    # hash(file, names) is a constant DuckDB folds once, not a string hashed on every line
+    seed = f"hash({file_id}, {_lit(chr(31).join(sources))})"
+    return f"hash({', '.join([seed, *(prefix + _ident(c) for c in sources)])})"
 
 
 def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:
@@ -501,11 +542,11 @@ def _check_classes(con: duckdb.DuckDBPyConnection, label: str) -> None:
 
 
 def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -> None:
-    """Log a warning when the first and last line of a class name different products or
-    regions in CUR 2.0's product map.
+    """Log a warning when the earliest and latest line of a class (by usage start) name
+    different products or regions in CUR 2.0's product map.
 
     WHY: the product map (dozens of keys) is read for those two lines of each class only, and
-    the class keeps the last line's name. A bill spanning a rename (AWS renamed "Amazon
+    the class keeps the latest line's name. A bill spanning a rename (AWS renamed "Amazon
     SageMaker" to "Amazon SageMaker AI") has both names in one class; that is worth loading,
     with the choice said, not refusing.
     """
@@ -518,7 +559,8 @@ def _warn_mixed_product_attributes(con: duckdb.DuckDBPyConnection, label: str) -
     if row and row[0]:
         log.warning(
             "%s: lines of %d class(es) carry more than one product name or region in the "
-            "product map (e.g. %s); mlcost keeps the one on each class's last line in the file",
+            "product map (e.g. %s); mlcost keeps the one on each class's latest line (by usage "
+            "start; on a tie, the later in the file)",
             label,
             row[0],
             row[1],
@@ -529,7 +571,8 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
     """A UserError if two different classes got the same 64-bit ``class_key``.
 
     WHY: lines keep only hash(file, class inputs); a collision would give one class's lines
-    the other's account, usage type or tags. With a million classes the odds are about 1e-8,
+    the other's account, usage type or tags. Compared are the attributes computed from
+    each group's latest line, so raw values that hash alike but mean the same pass. With a million classes the odds are about 1e-8,
     but it is checked (on the small tables only), never assumed.
     """
     # an earlier member of the same zip archive (same file_id) may have stored the same class,
@@ -540,8 +583,13 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
         else f"n.{k} IS NOT DISTINCT FROM c.{k}"
         for k in storage.CLASS_KEY
     )
+    key = ", ".join(storage.CLASS_KEY)
+    # two groups of this file may share a key where their raw values differ only in what
+    # hash() does not tell apart (a NULL tag map and an empty one): harmless where they
+    # normalise to the same class, a collision where they do not
     clash = con.execute(
-        f"SELECT (SELECT count(*) - count(DISTINCT class_key) FROM {_DIMS}) "
+        f"SELECT (SELECT count(*) FROM (SELECT class_key FROM (SELECT DISTINCT class_key, {key} "
+        f"FROM {_CLASSES}) GROUP BY class_key HAVING count(*) > 1)) "
         f"+ (SELECT count(*) FROM {_CLASSES} AS n JOIN line_item_classes AS c "
         f"ON c.class_key = n.class_key WHERE NOT ({same}))"
     ).fetchone()
@@ -553,10 +601,12 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
 
 
 _TYPED = "mlcost_typed_csv"
+#: more lines than any file has (2^40): row numbers packed under a usage start
+_ROWS = 2**40
 #: class columns a CUR 2.0 product map fills once per class (after the key is computed)
 _FILLED_PER_CLASS = ("service_name", "region")
-#: temp tables of one file: its classes' keys with their first and last line's number; the
-#: class attributes from the last line; the product map's attributes from the first
+#: temp tables of one file: its classes' keys with their earliest and latest line's number;
+#: the class attributes from the latest line; the product map's attributes from the earliest
 _DIMS = "mlcost_file_dims"
 _CLASSES = "mlcost_file_classes"
 _FIRSTS = "mlcost_file_first_lines"

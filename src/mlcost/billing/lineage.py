@@ -22,9 +22,17 @@ def columns_read(sql: str, outputs: tuple[str, ...]) -> frozenset[str]:
     """The input columns the ``outputs`` of the query ``sql`` are computed from.
 
     The query reads one relation (``typed``) through CTEs of the form ``SELECT *, expr AS
-    name``; a column a CTE defines is followed to the columns its expression reads.
+    name``; a column a CTE defines is followed to the columns its expression reads. SQL this
+    cannot follow (a derived table in FROM, ``* REPLACE`` / ``* EXCLUDE``) is a ValueError,
+    not a silently shorter list. An alias reused within its own SELECT list comes back as a
+    name that is no input column: callers check the names against the columns they know.
     """
     tree = sqlglot.parse_one(sql, read="duckdb")
+    if any(isinstance(node, exp.Subquery) for node in tree.find_all(exp.Subquery)):
+        raise ValueError("lineage cannot follow a derived table (subquery in FROM); use a CTE")
+    for star in tree.find_all(exp.Star):
+        if any(star.args.get(k) for k in ("replace", "except_", "rename")):
+            raise ValueError("lineage cannot follow * REPLACE / EXCLUDE / RENAME; add a column")
     defined: dict[str, exp.Expression] = {}
     for cte in tree.find_all(exp.CTE):
         for item in cte.this.selects:

@@ -42,9 +42,11 @@ def shadow_line_items(
     connection (a temp view; the database is not changed, and a read-only connection does).
 
     Returns False, changing nothing, where the sums would not be at least
-    ``min_lines_per_row`` times fewer than the lines, by an upper bound (classes times
-    hours spanned) that costs two small queries: a bill whose every resource carries its own
-    tags has about one line per class and hour, and gains nothing.
+    ``min_lines_per_row`` times fewer than the lines, by an estimate (classes times hours
+    spanned; one scan of the start times): a bill whose every resource carries its own tags
+    has about one line per class and hour, and gains nothing. The estimate is no strict
+    bound (starts off the hour, several ends per start), and one stray date far away makes
+    it large: then the sections just read the lines.
     """
     lines, classes, hours = con.execute(
         "SELECT (SELECT count(*) FROM line_item_facts), (SELECT count(*) FROM line_item_classes), "

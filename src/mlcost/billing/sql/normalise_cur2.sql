@@ -43,9 +43,9 @@ SELECT
     -- {tags_expr}: the map built from resource_tags_<key> columns where the file has those
     -- instead of resource_tags (legacy CUR in Athena's parquet layout), else MAP {}
     coalesce(resource_tags, {tags_expr}) AS tags,
-    -- read for two lines of each class only, its first and last in the file (ingest keeps
-    -- the last's and warns where they disagree); the region only where the region columns
-    -- are empty
+    -- read for two lines of each class only, its earliest and latest by usage start (ingest
+    -- keeps the latest's and warns where they disagree); the region only where the region
+    -- columns are empty
     product['product_name'] AS class_service_name,
     product['region'] AS class_region,
     -- hash of the file and the input columns the class attributes above read, computed
