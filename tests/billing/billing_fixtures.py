@@ -299,3 +299,30 @@ def focus_row(**kw: Any) -> dict[str, Any]:
 def focus_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     header = sorted(set(FOCUS_REQUIRED) | {k for r in rows for k in r})
     return write_csv(path, header, rows)
+
+
+def write_cur2_csv(table: pa.Table, path: Path) -> Path:
+    """A CUR 2.0 table written as CSV, its map columns as JSON text (as AWS writes them)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        con.execute(
+            "COPY (SELECT * REPLACE (to_json(resource_tags)::VARCHAR AS resource_tags, "
+            f"to_json(product)::VARCHAR AS product) FROM t) TO '{path}' (HEADER)"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """The rows of ``sql`` over the billing database ``db``, opened as reports open it."""
+    from mlcost.billing import storage
+
+    con = storage.open_for_reading(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

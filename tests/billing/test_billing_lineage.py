@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
-from billing_fixtures import cur2_rows
+from billing_fixtures import cur2_rows, query, write_cur2_csv
 
-from mlcost.billing import lineage, storage
+from mlcost.billing import lineage
 from mlcost.billing.formats import Format
 from mlcost.billing.ingest import class_sources, ingest
 
@@ -90,22 +89,19 @@ def test_lines_differing_only_per_line_share_a_class_and_others_do_not(tmp_path:
     pq.write_table(cur2_rows(rows), path)
     db = tmp_path / "bill.duckdb"
     ingest([path], db)
-    con = storage.open_for_reading(db)
-    try:
-        got = con.execute(
-            "SELECT count(DISTINCT class_key), "
-            "list(DISTINCT region ORDER BY region), "
-            "list(DISTINCT commitment_status ORDER BY commitment_status) "
-            "FILTER (WHERE commitment_status IS NOT NULL), "
-            "count(*) FILTER (WHERE tags['user_team'] = 'nlp') FROM line_items"
-        ).fetchone()
-        per_resource = con.execute(
-            "SELECT count(DISTINCT class_key) FROM line_items WHERE resource_id LIKE 'endpoint/%'"
-        ).fetchone()
-    finally:
-        con.close()
-    assert got == (4, ["eu-west-1", "us-east-1"], ["covered"], 1)
-    assert per_resource == (1,)
+    got = query(
+        db,
+        "SELECT count(DISTINCT class_key), "
+        "list(DISTINCT region ORDER BY region), "
+        "list(DISTINCT commitment_status ORDER BY commitment_status) "
+        "FILTER (WHERE commitment_status IS NOT NULL), "
+        "count(*) FILTER (WHERE tags['user_team'] = 'nlp') FROM line_items",
+    )
+    per_resource = query(
+        db, "SELECT count(DISTINCT class_key) FROM line_items WHERE resource_id LIKE 'endpoint/%'"
+    )
+    assert got == [(4, ["eu-west-1", "us-east-1"], ["covered"], 1)]
+    assert per_resource == [(1,)]
 
 
 def test_csv_and_parquet_copies_report_the_same_classes(tmp_path: Path) -> None:
@@ -117,28 +113,18 @@ def test_csv_and_parquet_copies_report_the_same_classes(tmp_path: Path) -> None:
     table = cur2_rows(rows)
     pq_path = tmp_path / "bill.parquet"
     pq.write_table(table, pq_path)
-    csv_path = tmp_path / "bill.csv"
-    con = duckdb.connect()
-    con.register("t", table)
-    con.execute(
-        "COPY (SELECT * REPLACE (to_json(resource_tags)::VARCHAR AS resource_tags, "
-        f"to_json(product)::VARCHAR AS product) FROM t) TO '{csv_path}' (HEADER)"
-    )
-    con.close()
+    csv_path = write_cur2_csv(table, tmp_path / "bill.csv")
     results = []
     for path in (pq_path, csv_path):
         db = tmp_path / f"{path.suffix[1:]}.duckdb"
         ingest([path], db)
-        con = storage.open_for_reading(db)
-        try:
-            results.append(
-                con.execute(
-                    "SELECT usage_type, region, sagemaker_stage, instance_family, billed_cost "
-                    "FROM line_items ORDER BY usage_start"
-                ).fetchall()
+        results.append(
+            query(
+                db,
+                "SELECT usage_type, region, sagemaker_stage, instance_family, billed_cost "
+                "FROM line_items ORDER BY usage_start",
             )
-        finally:
-            con.close()
+        )
     assert results[0] == results[1]
     assert [r[2:4] for r in results[0]] == [("training", "p4d"), ("hosting", "g5")]
 
@@ -179,15 +165,8 @@ def test_lines_whose_tags_are_null_or_empty_load_as_one_class(tmp_path: Path) ->
     pq.write_table(table, path)
     db = tmp_path / "bill.duckdb"
     ingest([path], db)
-    con = storage.open_for_reading(db)
-    try:
-        assert con.execute("SELECT count(*), sum(billed_cost) FROM line_items").fetchone() == (
-            2,
-            2,
-        )
-        assert con.execute("SELECT count(*) FROM line_item_classes").fetchone() == (1,)
-    finally:
-        con.close()
+    assert query(db, "SELECT count(*), sum(billed_cost) FROM line_items") == [(2, 2)]
+    assert query(db, "SELECT count(*) FROM line_item_classes") == [(1,)]
 
 
 def test_zip_members_with_a_renamed_tag_column_keep_their_own_tag_keys(tmp_path: Path) -> None:
@@ -206,11 +185,7 @@ def test_zip_members_with_a_renamed_tag_column_keep_their_own_tag_keys(tmp_path:
         )
     db = tmp_path / "zip.duckdb"
     ingest([archive], db)
-    con = storage.open_for_reading(db)
-    try:
-        got = con.execute("SELECT tags FROM line_items ORDER BY usage_start").fetchall()
-    finally:
-        con.close()
+    got = query(db, "SELECT tags FROM line_items ORDER BY usage_start")
     assert got == [({"Team": "nlp"},), ({"team": "nlp"},)]
 
 
@@ -223,10 +198,4 @@ def test_a_parquet_file_with_its_own_file_row_number_column_loads(tmp_path: Path
     pq.write_table(table, path)
     db = tmp_path / "bill.duckdb"
     ingest([path], db)
-    con = storage.open_for_reading(db)
-    try:
-        assert con.execute("SELECT sagemaker_stage, billed_cost FROM line_items").fetchall() == [
-            ("hosting", 4)
-        ]
-    finally:
-        con.close()
+    assert query(db, "SELECT sagemaker_stage, billed_cost FROM line_items") == [("hosting", 4)]

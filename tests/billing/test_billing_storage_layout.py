@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from billing_fixtures import SMALL_BILL, cur2_rows
+from billing_fixtures import SMALL_BILL, cur2_rows, write_cur2_csv
 
 from mlcost.billing.formats import Format
 from mlcost.billing.ingest import LINE_ITEM_COLUMNS, class_key_of, class_sources, ingest
@@ -463,14 +463,7 @@ def test_csv_lines_of_one_hour_keep_the_name_on_the_later_line_in_the_file(
             tmp_path / "tie.parquet",
         )
     )
-    csv_path = tmp_path / "tie.csv"
-    con = duckdb.connect()
-    con.register("t", table)
-    con.execute(
-        "COPY (SELECT * REPLACE (to_json(resource_tags)::VARCHAR AS resource_tags, "
-        f"to_json(product)::VARCHAR AS product) FROM t) TO '{csv_path}' (HEADER)"
-    )
-    con.close()
+    csv_path = write_cur2_csv(table, tmp_path / "tie.csv")
     db = tmp_path / "t.duckdb"
     ingest([csv_path], db)
     assert _rows(db, "SELECT DISTINCT service_name FROM line_items") == [("Amazon SageMaker AI",)]
