@@ -391,7 +391,7 @@ def _stage_file(
     )
     sources = class_sources(fmt, list(types), tag_cols)
     class_key = class_key_of(file_id, sources)
-    start_col = next(iter(lineage.columns_read(_normalise_sql(fmt), ("usage_start",))), None)
+    start_col = next(iter(lineage.columns_read(_lineage_sql(fmt), ("usage_start",))), None)
     if rel.startswith("read_parquet") and "file_row_number" not in types:
         # numbered rows: a class's earliest and latest line are read again by number
         numbered, row = f"{rel[:-1]}, file_row_number=true)", "file_row_number"
@@ -489,11 +489,16 @@ def _normalise_sql(fmt: Format) -> str:
     return sql_text(f"normalise_{fmt.value.replace('-', '_')}")
 
 
+def _lineage_sql(fmt: Format) -> str:
+    """The normalise SQL as lineage reads it: the tag-map placeholder as a plain empty map
+    (the tag columns it stands for are added to the key by the caller)."""
+    return _normalise_sql(fmt).replace("{tags_expr}", "MAP {}")
+
+
 def class_sources(fmt: Format, columns: list[str], tag_columns: Sequence[str] = ()) -> list[str]:
     """The columns of a ``fmt`` file (with ``columns``) that its lines' class attributes are
     computed from, in the file's order; ``tag_columns``: tags stored one column per key."""
-    normalise = _normalise_sql(fmt).replace("{tags_expr}", "MAP {}")
-    inputs = lineage.columns_read(normalise, storage.CLASS_KEY)
+    inputs = lineage.columns_read(_lineage_sql(fmt), storage.CLASS_KEY)
     unknown = inputs - set(COLUMNS[fmt])
     if unknown:
         # a name lineage could not trace to the export (see lineage.columns_read): keying
