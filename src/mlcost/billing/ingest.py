@@ -391,11 +391,12 @@ def _stage_file(
     )
     sources = class_sources(fmt, list(types), tag_cols)
     class_key = class_key_of(file_id, sources)
+    line_key = class_key_of(file_id, sources, "raw.")
     start_col = next(iter(lineage.columns_read(_lineage_sql(fmt), ("usage_start",))), None)
     if rel.startswith("read_parquet") and "file_row_number" not in types:
         # numbered rows: a class's earliest and latest line are read again by number
         numbered, row = f"{rel[:-1]}, file_row_number=true)", "file_row_number"
-        typed = f"SELECT {select}{extra}, {class_key_of(file_id, sources, 'raw.')} AS class_key"
+        typed = f"SELECT {select}{extra}, {line_key} AS class_key"
         start = (
             _as_kind(Kind.TIME, _ident(start_col), types[start_col], check=True)
             if start_col in types
@@ -411,15 +412,12 @@ def _stage_file(
                 f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS SELECT {select}{extra} FROM {rel} AS raw"
             )
         except duckdb.Error as err:
-            raise UserError(
-                f"{label}: could not load the rows: {str(err).splitlines()[0]}",
-                "nothing was loaded",
-            ) from err
+            raise _could_not_load(label, err) from err
         finally:
             con.execute("SET preserve_insertion_order = false")
         rel = numbered = _TYPED
         row = "rowid"
-        typed = f"SELECT *, {class_key_of(file_id, sources, 'raw.')} AS class_key"
+        typed = f"SELECT *, {line_key} AS class_key"
         start = _ident(start_col) if start_col in types else None
     group = f" GROUP BY {', '.join(_ident(c) for c in sources)}" if sources else ""
     # a class's earliest and latest line by usage start, the later row on a tie (row order
@@ -475,14 +473,18 @@ def _stage_file(
         for table in (_TYPED, _DIMS, _CLASSES, _FIRSTS):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     except duckdb.Error as err:
-        raise UserError(
-            f"{label}: could not load the rows: {str(err).splitlines()[0]}",
-            "nothing was loaded",
-        ) from err
+        raise _could_not_load(label, err) from err
     rows = int(n[0]) if n else 0
     if rows == 0:
         raise UserError(f"{label}: the export has a header but no line items", "nothing was loaded")
     return Staged(fmt, rows, currencies, sketch)
+
+
+def _could_not_load(label: str, err: duckdb.Error) -> UserError:
+    """What a user is told when DuckDB fails while loading the checked rows."""
+    return UserError(
+        f"{label}: could not load the rows: {str(err).splitlines()[0]}", "nothing was loaded"
+    )
 
 
 def _normalise_sql(fmt: Format) -> str:
@@ -576,9 +578,10 @@ def _refuse_class_key_collision(con: duckdb.DuckDBPyConnection, label: str) -> N
     """A UserError if two different classes got the same 64-bit ``class_key``.
 
     WHY: lines keep only hash(file, class inputs); a collision would give one class's lines
-    the other's account, usage type or tags. Compared are the attributes computed from
-    each group's latest line, so raw values that hash alike but mean the same pass. With a million classes the odds are about 1e-8,
-    but it is checked (on the small tables only), never assumed.
+    the other's account, usage type or tags. Compared are the attributes computed from each
+    group's latest line, so raw values that hash alike but mean the same pass. With a million
+    classes the odds are about 1e-8, but it is checked (on the small tables only), never
+    assumed.
     """
     # an earlier member of the same zip archive (same file_id) may have stored the same class,
     # with service name and region filled from its own product map (ours are not filled yet)
