@@ -18,9 +18,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlcost.cli import agent, billing, demo, plan, prices, scan
+    from mlcost.cli import agent, billing, demo, fix, plan, prices, scan
 
     scan.register(app)
+    fix.register(app)
     demo.register(app)
     app.add_typer(prices.app, name="prices")
     app.add_typer(agent.app, name="agent")

@@ -1,0 +1,277 @@
+"""`mlcost fix`, `mlcost undo`, `mlcost history`, `mlcost verify`: act on findings, safely.
+
+Dry run unless ``--apply``: the plan is printed and no AWS call changes anything. Every
+applied fix is journaled (``--db`` / ``MLCOST_DATABASE_URL``; SQLite under the user's data
+directory by default). Exit codes: 0 done (skips are not failures), 1 a fix or undo failed
+(or, for ``verify``, a fixed resource came back), 2 bad input or environment.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mlcost.errors import UserError
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Journal database URL (default: $MLCOST_DATABASE_URL, else SQLite "
+        "under ~/.local/share/mlcost).",
+    ),
+]
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class RichWaitProgress:
+    """A transient Rich bar per wait, on stderr (hidden when stderr is not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+
+    def start(self, description: str, total: float) -> Any:
+        self._progress.start()
+        return self._progress.add_task(description, total=total)
+
+    def update(self, task: Any, elapsed: float) -> None:
+        self._progress.update(task, completed=elapsed)
+
+    def finish(self, task: Any) -> None:
+        self._progress.remove_task(task)
+        self._progress.stop()
+
+
+def _out() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=180)
+
+
+def _runner(journal, *, wait_timeout: float = 1800.0, poll: float = 15.0):
+    from mlcost.fix.context import Clients
+    from mlcost.fix.run import FixRunner
+    from mlcost.fix.waiters import Waiter
+
+    waiter = Waiter(
+        timeout_s=wait_timeout, delay_s=poll, progress=RichWaitProgress(Console(stderr=True))
+    )
+    return FixRunner(journal, Clients(), waiter)
+
+
+def _findings(from_: Path | None, region: list[str] | None, lookback_days: str):
+    from mlcost.fix.findings import from_scan, load_findings_file
+
+    if from_ is not None:
+        return load_findings_file(from_)
+    from mlcost.cli.scan import default_regions, parse_lookback_days, run_scan_command
+
+    days = parse_lookback_days(lookback_days)
+    regions = list(dict.fromkeys(region)) if region else default_regions()
+    return from_scan(run_scan_command(regions, days, None, Console(stderr=True)))
+
+
+def _exit_for(outcomes) -> None:
+    if any(o.state == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `fix`, `undo`, `history` and `verify` to the root app."""
+
+    @app.command()
+    def fix(
+        finding_ids: Annotated[list[str] | None, typer.Argument(help="Finding ids to fix.")] = None,
+        check: Annotated[
+            list[str] | None, typer.Option("--check", help="Fix every finding of this check.")
+        ] = None,
+        all_: Annotated[bool, typer.Option("--all", help="Fix every finding.")] = False,
+        from_: Annotated[
+            Path | None,
+            typer.Option("--from", help="Findings JSON from `mlcost scan --format json`."),
+        ] = None,
+        apply: Annotated[
+            bool, typer.Option("--apply", help="Act (default: print the plan only).")
+        ] = False,
+        yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+        after: Annotated[
+            str | None, typer.Option("--after", help="Defer: tag now, act when due (e.g. 3d).")
+        ] = None,
+        resume: Annotated[
+            bool, typer.Option("--resume", help="Finish the fixes and undos a killed run left.")
+        ] = False,
+        db: DbOption = None,
+        region: Annotated[
+            list[str] | None,
+            typer.Option("--region", "-r", help="Region to scan (without --from)."),
+        ] = None,
+        lookback_days: Annotated[str, typer.Option("--lookback-days")] = "14",
+        wait_timeout: Annotated[
+            float, typer.Option("--wait-timeout", help="Seconds to wait for each new state.")
+        ] = 1800.0,
+    ) -> None:
+        """Apply the fixes of chosen findings: dry run unless --apply; re-checked, snapshotted,
+        journaled, undoable."""
+        from mlcost.fix.actions import action_for
+        from mlcost.fix.findings import select
+        from mlcost.fix.plan import render_outcomes, render_plan
+        from mlcost.fix.run import parse_after
+        from mlcost.journal import journal
+
+        delay = parse_after(after) if after else None
+        chosen_any = bool(finding_ids or check or all_)
+        if resume and (chosen_any or from_ or after):
+            raise UserError("--resume takes no findings", "run `mlcost fix --resume` alone")
+        found = _findings(from_, region, lookback_days) if from_ is not None else None
+        if found is not None:
+            chosen = select(found, finding_ids or [], check or [], all_)
+            for finding in chosen:
+                action_for(finding.fix.action)
+        with journal(db) as j:
+            runner = _runner(j, wait_timeout=wait_timeout)
+            out = _out()
+            if resume:
+                outcomes = runner.resume()
+                if not outcomes:
+                    out.print("nothing to resume: no fix or undo is half-done", highlight=False)
+                    return
+                render_outcomes(outcomes, out)
+                _exit_for(outcomes)
+                return
+            if not chosen_any:
+                if apply:  # run the deferred fixes that are due, nothing else
+                    outcomes = runner.run_due_deferred()
+                    render_outcomes(outcomes, out)
+                    _exit_for(outcomes)
+                    return
+                raise UserError(
+                    "no finding chosen",
+                    "pass finding ids (see `mlcost scan`), --check ID, or --all; "
+                    "`mlcost fix --apply` alone runs the deferred fixes that are due",
+                )
+            if found is None:
+                found = _findings(None, region, lookback_days)
+                chosen = select(found, finding_ids or [], check or [], all_)
+                for finding in chosen:
+                    action_for(finding.fix.action)
+            if not chosen:
+                out.print("no finding matches: nothing to fix", highlight=False)
+                return
+            render_plan(chosen, out, after=after)
+            if not apply:
+                out.print("dry run: nothing was changed; add --apply to act", highlight=False)
+                return
+            if not yes:
+                typer.confirm(f"Apply {len(chosen)} fix(es) to AWS?", abort=True)
+            outcomes = runner.apply(found, chosen, after=delay)
+            render_outcomes(outcomes, out)
+            _exit_for(outcomes)
+
+    @app.command()
+    def undo(
+        fix_id: Annotated[str, typer.Argument(help="The fix to undo (see `mlcost history`).")],
+        db: DbOption = None,
+        wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 1800.0,
+    ) -> None:
+        """Restore what a fix changed, from its snapshot (journaled and resumable)."""
+        from mlcost.fix.plan import render_outcomes
+        from mlcost.journal import journal
+
+        with journal(db) as j:
+            outcome = _runner(j, wait_timeout=wait_timeout).undo(fix_id)
+            render_outcomes([outcome], _out())
+            _exit_for([outcome])
+
+    @app.command()
+    def history(
+        fmt: Annotated[HistoryFormat, typer.Option("--format", "-f")] = HistoryFormat.table,
+        db: DbOption = None,
+    ) -> None:
+        """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
+        from mlcost.journal import journal
+        from mlcost.journal.store import plain
+
+        with journal(db) as j:
+            scans, fixes = j.scans(), j.fixes()
+        if fmt is HistoryFormat.json:
+            typer.echo(json.dumps(plain({"scans": scans, "fixes": fixes}), indent=2))
+            return
+        out = _out()
+        table = Table(title="scans")
+        for column in ("scan", "recorded", "source", "origin", "regions", "findings", "saving/mo"):
+            table.add_column(column, overflow="fold")
+        for s in scans:
+            table.add_row(
+                s["scan_id"],
+                f"{s['recorded_at']:%Y-%m-%d %H:%M}",
+                s["source"],
+                s["origin"],
+                ", ".join(s["regions"]),
+                str(s["findings"]),
+                s["monthly_savings_usd"] or "",
+            )
+        out.print(table)
+        table = Table(title="fixes and undos")
+        for column in (
+            "id",
+            "kind",
+            "action",
+            "resource",
+            "state",
+            "updated",
+            "reason",
+            "saving/mo",
+        ):
+            table.add_column(column, overflow="fold")
+        for f in fixes:
+            table.add_row(
+                f["fix_id"] + (f"\nundoes {f['undoes']}" if f["undoes"] else ""),
+                f["kind"],
+                f["action"],
+                f"{f['resource_id']} ({f['region']})",
+                f["state"],
+                f"{f['updated_at']:%Y-%m-%d %H:%M}",
+                f["reason"] or "",
+                (f["monthly_savings_usd"] or "") if f["kind"] == "fix" else "",
+            )
+        out.print(table)
+
+    @app.command()
+    def verify(db: DbOption = None) -> None:
+        """Re-read every resource fixed earlier; report those that came back (exit 1)."""
+        from mlcost.journal import journal
+
+        with journal(db) as j:
+            report = _runner(j).verify()
+        out = _out()
+        table = Table(title="mlcost verify")
+        for column in ("fix", "action", "resource", "holds", "what came back"):
+            table.add_column(column, overflow="fold")
+        for fix_row, message in report:
+            table.add_row(
+                fix_row["fix_id"],
+                fix_row["action"],
+                f"{fix_row['resource_id']} ({fix_row['region']})",
+                "no" if message else "yes",
+                message or "",
+            )
+        out.print(table)
+        if any(message for _, message in report):
+            raise typer.Exit(1)

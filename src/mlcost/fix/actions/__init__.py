@@ -1,0 +1,36 @@
+"""The fix actions, one per ``fix.action`` name the checks emit (docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from mlcost.errors import UserError
+from mlcost.fix.actions.base import Action, PlanLines, Skip
+from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
+from mlcost.fix.actions.endpoints import DeleteEndpoint, UpdateEndpoint
+from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        DeleteEndpoint(),
+        UpdateEndpoint(),
+        StopNotebook(),
+        AttachLifecycleConfig(),
+        StopInstances(),
+        ScaleDownAutoScalingGroup(),
+        ScaleDownNodegroup(),
+    )
+}
+
+
+def action_for(name: str) -> Action:
+    """The action registered under ``name``; a UserError for one mlcost cannot apply."""
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise UserError(
+            f"mlcost cannot apply the fix {name!r} yet",
+            "it applies: " + ", ".join(sorted(ACTIONS)),
+        ) from None
+
+
+__all__ = ["ACTIONS", "Action", "PlanLines", "Skip", "action_for"]

@@ -1,0 +1,102 @@
+"""What every fix action is: its plan lines, its snapshot, how it acts, undoes and verifies.
+
+An action is registered under the ``fix.action`` name the checks emit (docs/CONTRACTS.md,
+"Fix actions"); its parameters are the AWS API's. Actions call AWS only through a
+:class:`~mlcost.fix.context.FixContext`, so each call is journaled and a resumed run replays
+the same procedure without repeating a completed mutating call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from mlcost.fix.context import Clients, FixContext
+from mlcost.model import Finding, ResourceKind
+from mlcost.sources.aws.errors import is_not_found
+
+
+class Skip(Exception):
+    """The fix must not go ahead (found before any change); it ends ``skipped``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLines:
+    """What the plan prints for one fix: the changes in order, and what is snapshotted."""
+
+    changes: list[str]
+    snapshot: list[str]
+
+
+class Action:
+    """Base of the fix actions; subclasses set ``name`` and ``kind`` and implement the rest."""
+
+    name: ClassVar[str]
+    kind: ClassVar[ResourceKind]
+
+    def plan(self, finding: Finding) -> PlanLines:
+        raise NotImplementedError
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        """Snapshot, act, wait until AWS shows the new state; return what it showed."""
+        raise NotImplementedError
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        """Restore from the fix's snapshot; return what AWS showed afterwards."""
+        raise NotImplementedError
+
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
+        """What ``mlcost verify`` says when the saving did not hold; ``None`` when it did."""
+        raise NotImplementedError
+
+    def resource_key(self, region: str, resource_id: str) -> str:
+        """The lease key: one resource, whatever finding or fix names it."""
+        return f"{region}/{self.kind}/{resource_id}"
+
+    def tag_target(self, finding: Finding) -> tuple[str, str]:
+        """(service, ARN or id) to carry the ``mlcost:planned-fix`` tag of a deferred fix."""
+        return "sagemaker", finding.resource_arn
+
+
+def user_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Tags a caller may set again: AWS reserves the ``aws:`` prefix."""
+    return [t for t in tags if not t.get("Key", "").startswith("aws:")]
+
+
+def input_members(
+    ctx: FixContext, service: str, operation: str, described: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields of a Describe response that ``operation`` accepts, by the service model.
+
+    Why from the model: recreating a model or endpoint config must carry every field AWS
+    described (VPC config, KMS key, data capture, async config...), not a hand-kept list."""
+    model = ctx.clients(service, ctx.region).meta.service_model
+    members = model.operation_model(operation).input_shape.members
+    # an empty structure (moto describes VpcConfig as {}) means "not set"
+    return {k: v for k, v in described.items() if k in members and v not in (None, {}, [])}
+
+
+def exists(ctx: FixContext, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
+    """The description, or ``None`` when AWS says the resource does not exist."""
+    try:
+        return ctx.read(service, operation, **params)
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+def list_tags(ctx: FixContext, arn: str) -> list[dict[str, str]]:
+    """Every tag of a SageMaker resource (ListTags pages)."""
+    tags: list[dict[str, str]] = []
+    token: str | None = None
+    while True:
+        page = ctx.read(
+            "sagemaker", "ListTags", ResourceArn=arn, **({"NextToken": token} if token else {})
+        )
+        tags.extend(page.get("Tags", []))
+        token = page.get("NextToken")
+        if not token:
+            return tags

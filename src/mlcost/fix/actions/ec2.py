@@ -1,0 +1,284 @@
+"""EC2 fixes: stop an idle instance; take an idle member out of its Auto Scaling group or
+EKS managed node group.
+
+Why standby for an Auto Scaling group: stopping a member fails its health check and the
+group launches a replacement (the bill goes on), while lowering the desired capacity lets
+the group terminate an instance of its own choosing, and termination deletes a root volume
+marked DeleteOnTermination. EnterStandby with ShouldDecrementDesiredCapacity takes exactly
+the idle instance out of service without replacement; it is then stopped, its volumes kept.
+Undo starts it and puts it back (ExitStandby). An EKS managed node group offers no such
+call: its fix lowers the desired size and EKS picks the node (see docs/fixes.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcost.fix.actions.base import Action, PlanLines, Skip
+from mlcost.fix.context import FixContext
+from mlcost.model import Finding, ResourceKind
+
+
+def _instances(ctx: FixContext, ids: list[str]) -> list[dict[str, Any]]:
+    out = ctx.read("ec2", "DescribeInstances", InstanceIds=ids)
+    return [i for r in out.get("Reservations", []) for i in r.get("Instances", [])]
+
+
+def _states(ctx: FixContext, ids: list[str]) -> set[str]:
+    return {i["State"]["Name"] for i in _instances(ctx, ids)}
+
+
+def _stop_instances(ctx: FixContext, ids: list[str]) -> None:
+    ctx.act(
+        "stop-instances",
+        "ec2",
+        "StopInstances",
+        {"InstanceIds": ids},
+        applied=lambda: _states(ctx, ids) <= {"stopping", "stopped"},
+    )
+    ctx.wait("ec2", "instance_stopped", f"stopping {', '.join(ids)}", InstanceIds=ids)
+
+
+def _start_instances(ctx: FixContext, ids: list[str]) -> None:
+    ctx.act(
+        "start-instances",
+        "ec2",
+        "StartInstances",
+        {"InstanceIds": ids},
+        applied=lambda: _states(ctx, ids) <= {"pending", "running"},
+    )
+    ctx.wait("ec2", "instance_running", f"starting {', '.join(ids)}", InstanceIds=ids)
+
+
+def _snapshot_instances(ctx: FixContext, ids: list[str]) -> dict[str, Any]:
+    return {"instances": _instances(ctx, ids)}
+
+
+def _brief(instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "InstanceId": i["InstanceId"],
+            "InstanceType": i.get("InstanceType"),
+            "State": i["State"]["Name"],
+        }
+        for i in instances
+    ]
+
+
+def _running_again(clients, region: str, ids: list[str]) -> str | None:
+    out = clients("ec2", region).describe_instances(InstanceIds=ids)
+    running = [
+        i["InstanceId"]
+        for r in out.get("Reservations", [])
+        for i in r.get("Instances", [])
+        if i["State"]["Name"] in ("pending", "running")
+    ]
+    return f"running again: {', '.join(running)}" if running else None
+
+
+class StopInstances(Action):
+    name = "stop-instances"
+    kind = ResourceKind.EC2_INSTANCE
+
+    def plan(self, finding: Finding) -> PlanLines:
+        ids = finding.fix.params["InstanceIds"]
+        return PlanLines(
+            changes=[f"StopInstances {', '.join(ids)} (EBS volumes kept)", "wait until stopped"],
+            snapshot=["instance descriptions (state, type)"],
+        )
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        ids = list(finding.fix.params["InstanceIds"])
+        snap = ctx.snapshot("instances", lambda: _snapshot_instances(ctx, ids))
+        _stop_instances(ctx, ids)
+        return {"before": _brief(snap["instances"]), "after": _brief(_instances(ctx, ids))}
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        ids = [i["InstanceId"] for i in snap["instances"] if i["State"]["Name"] == "running"]
+        _start_instances(ctx, ids)
+        return {"instances": _brief(_instances(ctx, ids))}
+
+    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+        return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
+
+    def tag_target(self, finding: Finding) -> tuple[str, str]:
+        return "ec2", finding.resource_id
+
+
+def _group(ctx: FixContext, name: str) -> dict[str, Any]:
+    groups = ctx.read("autoscaling", "DescribeAutoScalingGroups", AutoScalingGroupNames=[name])
+    found = groups.get("AutoScalingGroups", [])
+    if not found:
+        raise Skip(f"Auto Scaling group {name} no longer exists")
+    return found[0]
+
+
+def _lifecycle(group: dict[str, Any], ids: list[str]) -> set[str]:
+    return {i["LifecycleState"] for i in group.get("Instances", []) if i["InstanceId"] in ids}
+
+
+class ScaleDownAutoScalingGroup(Action):
+    name = "scale-down-auto-scaling-group"
+    kind = ResourceKind.EC2_INSTANCE
+
+    def plan(self, finding: Finding) -> PlanLines:
+        p = finding.fix.params
+        ids = ", ".join(p["InstanceIds"])
+        return PlanLines(
+            changes=[
+                f"lower MinSize of {p['AutoScalingGroupName']} if it would block the change",
+                f"EnterStandby {ids} with ShouldDecrementDesiredCapacity (no replacement)",
+                f"StopInstances {ids} (EBS volumes kept)",
+            ],
+            snapshot=["group sizes (min, max, desired) and members", "instance descriptions"],
+        )
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        p = finding.fix.params
+        name, ids = p["AutoScalingGroupName"], list(p["InstanceIds"])
+        snap = ctx.snapshot(
+            "group", lambda: {"group": _group(ctx, name), **_snapshot_instances(ctx, ids)}
+        )
+        group = snap["group"]
+        members = {i["InstanceId"]: i["LifecycleState"] for i in group.get("Instances", [])}
+        if any(members.get(i) != "InService" for i in ids):
+            raise Skip(f"not every instance is InService in {name}: {members}")
+        target = group["DesiredCapacity"] - len(ids)
+        if target < group["MinSize"]:
+            ctx.act(
+                "lower-min-size",
+                "autoscaling",
+                "UpdateAutoScalingGroup",
+                {"AutoScalingGroupName": name, "MinSize": target},
+            )
+        ctx.act(
+            "enter-standby",
+            "autoscaling",
+            "EnterStandby",
+            {
+                "AutoScalingGroupName": name,
+                "InstanceIds": ids,
+                "ShouldDecrementDesiredCapacity": True,
+            },
+            applied=lambda: _lifecycle(_group(ctx, name), ids) <= {"EnteringStandby", "Standby"},
+        )
+        _stop_instances(ctx, ids)
+        after = _group(ctx, name)
+        return {
+            "before": {"group": name, "desired": group["DesiredCapacity"], "min": group["MinSize"]},
+            "after": {
+                "group": name,
+                "desired": after["DesiredCapacity"],
+                "min": after["MinSize"],
+                "instances": _brief(_instances(ctx, ids)),
+            },
+        }
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        group = snap["group"]
+        name = group["AutoScalingGroupName"]
+        ids = [i["InstanceId"] for i in snap["instances"]]
+        _start_instances(ctx, ids)
+        ctx.act(
+            "exit-standby",
+            "autoscaling",
+            "ExitStandby",
+            {"AutoScalingGroupName": name, "InstanceIds": ids},
+            applied=lambda: _lifecycle(_group(ctx, name), ids) <= {"Pending", "InService"},
+        )
+        ctx.act(
+            "restore-min-size",
+            "autoscaling",
+            "UpdateAutoScalingGroup",
+            {"AutoScalingGroupName": name, "MinSize": group["MinSize"]},
+        )
+        after = _group(ctx, name)
+        return {"group": name, "desired": after["DesiredCapacity"], "min": after["MinSize"]}
+
+    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+        return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
+
+    def tag_target(self, finding: Finding) -> tuple[str, str]:
+        return "ec2", finding.resource_id
+
+
+class ScaleDownNodegroup(Action):
+    name = "scale-down-nodegroup"
+    kind = ResourceKind.EC2_INSTANCE
+
+    def plan(self, finding: Finding) -> PlanLines:
+        p = finding.fix.params
+        return PlanLines(
+            changes=[
+                f"UpdateNodegroupConfig {p.get('clusterName', '?')}/{p['nodegroupName']}: "
+                f"desiredSize - {len(p['InstanceIds'])} (EKS picks the node to remove)",
+                "wait until the node group is ACTIVE",
+            ],
+            snapshot=["node group scalingConfig"],
+        )
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        p = finding.fix.params
+        cluster, nodegroup = p.get("clusterName"), p["nodegroupName"]
+        if not cluster:
+            raise Skip(
+                "the instance has no eks:cluster-name tag: the node group's cluster is unknown"
+            )
+        snap = ctx.snapshot(
+            "nodegroup",
+            lambda: ctx.read(
+                "eks", "DescribeNodegroup", clusterName=cluster, nodegroupName=nodegroup
+            )["nodegroup"],
+        )
+        scaling = snap["scalingConfig"]
+        desired = scaling["desiredSize"] - len(p["InstanceIds"])
+        new = {
+            "minSize": min(scaling["minSize"], desired),
+            "maxSize": scaling["maxSize"],
+            "desiredSize": desired,
+        }
+        ctx.act(
+            "update-nodegroup-config",
+            "eks",
+            "UpdateNodegroupConfig",
+            {"clusterName": cluster, "nodegroupName": nodegroup, "scalingConfig": new},
+        )
+        ctx.wait(
+            "eks",
+            "nodegroup_active",
+            f"resizing node group {nodegroup}",
+            clusterName=cluster,
+            nodegroupName=nodegroup,
+        )
+        return {"before": {"scalingConfig": scaling}, "after": {"scalingConfig": new}}
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        cluster, nodegroup = snap["clusterName"], snap["nodegroupName"]
+        scaling = {k: snap["scalingConfig"][k] for k in ("minSize", "maxSize", "desiredSize")}
+        ctx.act(
+            "restore-nodegroup-config",
+            "eks",
+            "UpdateNodegroupConfig",
+            {"clusterName": cluster, "nodegroupName": nodegroup, "scalingConfig": scaling},
+        )
+        ctx.wait(
+            "eks",
+            "nodegroup_active",
+            f"resizing node group {nodegroup}",
+            clusterName=cluster,
+            nodegroupName=nodegroup,
+        )
+        return {"scalingConfig": scaling}
+
+    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+        p = fix["params"]
+        ng = clients("eks", fix["region"]).describe_nodegroup(
+            clusterName=p["clusterName"], nodegroupName=p["nodegroupName"]
+        )["nodegroup"]
+        target = (fix.get("after") or {}).get("scalingConfig", {}).get("desiredSize")
+        if target is not None and ng["scalingConfig"]["desiredSize"] > target:
+            return f"node group desiredSize is {ng['scalingConfig']['desiredSize']} again"
+        return None
+
+    def tag_target(self, finding: Finding) -> tuple[str, str]:
+        return "ec2", finding.resource_id

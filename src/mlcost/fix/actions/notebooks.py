@@ -1,0 +1,263 @@
+"""Notebook instance fixes: stop an idle notebook; attach the agent's autostop lifecycle config.
+
+Stopping keeps the ML storage volume (the user's files); only the kernels' memory is lost.
+Attaching a lifecycle config needs the notebook ``Stopped`` (UpdateNotebookInstance's rule):
+a running notebook is stopped, updated and started again; a stopped one stays stopped.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mlcost.fix.actions.base import Action, PlanLines, Skip, exists, list_tags
+from mlcost.fix.context import FixContext
+from mlcost.model import Finding, ResourceKind
+from mlcost.sources.aws.errors import is_not_found
+
+
+def _notebook(ctx: FixContext, name: str) -> dict[str, Any]:
+    return ctx.read("sagemaker", "DescribeNotebookInstance", NotebookInstanceName=name)
+
+
+def _status(ctx: FixContext, name: str) -> str:
+    return str(_notebook(ctx, name).get("NotebookInstanceStatus", ""))
+
+
+def _snapshot_notebook(ctx: FixContext, name: str) -> dict[str, Any]:
+    described = _notebook(ctx, name)
+    return {"notebook": described, "tags": list_tags(ctx, described["NotebookInstanceArn"])}
+
+
+def _stop(ctx: FixContext, name: str, step: str = "stop-notebook") -> None:
+    ctx.act(
+        step,
+        "sagemaker",
+        "StopNotebookInstance",
+        {"NotebookInstanceName": name},
+        applied=lambda: _status(ctx, name) in ("Stopping", "Stopped"),
+    )
+    ctx.wait(
+        "sagemaker",
+        "notebook_instance_stopped",
+        f"stopping notebook {name}",
+        NotebookInstanceName=name,
+    )
+
+
+def _start(ctx: FixContext, name: str, step: str = "start-notebook") -> None:
+    ctx.act(
+        step,
+        "sagemaker",
+        "StartNotebookInstance",
+        {"NotebookInstanceName": name},
+        applied=lambda: _status(ctx, name) in ("Pending", "InService"),
+    )
+    ctx.wait(
+        "sagemaker",
+        "notebook_instance_in_service",
+        f"starting notebook {name}",
+        NotebookInstanceName=name,
+    )
+
+
+def _notebook_state(clients, region: str, name: str) -> dict[str, Any] | None:
+    try:
+        return clients("sagemaker", region).describe_notebook_instance(NotebookInstanceName=name)
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+class StopNotebook(Action):
+    name = "stop-notebook-instance"
+    kind = ResourceKind.NOTEBOOK_INSTANCE
+
+    def plan(self, finding: Finding) -> PlanLines:
+        name = finding.fix.params["NotebookInstanceName"]
+        return PlanLines(
+            changes=[
+                f"StopNotebookInstance {name} (its ML storage volume is kept)",
+                "wait until Stopped",
+            ],
+            snapshot=["notebook description (status, type, lifecycle config) and tags"],
+        )
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        name = finding.fix.params["NotebookInstanceName"]
+        snap = ctx.snapshot("notebook", lambda: _snapshot_notebook(ctx, name))
+        _stop(ctx, name)
+        return {
+            "before": {"notebook": name, "status": snap["notebook"]["NotebookInstanceStatus"]},
+            "after": {"notebook": name, "status": _status(ctx, name)},
+        }
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        name = snap["notebook"]["NotebookInstanceName"]
+        _start(ctx, name)
+        return {"notebook": name, "status": _status(ctx, name)}
+
+    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+        nb = _notebook_state(clients, fix["region"], fix["resource_id"])
+        if nb and nb.get("NotebookInstanceStatus") in ("Pending", "InService"):
+            return f"notebook is {nb['NotebookInstanceStatus']} again"
+        return None
+
+
+def autostop_script() -> str:
+    """The OnStart script ``mlcost agent lifecycle-config --target notebook`` prints."""
+    from mlcost.agent import lifecycle
+
+    return lifecycle.render("notebook", lifecycle.agent_args("notebook"))
+
+
+class AttachLifecycleConfig(Action):
+    name = "attach-lifecycle-config"
+    kind = ResourceKind.NOTEBOOK_INSTANCE
+
+    def plan(self, finding: Finding) -> PlanLines:
+        p = finding.fix.params
+        nb, lcc = p["NotebookInstanceName"], p["LifecycleConfigName"]
+        return PlanLines(
+            changes=[
+                f"create (or update) lifecycle config {lcc} with the mlcost agent's OnStart script",
+                f"StopNotebookInstance {nb} if it runs, wait until Stopped",
+                f"UpdateNotebookInstance {nb} LifecycleConfigName={lcc}",
+                f"StartNotebookInstance {nb} again only if it was running",
+            ],
+            snapshot=[
+                "notebook description (status, lifecycle config) and tags",
+                f"lifecycle config {lcc} scripts, if it exists",
+            ],
+        )
+
+    def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
+        p = finding.fix.params
+        name, lcc = p["NotebookInstanceName"], p["LifecycleConfigName"]
+
+        def take() -> dict[str, Any]:
+            snap = _snapshot_notebook(ctx, name)
+            snap["config"] = exists(
+                ctx,
+                "sagemaker",
+                "DescribeNotebookInstanceLifecycleConfig",
+                NotebookInstanceLifecycleConfigName=lcc,
+            )
+            return snap
+
+        snap = ctx.snapshot("notebook", take)
+        status = snap["notebook"]["NotebookInstanceStatus"]
+        if status not in ("InService", "Stopped"):
+            raise Skip(f"notebook status is {status}; it must be InService or Stopped")
+        on_start = [{"Content": base64.b64encode(autostop_script().encode()).decode()}]
+        if snap["config"] is None:
+            ctx.act(
+                "create-lifecycle-config",
+                "sagemaker",
+                "CreateNotebookInstanceLifecycleConfig",
+                {"NotebookInstanceLifecycleConfigName": lcc, "OnStart": on_start},
+                applied=lambda: (
+                    exists(
+                        ctx,
+                        "sagemaker",
+                        "DescribeNotebookInstanceLifecycleConfig",
+                        NotebookInstanceLifecycleConfigName=lcc,
+                    )
+                    is not None
+                ),
+            )
+        else:
+            ctx.act(
+                "update-lifecycle-config",
+                "sagemaker",
+                "UpdateNotebookInstanceLifecycleConfig",
+                {"NotebookInstanceLifecycleConfigName": lcc, "OnStart": on_start},
+            )
+        running = status == "InService"
+        if running:
+            _stop(ctx, name)
+        ctx.act(
+            "update-notebook-instance",
+            "sagemaker",
+            "UpdateNotebookInstance",
+            {"NotebookInstanceName": name, "LifecycleConfigName": lcc},
+            applied=lambda: _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == lcc,
+        )
+        ctx.wait(
+            "sagemaker",
+            "notebook_instance_stopped",
+            f"updating notebook {name}",
+            NotebookInstanceName=name,
+        )
+        if running:
+            _start(ctx, name)
+        after = _notebook(ctx, name)
+        return {
+            "before": {
+                "notebook": name,
+                "status": status,
+                "lifecycle_config": snap["notebook"].get("NotebookInstanceLifecycleConfigName"),
+            },
+            "after": {
+                "notebook": name,
+                "status": after.get("NotebookInstanceStatus"),
+                "lifecycle_config": after.get("NotebookInstanceLifecycleConfigName"),
+            },
+        }
+
+    def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
+        name = snap["notebook"]["NotebookInstanceName"]
+        old = snap["notebook"].get("NotebookInstanceLifecycleConfigName")
+        lcc = fix["params"]["LifecycleConfigName"]
+        was_running = snap["notebook"]["NotebookInstanceStatus"] == "InService"
+        if _status(ctx, name) in ("Pending", "InService"):
+            _stop(ctx, name, "stop-notebook-for-undo")
+        params: dict[str, Any] = {"NotebookInstanceName": name}
+        if old:
+            params["LifecycleConfigName"] = old
+        else:
+            params["DisassociateLifecycleConfig"] = True
+        ctx.act(
+            "restore-notebook-lifecycle-config",
+            "sagemaker",
+            "UpdateNotebookInstance",
+            params,
+            applied=lambda: _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == old,
+        )
+        ctx.wait(
+            "sagemaker",
+            "notebook_instance_stopped",
+            f"updating notebook {name}",
+            NotebookInstanceName=name,
+        )
+        if snap["config"] is not None:  # it existed: put its scripts back as they were
+            ctx.act(
+                "restore-lifecycle-config",
+                "sagemaker",
+                "UpdateNotebookInstanceLifecycleConfig",
+                {
+                    "NotebookInstanceLifecycleConfigName": lcc,
+                    "OnStart": snap["config"].get("OnStart", []),
+                    "OnCreate": snap["config"].get("OnCreate", []),
+                },
+            )
+        if was_running:
+            _start(ctx, name, "start-notebook-after-undo")
+        after = _notebook(ctx, name)
+        return {
+            "notebook": name,
+            "status": after.get("NotebookInstanceStatus"),
+            "lifecycle_config": after.get("NotebookInstanceLifecycleConfigName"),
+        }
+
+    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+        nb = _notebook_state(clients, fix["region"], fix["resource_id"])
+        lcc = fix["params"]["LifecycleConfigName"]
+        if nb and nb.get("NotebookInstanceLifecycleConfigName") != lcc:
+            return (
+                f"lifecycle config is {nb.get('NotebookInstanceLifecycleConfigName')!r}, not {lcc}"
+            )
+        return None

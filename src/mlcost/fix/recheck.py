@@ -1,0 +1,100 @@
+"""Re-check a finding against live AWS just before its fix.
+
+Why: between the scan and the fix, traffic may have arrived, someone may have resized the
+endpoint, stopped the notebook or tagged it ``mlcost:skip=true``. The only judge of "still
+waste" is the check itself, so the resource is read again and the finding's check re-run
+over the scan's window extended up to now; the fix goes ahead only if the same finding, with
+the same fix, comes out.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+from mlcost.model import Ec2Instance, Endpoint, Finding, Inventory, NotebookInstance, Resource
+from mlcost.report.json_report import finding_dict
+from mlcost.scan import opted_out, run_checks
+from mlcost.sources.aws import collect_inventory
+
+
+def _collect(
+    finding: Finding, lookback_days: int, session: boto3.Session, now: datetime
+) -> Inventory:
+    """The one call site to switch at the issue-16 merge: add
+    ``checks=[finding.check], targets=[finding.resource_id]`` so only this resource and what
+    its check needs are read. Until then the region is read whole and filtered below."""
+    return collect_inventory(
+        regions=[finding.region], lookback_days=lookback_days, session=session, now=now
+    )
+
+
+def _lookback_days(window_start: datetime, now: datetime) -> int:
+    """Whole days from the scan's window start up to now (never less than one)."""
+    return max(1, math.ceil((now - window_start) / timedelta(days=1)))
+
+
+def _state_reason(finding: Finding, resource: Resource) -> str | None:
+    """A plain reason when the resource's state no longer fits the fix."""
+    if isinstance(resource, Endpoint):
+        if resource.status != "InService":
+            return f"endpoint status is {resource.status}, not InService"
+        before = {
+            v.get("variant"): v.get("instance_type")
+            for v in finding.evidence.get("variants", [])
+            if isinstance(v, dict)
+        }
+        now_types = {v.name: v.instance_type for v in resource.variants}
+        changed = [n for n, t in before.items() if n in now_types and t and now_types[n] != t]
+        if changed:
+            return "instance type changed since the scan: " + ", ".join(
+                f"{n} {before[n]} -> {now_types[n]}" for n in changed
+            )
+    if isinstance(resource, NotebookInstance) and resource.status != "InService":
+        return f"notebook status is {resource.status}, not InService"
+    if isinstance(resource, Ec2Instance) and resource.state != "running":
+        return f"instance state is {resource.state}, not running"
+    return None
+
+
+def recheck(
+    finding: Finding,
+    *,
+    window_start: datetime,
+    session: boto3.Session,
+    now: datetime | None = None,
+) -> str | None:
+    """``None`` when the finding still holds with the same fix; otherwise why not."""
+    now = now or datetime.now(UTC)
+    inventory = _collect(finding, _lookback_days(window_start, now), session, now)
+    resource = next(
+        (
+            r
+            for r in inventory.resources
+            if r.kind is finding.resource_kind and r.id == finding.resource_id
+        ),
+        None,
+    )
+    if resource is None:
+        errors = [e for e in inventory.errors if e.region == finding.region]
+        if errors:
+            return f"could not re-read {finding.region}: {errors[0].operation}: {errors[0].message}"
+        return f"{finding.resource_kind} {finding.resource_id} no longer exists"
+    if opted_out(resource):
+        return "tagged mlcost:skip=true since the scan"
+    reason = _state_reason(finding, resource)
+    if reason:
+        return reason
+    inventory.resources = [resource]
+    result = run_checks(inventory, only=[finding.check])
+    again = next((f for f in result.findings if f.id == finding.id), None)
+    if again is None:
+        return (
+            f"{finding.check} no longer holds over {inventory.start:%Y-%m-%d %H:%M} to "
+            f"{inventory.end:%Y-%m-%d %H:%M} UTC (e.g. traffic or activity since the scan)"
+        )
+    if finding_dict(again)["fix"] != finding_dict(finding)["fix"]:
+        return f"the check now proposes {again.fix.action} {again.fix.params}, not the scanned fix"
+    return None

@@ -1,0 +1,185 @@
+"""Helpers for the fix tests: a moto account (in-process, with mlcost's emulator fixes),
+resources seeded through real API calls, findings from the product's own scan, and a journal
+on SQLite (and on PostgreSQL when ``MLCOST_TEST_POSTGRES_URL`` is set, as `.ci/run` does)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+from mlcost.demo import emulator
+from mlcost.fix.context import Clients
+from mlcost.fix.findings import FindingSet, from_scan
+from mlcost.fix.run import FixRunner
+from mlcost.fix.waiters import Waiter
+from mlcost.journal import Journal, open_journal
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"
+MODEL_DATA = "s3://models-bucket/churn/model.tar.gz"
+POSTGRES_ENV = "MLCOST_TEST_POSTGRES_URL"
+
+
+def seed_endpoint(
+    name: str,
+    *,
+    itype: str = "ml.g5.xlarge",
+    count: int = 1,
+    tags: dict[str, str] | None = None,
+    autoscaling: bool = True,
+    age_days: int = 30,
+    endpoint_url: str | None = None,
+) -> None:
+    """A model (image, model data, environment, role), its config, the endpoint, tags, and
+    a scalable target with a target-tracking policy on its variant."""
+    kw = emulator.client_kwargs(endpoint_url, REGION)
+    sm = boto3.client("sagemaker", **kw)
+    sm.create_model(
+        ModelName=f"{name}-model",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={
+            "Image": IMAGE,
+            "ModelDataUrl": MODEL_DATA,
+            "Environment": {"SAGEMAKER_PROGRAM": "inference.py", "MAX_BATCH": "8"},
+        },
+        Tags=[{"Key": "team", "Value": "churn"}],
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "InstanceType": itype,
+                "InitialInstanceCount": count,
+            }
+        ],
+        Tags=[{"Key": "team", "Value": "churn"}],
+    )
+    sm.create_endpoint(
+        EndpointName=name,
+        EndpointConfigName=f"{name}-config",
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {"team": "churn"}).items()],
+    )
+    created = datetime.now(UTC) - timedelta(days=age_days)
+    emulator.backdate("endpoint", name, created, REGION)
+    emulator.backdate("endpoint-config", f"{name}-config", created, REGION)
+    if autoscaling:
+        aas = boto3.client("application-autoscaling", **kw)
+        resource_id = f"endpoint/{name}/variant/AllTraffic"
+        aas.register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=resource_id,
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            MinCapacity=1,
+            MaxCapacity=4,
+        )
+        aas.put_scaling_policy(
+            PolicyName=f"{name}-invocations",
+            ServiceNamespace="sagemaker",
+            ResourceId=resource_id,
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 70.0,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+                "ScaleInCooldown": 300,
+                "ScaleOutCooldown": 60,
+            },
+        )
+
+
+def seed_notebook(
+    name: str, *, itype: str = "ml.g5.2xlarge", idle: bool = True, endpoint_url: str | None = None
+) -> None:
+    """An InService notebook, 30 days old, whose mlcost agent reported Busy=0 every 5 minutes
+    for the last 4 days (or Busy=1 when ``idle`` is False)."""
+    sm = boto3.client("sagemaker", **emulator.client_kwargs(endpoint_url, REGION))
+    sm.create_notebook_instance(
+        NotebookInstanceName=name,
+        InstanceType=itype,
+        RoleArn=ROLE,
+        Tags=[{"Key": "owner", "Value": "ana"}],
+    )
+    now = datetime.now(UTC)
+    emulator.backdate("notebook-instance", name, now - timedelta(days=30), REGION)
+    stamps = [now - timedelta(minutes=5 * i) for i in range(1, 4 * 24 * 12)]
+    busy_points(name, stamps, 0.0 if idle else 1.0)
+
+
+def busy_points(name: str, stamps: list[datetime], value: float) -> None:
+    emulator.load_metric_data(
+        REGION,
+        "MLCost/Agent",
+        "Busy",
+        {"NotebookInstanceName": name},
+        stamps,
+        [value] * len(stamps),
+    )
+
+
+def invocations(endpoint: str, when: datetime, count: float) -> None:
+    """Traffic on an endpoint at ``when`` (CloudWatch's AWS/SageMaker Invocations)."""
+    emulator.load_metric_data(
+        REGION,
+        "AWS/SageMaker",
+        "Invocations",
+        {"EndpointName": endpoint, "VariantName": "AllTraffic"},
+        [when],
+        [count],
+    )
+
+
+def scan(checks: list[str] | None = None, lookback_days: int = 14) -> FindingSet:
+    """Findings from the product's own scan of the moto account."""
+    from mlcost.scan import run_checks
+    from mlcost.sources.aws import collect_inventory
+
+    inventory = collect_inventory([REGION], lookback_days, session=boto3.Session())
+    return from_scan(run_checks(inventory, only=checks))
+
+
+def finding_for(found: FindingSet, check: str, resource_id: str):
+    return next(f for f in found.findings if f.check == check and f.resource_id == resource_id)
+
+
+def journal_urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get(POSTGRES_ENV):
+        urls.append("postgresql")
+    return urls
+
+
+def make_runner(journal: Journal, session: boto3.Session | None = None, **kw) -> FixRunner:
+    clients = Clients(
+        session or boto3.Session(region_name=REGION), max_attempts=kw.pop("max_attempts", 3)
+    )
+    return FixRunner(journal, clients, Waiter(timeout_s=30, delay_s=0), **kw)
+
+
+def postgres_journal() -> Iterator[Journal]:
+    import sqlalchemy as sa
+
+    from mlcost.journal.store import resolve_url
+
+    base = resolve_url(os.environ[POSTGRES_ENV])
+    name = f"mlcost_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    j = open_journal(url)
+    try:
+        yield j
+    finally:
+        j.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
