@@ -20,6 +20,20 @@ def aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def aws_server(monkeypatch) -> Iterator[emulator.EmulatorServer]:
+    """The patched moto server on 127.0.0.1, named by AWS_ENDPOINT_URL for every client.
+
+    For tests that inject errors with a botocore ``before-send`` hook: under ``mock_aws``
+    moto's own hook also runs (and acts) on every attempt, here the hook's answer is all."""
+    with emulator.start_server() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield server
+
+
 @pytest.fixture(params=journal_urls())
 def journal(request, tmp_path) -> Iterator[Journal]:
     """A fresh journal: a SQLite file, or a new database on the CI PostgreSQL server."""

@@ -39,7 +39,7 @@ class Clients:
         self, session: boto3.Session | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
     ) -> None:
         self.session = session or boto3.Session()
-        self._config = Config(retries={"mode": "standard", "max_attempts": max_attempts})
+        self._config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
         self._clients: dict[tuple[str, str], Any] = {}
 
     def __call__(self, service: str, region: str) -> Any:
