@@ -3,6 +3,7 @@ and a journal on SQLite, and on PostgreSQL when ``MLCOST_TEST_POSTGRES_URL`` is 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -32,6 +33,24 @@ def aws_server(monkeypatch) -> Iterator[emulator.EmulatorServer]:
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         yield server
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """The patched moto server for CLI subprocesses, counting DeleteEndpoint calls that reach it, per endpoint."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    with emulator.start_server() as srv:
+        deletes: Counter[str] = Counter()
+        original = SageMakerModelBackend.delete_endpoint
+
+        def counting(self, endpoint_name):
+            deletes[endpoint_name] += 1
+            return original(self, endpoint_name)
+
+        monkeypatch.setattr(SageMakerModelBackend, "delete_endpoint", counting)
+        srv.deletes = deletes
+        yield srv
 
 
 @pytest.fixture(params=journal_urls())

@@ -4,10 +4,14 @@ on SQLite (and on PostgreSQL when ``MLCOST_TEST_POSTGRES_URL`` is set, as `.ci/r
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 
@@ -183,3 +187,47 @@ def postgres_journal() -> Iterator[Journal]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE "{name}"'))
         admin.dispose()
+
+
+# ----------------------------------------------------------------- the CLI in its own process
+
+HERE = Path(__file__).parent
+
+
+def cli_env(endpoint_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MLCOST_DATABASE"))}
+    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env["AWS_ENDPOINT_URL"] = endpoint_url
+    env["AWS_ACCESS_KEY_ID"] = env["AWS_SECRET_ACCESS_KEY"] = "e2e"
+    env["AWS_DEFAULT_REGION"] = REGION
+    return env
+
+
+def run_cli(endpoint_url: str, *args: str, crash: str | None = None) -> subprocess.CompletedProcess:
+    cmd = (
+        [sys.executable, str(HERE / "crash_cli.py"), crash]
+        if crash
+        else [sys.executable, "-m", "mlcost"]
+    )
+    return subprocess.run(
+        [*cmd, *args], env=cli_env(endpoint_url), capture_output=True, text=True, timeout=300
+    )
+
+
+def scan_cli(server, tmp_path: Path) -> dict:
+    out = tmp_path / "findings.json"
+    proc = run_cli(server.endpoint_url, "scan", "-r", REGION, "--format", "json", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
+def history_cli(server, db: str) -> dict:
+    proc = run_cli(server.endpoint_url, "history", "--format", "json", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def endpoint_names(server) -> set[str]:
+    sm = boto3.client("sagemaker", **emulator.client_kwargs(server.endpoint_url, REGION))
+    return {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]}
