@@ -459,7 +459,11 @@ def open_journal(db: str | None = None) -> Journal:
     nothing is written in either case."""
     url = resolve_url(db)
     engine = _engine(url)
-    _migrate(engine, url)
+    try:
+        _migrate(engine, url)
+    except BaseException:
+        engine.dispose()
+        raise
     return Journal(engine, url)
 
 
