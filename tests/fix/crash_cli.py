@@ -2,8 +2,8 @@
 
 ``python crash_cli.py after-snapshot fix ...``: killed right after the first snapshot is
 committed, before the fix's first mutating call.
-``python crash_cli.py after-delete fix ...``: killed right after AWS answered DeleteEndpoint,
-before the journal records that answer.
+``python crash_cli.py after-call:DeleteEndpoint fix ...``: killed right after AWS answered the
+first call of that operation, before the journal records the answer.
 
 The product is not changed: the kill is patched in here, in the test's own process.
 """
@@ -31,14 +31,15 @@ def main() -> None:
             _kill()
 
         Journal.save_snapshot = save_then_die
-    elif mode == "after-delete":
+    elif mode.startswith("after-call:"):
         import botocore.client
 
+        target = mode.split(":", 1)[1]
         call = botocore.client.BaseClient._make_api_call
 
         def call_then_die(self, operation, params):
             response = call(self, operation, params)
-            if operation == "DeleteEndpoint":
+            if operation == target:
                 _kill()
             return response
 

@@ -15,7 +15,7 @@ from fix_helpers import REGION, endpoint_names, history_cli, run_cli, scan_cli, 
 from mlcost.demo import emulator
 
 
-@pytest.mark.parametrize("crash", ["after-snapshot", "after-delete"])
+@pytest.mark.parametrize("crash", ["after-snapshot", "after-call:DeleteEndpoint"])
 def test_sigkill_then_resume_deletes_once_and_undo_restores(server, tmp_path, crash):
     names = ["idle-a", "idle-b"]
     for name in names:
@@ -106,3 +106,54 @@ def test_dry_run_from_file_makes_no_aws_call_and_writes_no_journal(server, tmp_p
     assert server.deletes == Counter()
     history = history_cli(server, f"sqlite:///{db_file}")
     assert history == {"scans": [], "fixes": []}
+
+
+def test_sigkill_during_undo_then_resume_finishes_the_undo(server, tmp_path):
+    seed_endpoint("undo-me", endpoint_url=server.endpoint_url)
+    report = scan_cli(server, tmp_path)
+    [fid] = [f["id"] for f in report["findings"] if f["resource_id"] == "undo-me"]
+    db = f"sqlite:///{tmp_path / 'journal.db'}"
+    applied = run_cli(
+        server.endpoint_url,
+        "fix",
+        fid,
+        "--from",
+        str(tmp_path / "findings.json"),
+        "--apply",
+        "--yes",
+        "--db",
+        db,
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    [fix] = history_cli(server, db)["fixes"]
+
+    killed = run_cli(
+        server.endpoint_url, "undo", fix["fix_id"], "--db", db, crash="after-call:CreateEndpoint"
+    )
+
+    assert killed.returncode == -signal.SIGKILL
+    assert endpoint_names(server) == {"undo-me"}  # created; scaling not yet put back
+    resumed = run_cli(server.endpoint_url, "fix", "--resume", "--db", db)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    undo = next(f for f in history_cli(server, db)["fixes"] if f["kind"] == "undo")
+    assert (undo["undoes"], undo["state"]) == (fix["fix_id"], "done")
+    aas = boto3.client(
+        "application-autoscaling", **emulator.client_kwargs(server.endpoint_url, REGION)
+    )
+    rid = "endpoint/undo-me/variant/AllTraffic"
+    assert (
+        len(
+            aas.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[rid])[
+                "ScalableTargets"
+            ]
+        )
+        == 1
+    )
+    assert (
+        len(
+            aas.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=rid)[
+                "ScalingPolicies"
+            ]
+        )
+        == 1
+    )

@@ -132,30 +132,25 @@ def _restore_definition(ctx: FixContext, snap: dict[str, Any]) -> None:
         )
 
 
+#: (snapshot key, the call that puts one back, the field naming it besides ResourceId)
+_SCALING = (
+    ("scalable_targets", "RegisterScalableTarget", "ScalableDimension"),
+    ("scaling_policies", "PutScalingPolicy", "PolicyName"),
+    ("scheduled_actions", "PutScheduledAction", "ScheduledActionName"),
+)
+
+
 def _restore_scaling(ctx: FixContext, snap: dict[str, Any]) -> None:
-    """Register the scalable targets and put the policies and scheduled actions back
+    """Register the scalable targets, then put the policies and scheduled actions back
     (all three calls are upserts, so repeating one after a crash is harmless)."""
-    for target in snap["scalable_targets"]:
-        ctx.act(
-            f"register-scalable-target:{target['ResourceId']}",
-            AAS,
-            "RegisterScalableTarget",
-            input_members(ctx, AAS, "RegisterScalableTarget", target),
-        )
-    for policy in snap["scaling_policies"]:
-        ctx.act(
-            f"put-scaling-policy:{policy['ResourceId']}:{policy['PolicyName']}",
-            AAS,
-            "PutScalingPolicy",
-            input_members(ctx, AAS, "PutScalingPolicy", policy),
-        )
-    for action in snap["scheduled_actions"]:
-        ctx.act(
-            f"put-scheduled-action:{action['ResourceId']}:{action['ScheduledActionName']}",
-            AAS,
-            "PutScheduledAction",
-            input_members(ctx, AAS, "PutScheduledAction", action),
-        )
+    for key, operation, name_field in _SCALING:
+        for item in snap[key]:
+            ctx.act(
+                f"{operation}:{item['ResourceId']}:{item[name_field]}",
+                AAS,
+                operation,
+                input_members(ctx, AAS, operation, item),
+            )
 
 
 def _endpoint_state(ctx: FixContext, name: str) -> dict[str, Any] | None:
