@@ -76,7 +76,12 @@ def _runner(journal, *, wait_timeout: float = 1800.0, poll: float = 15.0):
     return FixRunner(journal, Clients(), waiter)
 
 
-def _findings(from_: Path | None, region: list[str] | None, lookback_days: str):
+def _findings(
+    from_: Path | None,
+    region: list[str] | None,
+    lookback_days: str,
+    checks: list[str] | None = None,
+):
     from mlcost.fix.findings import from_scan, load_findings_file
 
     if from_ is not None:
@@ -85,7 +90,7 @@ def _findings(from_: Path | None, region: list[str] | None, lookback_days: str):
 
     days = parse_lookback_days(lookback_days)
     regions = list(dict.fromkeys(region)) if region else default_regions()
-    return from_scan(run_scan_command(regions, days, None, Console(stderr=True)))
+    return from_scan(run_scan_command(regions, days, checks, Console(stderr=True)))
 
 
 def _exit_for(outcomes) -> None:
@@ -134,55 +139,49 @@ def register(app: typer.Typer) -> None:
         from mlcost.fix.plan import render_outcomes, render_plan
         from mlcost.fix.run import parse_after
         from mlcost.journal import journal
+        from mlcost.journal.store import check_journal
 
         delay = parse_after(after) if after else None
         chosen_any = bool(finding_ids or check or all_)
         if resume and (chosen_any or from_ or after):
             raise UserError("--resume takes no findings", "run `mlcost fix --resume` alone")
-        found = _findings(from_, region, lookback_days) if from_ is not None else None
-        if found is not None:
-            chosen = select(found, finding_ids or [], check or [], all_)
-            for finding in chosen:
-                action_for(finding.fix.action)
-        with journal(db) as j:
-            runner = _runner(j, wait_timeout=wait_timeout)
-            out = _out()
-            if resume:
-                outcomes = runner.resume()
-                if not outcomes:
-                    out.print("nothing to resume: no fix or undo is half-done", highlight=False)
-                    return
-                render_outcomes(outcomes, out)
-                _exit_for(outcomes)
-                return
-            if not chosen_any:
-                if apply:  # run the deferred fixes that are due, nothing else
-                    outcomes = runner.run_due_deferred()
-                    render_outcomes(outcomes, out)
-                    _exit_for(outcomes)
-                    return
+        check_journal(db)  # refuse an unusable journal before reading findings or scanning
+        out = _out()
+        if resume or not chosen_any:
+            if not (resume or apply):
                 raise UserError(
                     "no finding chosen",
                     "pass finding ids (see `mlcost scan`), --check ID, or --all; "
                     "`mlcost fix --apply` alone runs the deferred fixes that are due",
                 )
-            if found is None:
-                found = _findings(None, region, lookback_days)
-                chosen = select(found, finding_ids or [], check or [], all_)
-                for finding in chosen:
-                    action_for(finding.fix.action)
-            if not chosen:
-                out.print("no finding matches: nothing to fix", highlight=False)
+            with journal(db) as j:
+                runner = _runner(j, wait_timeout=wait_timeout)
+                # --resume: what a killed run left; --apply alone: the deferred fixes now due
+                outcomes = runner.resume() if resume else runner.run_due_deferred()
+            if not outcomes:
+                out.print("nothing to do: no fix is half-done or deferred", highlight=False)
                 return
-            render_plan(chosen, out, after=after)
-            if not apply:
-                out.print("dry run: nothing was changed; add --apply to act", highlight=False)
-                return
-            if not yes:
-                typer.confirm(f"Apply {len(chosen)} fix(es) to AWS?", abort=True)
-            outcomes = runner.apply(found, chosen, after=delay)
             render_outcomes(outcomes, out)
             _exit_for(outcomes)
+            return
+        only = check if check and not (finding_ids or all_) else None
+        found = _findings(from_, region, lookback_days, only)
+        chosen = select(found, finding_ids or [], check or [], all_)
+        for finding in chosen:
+            action_for(finding.fix.action)  # an action mlcost cannot apply: refused up front
+        if not chosen:
+            out.print("no finding matches: nothing to fix", highlight=False)
+            return
+        render_plan(chosen, out, after=after)
+        if not apply:
+            out.print("dry run: nothing was changed; add --apply to act", highlight=False)
+            return
+        if not yes:
+            typer.confirm(f"Apply {len(chosen)} fix(es) to AWS?", abort=True)
+        with journal(db) as j:
+            outcomes = _runner(j, wait_timeout=wait_timeout).apply(found, chosen, after=delay)
+        render_outcomes(outcomes, out)
+        _exit_for(outcomes)
 
     @app.command()
     def undo(

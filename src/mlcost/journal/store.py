@@ -134,15 +134,15 @@ def _alembic_config(connection: sa.Connection) -> Any:
     return cfg
 
 
-def _migrate(engine: Engine, url: str) -> None:
-    """Refuse a schema from a newer mlcost; otherwise upgrade to this version's head."""
-    from alembic import command
+def _revisions(engine: Engine, url: str) -> tuple[set[str], set[str]]:
+    """(the database's revisions, this mlcost's heads); UserError when the database cannot be
+    reached or was written by a newer mlcost. Reads only."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_heads()
+            current = set(MigrationContext.configure(conn).get_current_heads())
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise UserError(
@@ -152,16 +152,46 @@ def _migrate(engine: Engine, url: str) -> None:
     with engine.connect() as conn:
         script = ScriptDirectory.from_config(_alembic_config(conn))
     known = {rev.revision for rev in script.walk_revisions()}
-    unknown = [rev for rev in current if rev not in known]
+    unknown = sorted(current - known)
     if unknown:
         raise UserError(
             f"the journal {_safe(url)} was written by a newer mlcost "
             f"(schema revision {', '.join(unknown)})",
             "upgrade mlcost, or point --db at another journal",
         )
-    if set(current) != set(script.get_heads()):
+    return current, set(script.get_heads())
+
+
+def _migrate(engine: Engine, url: str) -> None:
+    """Refuse a schema from a newer mlcost; otherwise upgrade to this version's head."""
+    from alembic import command
+
+    current, heads = _revisions(engine, url)
+    if current != heads:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
+
+
+def check_journal(db: str | None = None) -> None:
+    """Fail now, writing nothing, if the journal could not be opened later: unreachable, not
+    creatable, or from a newer mlcost. Lets a command refuse before a long scan."""
+    url = resolve_url(db)
+    parsed = make_url(url) if "://" in url else None
+    if parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        if not path.exists():  # connecting would create it: look at its folder instead
+            if url != default_url() and not path.parent.is_dir():
+                raise UserError(
+                    f"cannot open the journal database {_safe(url)}: "
+                    f"folder {path.parent} does not exist",
+                    f"check --db / {DATABASE_URL_ENV} (host, port, credentials, file path)",
+                )
+            return
+    engine = _engine(url)
+    try:
+        _revisions(engine, url)
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True, slots=True)
