@@ -191,42 +191,46 @@ def test_a_lease_of_a_dead_process_is_taken_over(sqlite_journal):
     assert sqlite_journal.acquire_lease("r/endpoint/x", "fx-new", "h:1:run-new") is None
 
 
-def test_deferred_fix_tags_now_acts_when_due_and_a_removed_tag_cancels(aws, journal):
-    seed_endpoint("later-idle", autoscaling=False)
-    seed_endpoint("cancel-idle", autoscaling=False)
+def test_deferred_fix_tags_now_acts_when_due_and_still_idle_and_a_removed_tag_cancels(aws, journal):
+    names = ("later-idle", "cancel-idle", "later-busy")
+    for name in names:
+        seed_endpoint(name, autoscaling=False)
     found = scan(["idle-endpoint"])
-    chosen = [finding_for(found, "idle-endpoint", n) for n in ("later-idle", "cancel-idle")]
-    clock = [datetime.now(UTC)]
-    runner = make_runner(journal, now=lambda: clock[0])
+    chosen = [finding_for(found, "idle-endpoint", n) for n in names]
+    start = datetime.now(UTC)
     sm = boto3.client("sagemaker", region_name=REGION)
 
-    outcomes = runner.apply(found, chosen, after=timedelta(days=3))
+    outcomes = make_runner(journal, now=lambda: start).apply(found, chosen, after=timedelta(days=3))
 
-    assert [o.state for o in outcomes] == ["deferred", "deferred"]
-    arn = {
-        n: sm.describe_endpoint(EndpointName=n)["EndpointArn"]
-        for n in ("later-idle", "cancel-idle")
-    }
+    assert [o.state for o in outcomes] == ["deferred"] * 3
+    arn = {n: sm.describe_endpoint(EndpointName=n)["EndpointArn"] for n in names}
     tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn["later-idle"])["Tags"]}
-    due = (clock[0] + timedelta(days=3)).strftime("%Y-%m-%dT%H:%MZ")
+    due = (start + timedelta(days=3)).strftime("%Y-%m-%dT%H:%MZ")
     assert tags["mlcost:planned-fix"] == f"delete-endpoint {due}"
+    assert {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]} == set(names)
+    # while it waits: someone removes one tag, traffic reaches another
     sm.delete_tags(ResourceArn=arn["cancel-idle"], TagKeys=["mlcost:planned-fix"])
+    invocations("later-busy", start + timedelta(days=2), 10.0)
 
-    not_yet = make_runner(journal, now=lambda: clock[0] + timedelta(days=1)).run_due_deferred()
+    not_yet = make_runner(journal, now=lambda: start + timedelta(days=1)).run_due_deferred()
     assert {o.resource_id: o.state for o in not_yet} == {
         "later-idle": "deferred",
+        "later-busy": "deferred",
         "cancel-idle": "cancelled",
     }
-    assert {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]} == {
-        "later-idle",
-        "cancel-idle",
-    }
+    assert {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]} == set(names)
 
     due_now = make_runner(
-        journal, now=lambda: clock[0] + timedelta(days=3, minutes=1), recheck=lambda f, s: None
+        journal, now=lambda: start + timedelta(days=3, hours=1)
     ).run_due_deferred()
-    assert {o.resource_id: o.state for o in due_now} == {"later-idle": "done"}
-    assert {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]} == {"cancel-idle"}
+    states = {o.resource_id: (o.state, o.reason) for o in due_now}
+    assert states["later-idle"] == ("done", None)
+    assert states["later-busy"][0] == "skipped"
+    assert "no longer holds" in states["later-busy"][1]
+    assert {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]} == {
+        "cancel-idle",
+        "later-busy",
+    }
 
 
 def test_verify_reports_a_deleted_endpoint_that_came_back(aws, journal):

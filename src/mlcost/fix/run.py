@@ -30,6 +30,9 @@ from mlcost.sources.aws.errors import is_not_found
 #: The tag a deferred fix (``--after``) leaves on its resource: "<action> <due, UTC>".
 PLANNED_TAG = "mlcost:planned-fix"
 
+#: Journal steps of the deferral itself, not of the fix.
+DEFERRAL_STEPS = ("tag-planned-fix", "untag-planned-fix")
+
 RecheckFn = Callable[[Finding, datetime], "str | None"]
 
 
@@ -184,7 +187,11 @@ class FixRunner:
         return key, self.holder
 
     def _mutated(self, fix_id: str) -> bool:
-        return any(c["mutating"] for c in self.journal.calls(fix_id))
+        """Whether the fix itself has begun changing AWS (the deferral's tag does not count:
+        a deferred fix is re-checked when it comes due)."""
+        return any(
+            c["mutating"] and c["step"] not in DEFERRAL_STEPS for c in self.journal.calls(fix_id)
+        )
 
     def _run_fix(self, row: dict[str, Any], *, resuming: bool = False) -> Outcome:
         fix_id = row["fix_id"]
