@@ -57,6 +57,11 @@ def test_sigkill_then_resume_deletes_once_and_undo_restores(server, tmp_path, cr
     fixes = {f["resource_id"]: f for f in history["fixes"]}
     assert {rid: f["state"] for rid, f in fixes.items()} == {"idle-a": "done", "idle-b": "done"}
 
+    verify = run_cli(server.endpoint_url, "verify", "--db", db)
+    assert verify.returncode == 0, verify.stdout + verify.stderr  # both still gone
+    table = run_cli(server.endpoint_url, "history", "--db", db)
+    assert all(fixes[n]["fix_id"] in table.stdout for n in names) and "done" in table.stdout
+
     for name in names:
         undo = run_cli(server.endpoint_url, "undo", fixes[name]["fix_id"], "--db", db)
         assert undo.returncode == 0, undo.stdout + undo.stderr

@@ -12,6 +12,7 @@ from rich.table import Table
 from mlcost.fix.actions import action_for
 from mlcost.fix.run import Outcome
 from mlcost.model import Finding, usd
+from mlcost.report.totals import totals
 
 
 def _money(value: Decimal | None) -> str:
@@ -24,7 +25,6 @@ def render_plan(chosen: list[Finding], console: Console, *, after: str | None = 
     )
     for column in ("#", "finding", "resource", "changes, in order", "snapshot first", "saving/mo"):
         table.add_column(column, overflow="fold")
-    total = Decimal(0)
     for n, finding in enumerate(chosen, 1):
         lines = action_for(finding.fix.action).plan(finding)
         changes = lines.changes
@@ -41,9 +41,12 @@ def render_plan(chosen: list[Finding], console: Console, *, after: str | None = 
             "\n".join(f"- {s}" for s in lines.snapshot),
             _money(finding.monthly_savings_usd),
         )
-        total += finding.monthly_savings_usd or Decimal(0)
     console.print(table)
-    console.print(f"{len(chosen)} fix(es), ${usd(total):,.2f} a month", highlight=False)
+    total = totals(chosen)["monthly_savings_usd"]
+    console.print(
+        f"{len(chosen)} fix(es), ${usd(total):,.2f} a month (each resource counted once)",
+        highlight=False,
+    )
 
 
 def render_outcomes(outcomes: Iterable[Outcome], console: Console) -> None:

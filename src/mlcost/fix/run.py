@@ -25,6 +25,7 @@ from mlcost.fix.waiters import Waiter
 from mlcost.journal import Journal, holder_id, new_id
 from mlcost.model import Finding
 from mlcost.report.json_report import finding_dict
+from mlcost.report.totals import totals
 from mlcost.sources.aws.errors import is_not_found
 
 #: The tag a deferred fix (``--after``) leaves on its resource: "<action> <due, UTC>".
@@ -116,14 +117,8 @@ class FixRunner:
             regions=found.regions,
             lookback_days=found.lookback_days,
             findings=len(found.findings),
-            monthly_savings_usd=sum(
-                (
-                    f.monthly_savings_usd
-                    for f in found.findings
-                    if f.monthly_savings_usd is not None
-                ),
-                Decimal(0),
-            ),
+            # each resource once, at its largest saving (as the scan's totals)
+            monthly_savings_usd=totals(found.findings)["monthly_savings_usd"],
         )
         outcomes = self.run_due_deferred()
         rows = []
