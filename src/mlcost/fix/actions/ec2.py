@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlcost.fix.actions.base import Action, PlanLines, Skip
-from mlcost.fix.context import FixContext
+from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
 
 
@@ -65,7 +65,7 @@ def _brief(instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _running_again(clients, region: str, ids: list[str]) -> str | None:
+def _running_again(clients: Clients, region: str, ids: list[str]) -> str | None:
     out = clients("ec2", region).describe_instances(InstanceIds=ids)
     running = [
         i["InstanceId"]
@@ -83,7 +83,11 @@ class StopInstances(Action):
     def plan(self, finding: Finding) -> PlanLines:
         ids = finding.fix.params["InstanceIds"]
         return PlanLines(
-            changes=[f"StopInstances {', '.join(ids)} (EBS volumes kept)", "wait until stopped"],
+            changes=[
+                f"StopInstances {', '.join(ids)} (EBS volumes kept; instance-store contents, "
+                "if the type has any, are lost)",
+                "wait until stopped",
+            ],
             snapshot=["instance descriptions (state, type)"],
         )
 
@@ -98,7 +102,7 @@ class StopInstances(Action):
         _start_instances(ctx, ids)
         return {"instances": _brief(_instances(ctx, ids))}
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
@@ -195,7 +199,7 @@ class ScaleDownAutoScalingGroup(Action):
         after = _group(ctx, name)
         return {"group": name, "desired": after["DesiredCapacity"], "min": after["MinSize"]}
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
@@ -270,7 +274,7 @@ class ScaleDownNodegroup(Action):
         )
         return {"scalingConfig": scaling}
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         p = fix["params"]
         ng = clients("eks", fix["region"]).describe_nodegroup(
             clusterName=p["clusterName"], nodegroupName=p["nodegroupName"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from mlcost.fix.actions.base import (
     Action,
     PlanLines,
@@ -21,8 +23,9 @@ from mlcost.fix.actions.base import (
     list_tags,
     user_tags,
 )
-from mlcost.fix.context import FixContext, StepFailed
+from mlcost.fix.context import Clients, FixContext, StepFailed
 from mlcost.model import Finding, ResourceKind
+from mlcost.sources.aws.errors import is_not_found
 
 AAS = "application-autoscaling"
 SNAPSHOT_LINES = [
@@ -217,11 +220,7 @@ class DeleteEndpoint(Action):
             "config": after.get("EndpointConfigName"),
         }
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
-        from botocore.exceptions import ClientError
-
-        from mlcost.sources.aws.errors import is_not_found
-
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         try:
             ep = clients("sagemaker", fix["region"]).describe_endpoint(
                 EndpointName=fix["resource_id"]
@@ -348,7 +347,7 @@ class UpdateEndpoint(Action):
         after = ctx.read("sagemaker", "DescribeEndpoint", EndpointName=name)
         return {"endpoint": name, "config": after["EndpointConfigName"]}
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         new = (fix.get("after") or {}).get("config")
         ep = clients("sagemaker", fix["region"]).describe_endpoint(EndpointName=fix["resource_id"])
         if new and ep["EndpointConfigName"] != new:

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlcost.fix.actions.base import Action, PlanLines, Skip, exists, list_tags
-from mlcost.fix.context import FixContext
+from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
 from mlcost.sources.aws.errors import is_not_found
 
@@ -63,7 +63,7 @@ def _start(ctx: FixContext, name: str, step: str = "start-notebook") -> None:
     )
 
 
-def _notebook_state(clients, region: str, name: str) -> dict[str, Any] | None:
+def _notebook_state(clients: Clients, region: str, name: str) -> dict[str, Any] | None:
     try:
         return clients("sagemaker", region).describe_notebook_instance(NotebookInstanceName=name)
     except ClientError as exc:
@@ -100,7 +100,7 @@ class StopNotebook(Action):
         _start(ctx, name)
         return {"notebook": name, "status": _status(ctx, name)}
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         nb = _notebook_state(clients, fix["region"], fix["resource_id"])
         if nb and nb.get("NotebookInstanceStatus") in ("Pending", "InService"):
             return f"notebook is {nb['NotebookInstanceStatus']} again"
@@ -253,7 +253,7 @@ class AttachLifecycleConfig(Action):
             "lifecycle_config": after.get("NotebookInstanceLifecycleConfigName"),
         }
 
-    def came_back(self, clients, fix: dict[str, Any]) -> str | None:
+    def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
         nb = _notebook_state(clients, fix["region"], fix["resource_id"])
         lcc = fix["params"]["LifecycleConfigName"]
         if nb and nb.get("NotebookInstanceLifecycleConfigName") != lcc:
