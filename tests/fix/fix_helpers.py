@@ -100,6 +100,43 @@ def seed_endpoint(
         )
 
 
+def endpoint_config(name: str, model: str, itype: str, count: int = 1) -> None:
+    """An endpoint config of one AllTraffic variant (to move an endpoint to)."""
+    boto3.client("sagemaker", region_name=REGION).create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InstanceType": itype,
+                "InitialInstanceCount": count,
+            }
+        ],
+    )
+
+
+def scaling_picture(resource_id: str) -> dict:
+    """A variant's scalable targets (min, max) and target-tracking policies, as a user reads them."""
+    aas = boto3.client("application-autoscaling", region_name=REGION)
+    targets = aas.describe_scalable_targets(
+        ServiceNamespace="sagemaker", ResourceIds=[resource_id]
+    )["ScalableTargets"]
+    policies = aas.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=resource_id)[
+        "ScalingPolicies"
+    ]
+    return {
+        "targets": [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets],
+        "policies": [
+            (
+                p["PolicyName"],
+                p["PolicyType"],
+                p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"],
+            )
+            for p in policies
+        ],
+    }
+
+
 def seed_notebook(
     name: str, *, itype: str = "ml.g5.2xlarge", idle: bool = True, endpoint_url: str | None = None
 ) -> None:

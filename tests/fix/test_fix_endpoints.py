@@ -10,6 +10,7 @@ from fix_helpers import (
     ROLE,
     finding_for,
     make_runner,
+    scaling_picture,
     scan,
     seed_endpoint,
 )
@@ -18,14 +19,10 @@ from fix_helpers import (
 def _endpoint_picture(name: str) -> dict:
     """What a user would check after an undo: endpoint, config, model, tags, scaling."""
     sm = boto3.client("sagemaker", region_name=REGION)
-    aas = boto3.client("application-autoscaling", region_name=REGION)
     ep = sm.describe_endpoint(EndpointName=name)
     config = sm.describe_endpoint_config(EndpointConfigName=ep["EndpointConfigName"])
     variant = config["ProductionVariants"][0]
     model = sm.describe_model(ModelName=variant["ModelName"])
-    rid = f"endpoint/{name}/variant/AllTraffic"
-    targets = aas.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[rid])
-    policies = aas.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=rid)
     return {
         "status": ep["EndpointStatus"],
         "config": ep["EndpointConfigName"],
@@ -42,18 +39,7 @@ def _endpoint_picture(name: str) -> dict:
             model["ExecutionRoleArn"],
         ),
         "tags": {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=ep["EndpointArn"])["Tags"]},
-        "targets": [
-            (t["ResourceId"], t["MinCapacity"], t["MaxCapacity"])
-            for t in targets["ScalableTargets"]
-        ],
-        "policies": [
-            (
-                p["PolicyName"],
-                p["PolicyType"],
-                p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"],
-            )
-            for p in policies["ScalingPolicies"]
-        ],
+        **scaling_picture(f"endpoint/{name}/variant/AllTraffic"),
     }
 
 

@@ -264,3 +264,54 @@ def test_scale_down_nodegroup_lowers_desired_size_and_undo_restores_it(aws, jour
     assert runner.undo(outcome.fix_id).state == "done"
     scaling = eks.describe_nodegroup(clusterName="ml", nodegroupName="gpu")["nodegroup"]
     assert scaling["scalingConfig"] == {"minSize": 2, "maxSize": 5, "desiredSize": 3}
+
+
+def _idle_finding(instance_id: str) -> tuple[FindingSet, Finding]:
+    _idle_ec2(instance_id)
+    found = scan(["idle-ec2-gpu"])
+    [finding] = [f for f in found.findings if f.resource_id == instance_id]
+    assert finding.fix.action == "stop-instances"
+    return found, finding
+
+
+def test_a_one_time_spot_instance_is_skipped_not_stopped(aws, journal):
+    """AWS refuses StopInstances on a one-time Spot Instance (UnsupportedOperation); moto
+    stops it, so the fix must decide before calling."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance_id = ec2.run_instances(
+        ImageId=image,
+        InstanceType="g5.xlarge",
+        MinCount=1,
+        MaxCount=1,
+        InstanceMarketOptions={
+            "MarketType": "spot",
+            "SpotOptions": {"SpotInstanceType": "one-time"},
+        },
+    )["Instances"][0]["InstanceId"]
+    found, finding = _idle_finding(instance_id)
+
+    [outcome] = make_runner(journal).apply(found, [finding])
+
+    assert outcome.state == "skipped"
+    assert "Spot Instance" in outcome.reason
+    assert _state(instance_id) == "running"
+
+
+def test_a_persistent_spot_instance_is_stopped(aws, journal):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    request = ec2.request_spot_instances(
+        Type="persistent",
+        InstanceCount=1,
+        LaunchSpecification={"ImageId": image, "InstanceType": "g5.xlarge"},
+    )["SpotInstanceRequests"][0]
+    instance_id = ec2.describe_spot_instance_requests(
+        SpotInstanceRequestIds=[request["SpotInstanceRequestId"]]
+    )["SpotInstanceRequests"][0]["InstanceId"]
+    found, finding = _idle_finding(instance_id)
+
+    [outcome] = make_runner(journal).apply(found, [finding])
+
+    assert outcome.state == "done", outcome.reason
+    assert _state(instance_id) == "stopped"

@@ -11,7 +11,15 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from fix_helpers import REGION, finding_for, invocations, make_runner, scan, seed_endpoint
+from fix_helpers import (
+    REGION,
+    endpoint_config,
+    finding_for,
+    invocations,
+    make_runner,
+    scan,
+    seed_endpoint,
+)
 from moto.core.botocore_stubber import MockRawResponse
 from typer.testing import CliRunner
 
@@ -120,18 +128,8 @@ def test_changed_preconditions_skip_with_the_reason_and_the_others_proceed(aws, 
 def test_a_resized_endpoint_is_skipped(aws, journal):
     seed_endpoint("resized", autoscaling=False)
     found = scan(["idle-endpoint"])
+    endpoint_config("resized-small", "resized-model", "ml.m5.large")
     sm = boto3.client("sagemaker", region_name=REGION)
-    sm.create_endpoint_config(
-        EndpointConfigName="resized-small",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "resized-model",
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
     sm.update_endpoint(EndpointName="resized", EndpointConfigName="resized-small")
 
     [outcome] = make_runner(journal).apply(found, [finding_for(found, "idle-endpoint", "resized")])

@@ -14,7 +14,10 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-from moto.applicationautoscaling.models import applicationautoscaling_backends
+from moto.applicationautoscaling.models import (
+    ApplicationAutoscalingBackend,
+    applicationautoscaling_backends,
+)
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
@@ -82,18 +85,64 @@ def _add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str,
     return resource.tags
 
 
+def _drop_scaling(aas: Any, resource_ids: set[str], dimension: str | None = None) -> None:
+    """Delete the SageMaker scalable targets of these resources with their policies and
+    scheduled actions (what AWS does on DeregisterScalableTarget and DeleteEndpoint)."""
+
+    def hit(item: Any) -> bool:
+        return (
+            item.service_namespace == "sagemaker"
+            and item.resource_id in resource_ids
+            and dimension in (None, item.scalable_dimension)
+        )
+
+    for key, policy in list(aas.policies.items()):
+        if hit(policy):
+            policy.delete_alarms(aas.account_id, aas.region_name)
+            del aas.policies[key]
+    aas.scheduled_actions = [a for a in aas.scheduled_actions if not hit(a)]
+    for dim, targets in aas.targets.items():
+        if dimension in (None, dim):
+            for resource_id in [r for r in targets if r in resource_ids]:
+                del targets[resource_id]
+
+
 def _delete_endpoint(self: Any, endpoint_name: str) -> None:
     """AWS deregisters the variants' auto scaling targets and policies with the endpoint."""
     _ORIGINALS["delete_endpoint"](self, endpoint_name)
     aas = applicationautoscaling_backends[self.account_id][self.region_name]
     prefix = f"endpoint/{endpoint_name}/variant/"
-    for key, policy in list(aas.policies.items()):
-        if policy.service_namespace == "sagemaker" and policy.resource_id.startswith(prefix):
-            policy.delete_alarms(self.account_id, self.region_name)
-            del aas.policies[key]
-    for targets in aas.targets.values():
-        for resource_id in [r for r in targets if r.startswith(prefix)]:
-            del targets[resource_id]
+    _drop_scaling(
+        aas,
+        {r for t in aas.targets.values() for r in t if r.startswith(prefix)}
+        | {p.resource_id for p in aas.policies.values() if p.resource_id.startswith(prefix)},
+    )
+
+
+def _deregister_scalable_target(self: Any, namespace: str, r_id: str, dimension: str) -> None:
+    """AWS deletes the target's scaling policies and scheduled actions with it; moto keeps
+    them (and a later RegisterScalableTarget would find them still attached)."""
+    _ORIGINALS["deregister_scalable_target"](self, namespace, r_id, dimension)
+    if namespace == "sagemaker":
+        _drop_scaling(self, {r_id}, dimension)
+
+
+def _scaled_variant_changes(backend: Any, endpoint: Any, config: Any) -> list[str]:
+    """Variants under a scalable target whose instance type the new config changes or that
+    it removes: AWS refuses such an UpdateEndpoint until the target is deregistered."""
+    aas = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    registered = {r for targets in aas.targets.values() for r in targets}
+    old = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    new = {v["VariantName"]: v for v in config.production_variants}
+    return [
+        v["VariantName"]
+        for v in (old.production_variants if old else [])
+        if f"endpoint/{endpoint.endpoint_name}/variant/{v['VariantName']}" in registered
+        and (
+            v["VariantName"] not in new
+            or new[v["VariantName"]].get("InstanceType") != v.get("InstanceType")
+        )
+    ]
 
 
 def _training_job_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -136,6 +185,13 @@ def _update_endpoint(self: SageMakerResponse) -> ActionResult:
             config_name, backend.account_id, backend.region_name
         )
         raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    scaled = _scaled_variant_changes(backend, endpoint, config)
+    if scaled:
+        raise ValidationError(
+            message=f"Cannot update endpoint '{endpoint.arn}': variant(s) {', '.join(scaled)} "
+            "are registered with Application Auto Scaling; deregister the scalable target "
+            "before changing the instance type or removing the variant."
+        )
     endpoint.endpoint_config_name = config_name
     endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
     endpoint.data_capture_config = config.data_capture_config
@@ -529,6 +585,9 @@ def apply() -> None:
     backend_cls = sm_models.SageMakerModelBackend
     _ORIGINALS["_get_resource_from_arn"] = backend_cls._get_resource_from_arn
     _ORIGINALS["delete_endpoint"] = backend_cls.delete_endpoint
+    aas_cls = ApplicationAutoscalingBackend
+    _ORIGINALS["deregister_scalable_target"] = aas_cls.deregister_scalable_target
+    aas_cls.deregister_scalable_target = _deregister_scalable_target
     _ORIGINALS["training_init"] = sm_models.FakeTrainingJob.__init__
     _ORIGINALS["create_processing_job"] = SageMakerResponse.create_processing_job
     backend_cls._get_resource_from_arn = _get_resource_from_arn

@@ -5,7 +5,8 @@ from __future__ import annotations
 from mlcost.errors import UserError
 from mlcost.fix.actions.base import Action, PlanLines, Skip
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
-from mlcost.fix.actions.endpoints import DeleteEndpoint, UpdateEndpoint
+from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
+from mlcost.fix.actions.endpoints import DeleteEndpoint
 from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
 
 ACTIONS: dict[str, Action] = {

@@ -28,6 +28,39 @@ def _states(ctx: FixContext, ids: list[str]) -> set[str]:
     return {i["State"]["Name"] for i in _instances(ctx, ids)}
 
 
+def _spot_request_type(ctx: FixContext, instance: dict[str, Any]) -> str | None:
+    """The Type (one-time / persistent) of the Spot request behind a Spot Instance."""
+    rid = instance.get("SpotInstanceRequestId")
+    params: dict[str, Any] = (
+        {"SpotInstanceRequestIds": [rid]}
+        if rid
+        else {"Filters": [{"Name": "instance-id", "Values": [instance["InstanceId"]]}]}
+    )
+    found = ctx.read("ec2", "DescribeSpotInstanceRequests", **params).get(
+        "SpotInstanceRequests", []
+    )
+    return found[0].get("Type") if found else None
+
+
+def refuse_stop(ctx: FixContext, instances: list[dict[str, Any]]) -> None:
+    """Skip, before any change, instances that AWS refuses to stop (moto stops them all).
+
+    StopInstances fails with UnsupportedOperation for an instance-store-backed instance and
+    for a Spot Instance unless its request is persistent (a one-time or fleet instance can
+    only be terminated); one refused instance fails the whole call."""
+    for instance in instances:
+        iid = instance["InstanceId"]
+        if instance.get("RootDeviceType") == "instance-store":
+            raise Skip(f"{iid} has an instance-store root device: AWS cannot stop it")
+        if instance.get("InstanceLifecycle") == "spot":
+            kind = _spot_request_type(ctx, instance)
+            if kind != "persistent":
+                raise Skip(
+                    f"{iid} is a Spot Instance whose request is {kind or 'not found'}: AWS "
+                    "stops only Spot Instances of a persistent request"
+                )
+
+
 def _stop_instances(ctx: FixContext, ids: list[str]) -> None:
     ctx.act(
         "stop-instances",
@@ -94,6 +127,7 @@ class StopInstances(Action):
     def apply(self, ctx: FixContext, finding: Finding) -> dict[str, Any]:
         ids = list(finding.fix.params["InstanceIds"])
         snap = ctx.snapshot("instances", lambda: _snapshot_instances(ctx, ids))
+        refuse_stop(ctx, snap["instances"])
         _stop_instances(ctx, ids)
         return {"before": _brief(snap["instances"]), "after": _brief(_instances(ctx, ids))}
 
@@ -147,6 +181,7 @@ class ScaleDownAutoScalingGroup(Action):
         members = {i["InstanceId"]: i["LifecycleState"] for i in group.get("Instances", [])}
         if any(members.get(i) != "InService" for i in ids):
             raise Skip(f"not every instance is InService in {name}: {members}")
+        refuse_stop(ctx, snap["instances"])
         target = group["DesiredCapacity"] - len(ids)
         if target < group["MinSize"]:
             ctx.act(
