@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 from fix_helpers import IMAGE, MODEL_DATA, REGION, ROLE
 
-from mlcost.fix.actions.endpoint_resize import on_config
+from mlcost.fix.actions.endpoint_resize import on_config, resized_variants
 from mlcost.fix.actions.endpoints import model_params
 from mlcost.fix.actions.scaling import restore_scaling, snapshot_scaling
 from mlcost.fix.context import Clients, FixContext
@@ -199,3 +199,52 @@ def test_an_update_in_progress_counts_as_applied_on_resume():
     assert on_config(updating, "churn-config-mlcost-1a2b3c4d")
     assert not on_config({**updating, "PendingDeploymentSummary": None}, "churn-config-mlcost-x")
     assert not on_config(None, "churn-config")
+
+
+def test_variants_the_fix_does_not_resize_keep_their_live_count_and_weight():
+    """UpdateEndpoint applies the new config's initial count and weight to every variant; a
+    variant auto scaling grew to 5 must not drop back to the 1 it was deployed with."""
+    configured = [
+        {
+            "VariantName": "big",
+            "ModelName": "m",
+            "InstanceType": "ml.g5.12xlarge",
+            "InitialInstanceCount": 2,
+            "InitialVariantWeight": 0.5,
+        },
+        {
+            "VariantName": "steady",
+            "ModelName": "m",
+            "InstanceType": "ml.c5.xlarge",
+            "InitialInstanceCount": 1,
+            "InitialVariantWeight": 0.5,
+        },
+    ]
+    live = [
+        {"VariantName": "big", "CurrentInstanceCount": 2, "DesiredInstanceCount": 2},
+        {
+            "VariantName": "steady",
+            "CurrentInstanceCount": 5,
+            "DesiredInstanceCount": 5,
+            "CurrentWeight": 0.8,
+            "DesiredWeight": 0.8,
+        },
+    ]
+    changes = {"big": {"InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 2}}
+
+    assert resized_variants(configured, live, changes) == [
+        {
+            "VariantName": "big",
+            "ModelName": "m",
+            "InstanceType": "ml.g5.2xlarge",
+            "InitialInstanceCount": 2,
+            "InitialVariantWeight": 0.5,
+        },
+        {
+            "VariantName": "steady",
+            "ModelName": "m",
+            "InstanceType": "ml.c5.xlarge",
+            "InitialInstanceCount": 5,
+            "InitialVariantWeight": 0.8,
+        },
+    ]

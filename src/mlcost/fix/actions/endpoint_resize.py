@@ -41,6 +41,41 @@ def new_config_name(old: str, fix_id: str) -> str:
     return stem + suffix
 
 
+def resized_variants(
+    configured: list[dict[str, Any]],
+    live: list[dict[str, Any]],
+    changes: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The new config's variants: the proposed type and count where the fix changes one,
+    and each other variant as it runs now.
+
+    Why the live values: UpdateEndpoint gives every variant its new config's
+    InitialInstanceCount and InitialVariantWeight, so a copy of the old config would pull a
+    variant that auto scaling grew (or whose weight was shifted with
+    UpdateEndpointWeightsAndCapacities) back to the values it was deployed with."""
+    now = {v["VariantName"]: v for v in live}
+    out = []
+    for variant in configured:
+        name = variant["VariantName"]
+        if name in changes:
+            out.append(
+                {
+                    **variant,
+                    "InstanceType": changes[name]["InstanceType"],
+                    "InitialInstanceCount": changes[name]["InitialInstanceCount"],
+                }
+            )
+            continue
+        running = now.get(name, {})
+        kept = dict(variant)
+        if running.get("DesiredInstanceCount") and "InitialInstanceCount" in variant:
+            kept["InitialInstanceCount"] = running["DesiredInstanceCount"]
+        if running.get("DesiredWeight") is not None and "InitialVariantWeight" in variant:
+            kept["InitialVariantWeight"] = running["DesiredWeight"]
+        out.append(kept)
+    return out
+
+
 def on_config(described: dict[str, Any] | None, config_name: str) -> bool:
     """Whether the endpoint runs ``config_name`` or is being updated to it.
 
@@ -159,17 +194,9 @@ class UpdateEndpoint(Action):
         ]
         if serverless:
             raise Skip(f"variant(s) {', '.join(serverless)} are serverless: no instances to resize")
-        config["ProductionVariants"] = [
-            {
-                **v,
-                **{
-                    k: changes[v["VariantName"]][k]
-                    for k in ("InstanceType", "InitialInstanceCount")
-                    if v["VariantName"] in changes
-                },
-            }
-            for v in config["ProductionVariants"]
-        ]
+        config["ProductionVariants"] = resized_variants(
+            config["ProductionVariants"], snap["endpoint"].get("ProductionVariants", []), changes
+        )
         new_name = new_config_name(p["EndpointConfigName"], ctx.fix_id)
         config["EndpointConfigName"] = new_name
         tags = user_tags(snap["config_tags"])
