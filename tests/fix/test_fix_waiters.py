@@ -82,3 +82,48 @@ def test_never_reached_fails_at_the_timeout():
             _Client(waiter), "endpoint_deleted", "deleting x", {}
         )
     assert waiter.polls == 5  # t = 0, 15, 30, 45, 60
+
+
+def _asg_member(state: str) -> dict:
+    return {
+        "InstanceId": "i-0a1b2c3d4e5f60718",
+        "InstanceType": "g5.xlarge",
+        "AutoScalingGroupName": "gpu-workers",
+        "AvailabilityZone": "us-east-1a",
+        "LifecycleState": state,
+        "HealthStatus": "HEALTHY",
+        "ProtectedFromScaleIn": False,
+    }
+
+
+def _standby_wait(states: list[str]) -> None:
+    """Wait for Standby against these AWS-shaped DescribeAutoScalingInstances answers, and
+    check that every one of them was polled."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from mlcost.fix.actions.ec2 import STANDBY
+
+    client = boto3.client(
+        "autoscaling", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(client)
+    ids = {"InstanceIds": ["i-0a1b2c3d4e5f60718"]}
+    for state in states:
+        stub.add_response(
+            "describe_auto_scaling_instances", {"AutoScalingInstances": [_asg_member(state)]}, ids
+        )
+    with stub:
+        _waiter(_Progress()).wait(client, "InstancesInStandby", "standby", ids, model=STANDBY)
+        stub.assert_no_pending_responses()
+
+
+def test_standby_is_waited_for_before_the_instance_is_stopped():
+    """EnterStandby answers while the instance is still EnteringStandby (load balancer
+    draining); the wait goes on until Standby."""
+    _standby_wait(["EnteringStandby", "EnteringStandby", "Standby"])
+
+
+def test_a_member_terminated_while_entering_standby_fails_the_wait():
+    with pytest.raises(StepFailed, match="terminal failure state"):
+        _standby_wait(["EnteringStandby", "Terminating"])

@@ -144,8 +144,12 @@ class FixContext:
         self.journal.save_snapshot(self.fix_id, name, data)
         return self.journal.snapshot(self.fix_id, name)
 
-    def wait(self, service: str, waiter_name: str, what: str, **params: Any) -> None:
-        """Wait (bounded, with progress) until AWS shows the new state; journaled as a read."""
+    def wait(
+        self, service: str, waiter_name: str, what: str, *, model: Any = None, **params: Any
+    ) -> None:
+        """Wait (bounded, with progress) until AWS shows the new state; journaled as a read.
+
+        ``model`` (a botocore ``WaiterModel``) defines ``waiter_name`` where botocore has none."""
         self._renew()
         call_id = self.journal.call_started(
             self.fix_id,
@@ -156,7 +160,9 @@ class FixContext:
             mutating=False,
         )
         try:
-            self.waiter.wait(self._client(service), waiter_name, what, params, renew=self._renew)
+            self.waiter.wait(
+                self._client(service), waiter_name, what, params, renew=self._renew, model=model
+            )
         except StepFailed as exc:
             self.journal.call_finished(call_id, "error", error=str(exc))
             raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from botocore.exceptions import WaiterError
+from botocore.waiter import WaiterModel, create_waiter_with_client
 
 from mlcost.fix.context import StepFailed
 
@@ -55,8 +56,14 @@ class Waiter:
         params: dict[str, Any],
         *,
         renew: Callable[[], None] | None = None,
+        model: WaiterModel | None = None,
     ) -> None:
-        waiter = client.get_waiter(waiter_name)
+        """Wait on botocore's waiter ``waiter_name``, or on ``model``'s where botocore has none."""
+        waiter = (
+            create_waiter_with_client(waiter_name, model, client)
+            if model
+            else client.get_waiter(waiter_name)
+        )
         began = self.clock()
         task = self.progress.start(what, self.timeout_s)
         try:

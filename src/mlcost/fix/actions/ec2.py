@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.waiter import WaiterModel
+
 from mlcost.fix.actions.base import Action, PlanLines, Skip
 from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
@@ -26,6 +28,39 @@ def _instances(ctx: FixContext, ids: list[str]) -> list[dict[str, Any]]:
 
 def _states(ctx: FixContext, ids: list[str]) -> set[str]:
     return {i["State"]["Name"] for i in _instances(ctx, ids)}
+
+
+#: Until every instance is Standby: EnterStandby answers while they are still EnteringStandby
+#: (deregistering from the group's load balancers, up to their deregistration delay).
+STANDBY = WaiterModel(
+    {
+        "version": 2,
+        "waiters": {
+            "InstancesInStandby": {
+                "operation": "DescribeAutoScalingInstances",
+                "delay": 15,
+                "maxAttempts": 40,
+                "acceptors": [
+                    {
+                        "state": "success",
+                        "matcher": "pathAll",
+                        "argument": "AutoScalingInstances[].LifecycleState",
+                        "expected": "Standby",
+                    },
+                    *(
+                        {
+                            "state": "failure",
+                            "matcher": "pathAny",
+                            "argument": "AutoScalingInstances[].LifecycleState",
+                            "expected": state,
+                        }
+                        for state in ("Terminating", "Terminated", "Detaching", "Detached")
+                    ),
+                ],
+            }
+        },
+    }
+)
 
 
 def _spot_request_type(ctx: FixContext, instance: dict[str, Any]) -> str | None:
@@ -166,6 +201,7 @@ class ScaleDownAutoScalingGroup(Action):
             changes=[
                 f"lower MinSize of {p['AutoScalingGroupName']} if it would block the change",
                 f"EnterStandby {ids} with ShouldDecrementDesiredCapacity (no replacement)",
+                "wait until they are Standby (drained from the group's load balancers)",
                 f"StopInstances {ids} (EBS volumes kept)",
             ],
             snapshot=["group sizes (min, max, desired) and members", "instance descriptions"],
@@ -200,6 +236,15 @@ class ScaleDownAutoScalingGroup(Action):
                 "ShouldDecrementDesiredCapacity": True,
             },
             applied=lambda: _lifecycle(_group(ctx, name), ids) <= {"EnteringStandby", "Standby"},
+        )
+        # stop only once the group has let go of them: an instance stopped while still
+        # EnteringStandby may fail a health check and be replaced
+        ctx.wait(
+            "autoscaling",
+            "InstancesInStandby",
+            f"moving {', '.join(ids)} to Standby",
+            model=STANDBY,
+            InstanceIds=ids,
         )
         _stop_instances(ctx, ids)
         after = _group(ctx, name)
