@@ -1,77 +1,157 @@
-"""Pack the stdlib-only agent core into a zipapp small enough to embed in a script.
+"""Pack the stdlib-only agent core into one script small enough to embed in another.
 
-SageMaker caps a lifecycle script at 16,384 characters, so the core's sources are
-stripped of docstrings, comments and signature annotations (``ast``), re-indented with
-one space, stored in a zip that is compressed as one LZMA stream and base85-encoded
-(25% overhead against base64's 33%). Every transformation is checked: the shipped
-source must parse to the same tree as the stripped one. The zip runs with any python
->= 3.7 (``python3 mlcost-agent.pyz run``) without mlcost or boto3 installed; the package
-is renamed ``mlcost_agent`` so it can't shadow an installed mlcost.
+SageMaker caps a lifecycle script's ``Content`` at 16,384 characters of BASE64, so the
+script itself may be at most 12,288 bytes, and every byte of payload inside it is paid
+for again by that outer encoding. Hence:
+
+- the core's modules flattened into one module (``flatten``: relative imports dropped,
+  ``module.name`` made ``name``; a zip's headers cost ~500 compressed bytes), minified
+  with python-minifier (no docstrings or annotations, short names; tests run the result
+  on python 3.7 to 3.13) and compressed as one LZMA stream;
+- that stream embedded as raw bytes (``binary``) in notebook and Studio scripts: a bash
+  here-document carries any byte but NUL, so only NUL, the escape byte and DEL (which old
+  bash versions treat specially) are escaped, 0.8% overhead against base85's 25%;
+- as base85 text (``text``) in EC2 user data, which cloud-init decodes as UTF-8 text
+  before it writes the script out (its limit is 16 KB of raw script, not of base64).
+
+The script runs with any python >= 3.7 (``python3 mlcost-agent.py run``) without mlcost
+or boto3 installed.
 """
 
 from __future__ import annotations
 
 import ast
 import base64
-import io
 import lzma
 import re
-import zipfile
+from functools import cache
 from pathlib import Path
 
+import python_minifier
+
 CORE_DIR = Path(__file__).parent / "core"
-PACKAGE = "mlcost_agent"
-ROOT_MAIN = f"from {PACKAGE}.runner import main\nraise SystemExit(main())\n"
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: The core's modules in an order where each comes after those it uses at import time.
+MODULES = (
+    "signals", "decision", "config", "aws", "target", "metrics", "system", "gpu", "jupyter",
+    "install", "runner",
+)  # fmt: skip
+#: Exceptions keep their names: log lines show them (``sampler failed: AwsError: ...``).
+_KEEP_NAMES = ["AwsError", "CredentialsError", "NvmlCallError", "ConfigError"]
+HEREDOC_END = "MLCOST_AGENT_PAYLOAD"
+
+# Escapes that make LZMA output safe inside a quoted bash here-document.
+_ESCAPES = {0x00: b"\x01\x02", 0x01: b"\x01\x03", 0x7F: b"\x01\x04"}
+_ESCAPE_RE = re.compile(b"[\x00\x01\x7f]")
+
+
+class _Unqualify(ast.NodeTransformer):
+    """``jupyter.sample`` -> ``sample`` for the sibling modules a module imported."""
+
+    def __init__(self, modules: set[str]) -> None:
+        self.modules = modules
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:  # noqa: N802 - ast's API
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id in self.modules:
+            return ast.copy_location(ast.Name(node.attr, node.ctx), node)
+        return node
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets = node.targets if isinstance(node, ast.Assign) else []
+    if isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    return [t.id for t in targets if isinstance(t, ast.Name)]
+
+
+def flatten() -> str:
+    """The core package as one module that runs ``main()`` when executed.
+
+    Raises ValueError when two modules define the same top-level name, or when a core
+    module is missing from MODULES (it would be silently left out).
+    """
+    found = {p.stem for p in CORE_DIR.glob("*.py")} - {"__init__", "__main__"}
+    if found != set(MODULES):
+        raise ValueError(f"bundle.MODULES must list the core's modules exactly: {sorted(found)}")
+    owner: dict[str, str] = {}
+    imports = ["from __future__ import annotations"]  # stdlib imports, once each, on top
+    parts = []
+    for name in MODULES:
+        tree = ast.parse((CORE_DIR / f"{name}.py").read_text())
+        siblings: set[str] = set()
+        body = []
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__"):
+                if node.level and node.module is None:  # from . import jupyter [as j]
+                    siblings |= {a.asname or a.name for a in node.names}
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                line = ast.unparse(node)
+                if line not in imports:
+                    imports.append(line)
+                continue
+            for bound in _bound_names(node):
+                if owner.setdefault(bound, name) != name:
+                    raise ValueError(f"{bound!r} is defined by both {owner[bound]} and {name}")
+            body.append(node)
+        tree.body = body
+        parts.append(ast.unparse(_Unqualify(siblings).visit(tree)))
+    parts.append("if __name__ == '__main__':\n    raise SystemExit(main())")
+    return "\n".join(imports + parts) + "\n"
 
 
 def minify(source: str) -> str:
-    """Same behaviour, fewer characters: no docstrings, comments or signature annotations."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, *_FUNCS)):
-            body = node.body
-            first = body[0] if body else None
-            is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            if is_doc and isinstance(first.value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-        if isinstance(node, _FUNCS):
-            node.returns = None
-            a = node.args
-            for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
-                if arg is not None:
-                    arg.annotation = None
-    plain = ast.unparse(tree)
-    small = re.sub(r"^((?:    )+)", lambda m: " " * (len(m.group(1)) // 4), plain, flags=re.M)
-    if ast.dump(ast.parse(small)) != ast.dump(ast.parse(plain)):  # a string held an indent
-        small = plain
-    return small + "\n"
+    """Same behaviour, fewer characters: no docstrings, annotations or long names.
+
+    Hoisting literals stays off: it makes LZMA's job harder.
+    """
+    return python_minifier.minify(
+        source,
+        remove_literal_statements=True,
+        hoist_literals=False,
+        rename_locals=True,
+        rename_globals=True,
+        preserve_globals=_KEEP_NAMES,
+    )
 
 
-def build_zip() -> bytes:
-    """The zipapp bytes: the core package plus a root ``__main__`` (stored, not deflated)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for path in sorted(CORE_DIR.glob("*.py")):
-            if path.name != "__main__.py":
-                info = zipfile.ZipInfo(f"{PACKAGE}/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
-                zf.writestr(info, minify(path.read_text()))
-        zf.writestr(zipfile.ZipInfo("__main__.py", date_time=(2020, 1, 1, 0, 0, 0)), ROOT_MAIN)
-    return buf.getvalue()
+@cache
+def build_script() -> str:
+    """The agent as one minified python script (``python3 mlcost-agent.py run ...``)."""
+    return minify(flatten())
 
 
-def payload(width: int = 4000) -> str:
-    """The zipapp, xz-compressed and base85-encoded, as lines of ``width`` characters."""
-    # .lzma ("alone") format: a 13-byte header instead of xz's ~60; lc=3 pb=0 suit text.
-    # lzma.decompress() detects the format by itself, so the decoder stays one line.
+@cache
+def compressed() -> bytes:
+    """The script as one .lzma ("alone") stream: a 13-byte header instead of xz's ~60."""
+    # lc=3 pb=0 suit text; lzma.decompress() detects the format by itself.
     lzma1 = {"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0}
-    packed = lzma.compress(build_zip(), format=lzma.FORMAT_ALONE, filters=[lzma1])
-    raw = base64.b85encode(packed).decode()
+    return lzma.compress(build_script().encode(), format=lzma.FORMAT_ALONE, filters=[lzma1])
+
+
+def binary_payload() -> bytes:
+    """The compressed script, escaped for a quoted here-document ending in HEREDOC_END."""
+    data = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()[0]], compressed())
+    if f"\n{HEREDOC_END}\n".encode() in b"\n" + data + b"\n":
+        raise ValueError("the payload contains the here-document's end line")  # never seen
+    return data
+
+
+def text_payload(width: int = 4000) -> str:
+    """The compressed script as base85 lines of ``width`` characters."""
+    raw = base64.b85encode(compressed()).decode()
     return "\n".join(raw[i : i + width] for i in range(0, len(raw), width))
 
 
-# What the script's python runs to turn the payload file back into the zipapp.
-DECODE = (
-    "import base64,lzma,sys;d=open(sys.argv[1]).read().split();"
-    "open(sys.argv[2],'wb').write(lzma.decompress(base64.b85decode(''.join(d))))"
+# What the lifecycle script's python runs to turn the payload back into the agent
+# (argv: payload file, agent script). bash adds one newline after a here-document.
+DECODE_BINARY = (
+    "import lzma,re,sys;d=open(sys.argv[1],'rb').read()[:-1];open(sys.argv[2],'wb').write("
+    "lzma.decompress(re.sub(b'\\\\x01[\\\\x02-\\\\x04]',lambda m:b'\\\\x00\\\\x01\\\\x7f'[m.group()[1]-2:][:1],d)))"
+)
+DECODE_TEXT = (
+    "import base64,lzma,sys;d=open(sys.argv[1],'rb').read();open(sys.argv[2],'wb').write("
+    "lzma.decompress(base64.b85decode(b''.join(d.split()))))"
 )
