@@ -27,8 +27,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import python_minifier
-
 CORE_DIR = Path(__file__).parent / "core"
 #: The core's modules in an order where each comes after those it uses at import time.
 MODULES = (
@@ -105,8 +103,11 @@ def flatten() -> str:
 def minify(source: str) -> str:
     """Same behaviour, fewer characters: no docstrings, annotations or long names.
 
-    Hoisting literals stays off: it makes LZMA's job harder.
+    Hoisting literals stays off: it makes LZMA's job harder. Imported here, so that
+    ``mlcost scan`` (which reads ``lifecycle.MARKER``) does not load the minifier.
     """
+    import python_minifier
+
     return python_minifier.minify(
         source,
         remove_literal_statements=True,
