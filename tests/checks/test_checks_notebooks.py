@@ -57,6 +57,7 @@ def test_unknown_guard_is_not_claimed_unless_asked(run_one):
     assert run_one("notebook-no-autostop", nb, inventory([nb])) == []
     [f] = run_one("notebook-no-autostop", nb, inventory([nb]), flag_unknown_guard=True)
     assert f.confidence <= 0.3
+    assert "unknown guard" in f.title and f.evidence["has_idle_guard"] is None
 
 
 def test_stopped_notebook_is_not_flagged(run_one):

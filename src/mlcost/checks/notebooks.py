@@ -57,11 +57,12 @@ def notebook_no_autostop(
     """An InService notebook instance with no idle guard: it runs (and bills) all night and
     every weekend once someone forgets it.
 
-    Rule: ``has_idle_guard`` is False (its lifecycle config runs neither AWS's
-    ``autostop.py`` sample nor the mlcost agent; AWS's cost guidance for notebook instances is
-    to attach such an auto-stop lifecycle configuration,
+    Rule: ``has_idle_guard`` is False (no lifecycle config, or scripts that stop nothing:
+    ``sources/aws/idle_guard.py``; AWS's cost guidance for notebook instances is to attach an
+    auto-stop lifecycle configuration,
     github.com/aws-samples/amazon-sagemaker-notebook-instance-lifecycle-config-samples).
-    ``None`` (script unreadable) is not claimed unless ``flag_unknown_guard``.
+    ``None`` (unreadable, or a script mlcost can't recognise that might stop the instance) is
+    not claimed unless ``flag_unknown_guard``.
 
     Saving: the hours outside use. Assumed use is ``busy_hours_per_week`` (default 50: ten
     hours on five days) of 168, so saving = price x 730 x (1 - 50/168). When the agent's
@@ -121,7 +122,10 @@ def notebook_no_autostop(
         finding_for(
             "notebook-no-autostop",
             resource,
-            title=f"Notebook {resource.id} has no auto-stop: it bills while nobody uses it",
+            title=f"Notebook {resource.id} has no auto-stop: it bills while nobody uses it"
+            if resource.has_idle_guard is False
+            else f"Notebook {resource.id} may have no auto-stop: mlcost cannot tell what its "
+            f"lifecycle config {resource.lifecycle_config} does (unknown guard)",
             evidence=evidence,
             cost=cost,
             saving=saving,
