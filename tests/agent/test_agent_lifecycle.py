@@ -247,10 +247,10 @@ def test_ec2_script_writes_a_systemd_unit_when_systemd_runs(tmp_path: Path) -> N
 
 
 def _attach_commands() -> list[str]:
-    """The shell commands docs/agent.md gives for attaching the notebook script."""
+    """The shell commands docs/agent.md gives for attaching the notebook and Studio scripts."""
     text = DOCS.read_text()
     block = text[text.index("To attach it:") :]
-    return re.findall(r"`((?:mlcost|aws) [^`]+)`", block)[:2]
+    return re.findall(r"`((?:mlcost|aws) [^`]+)`", block)[:4]
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="needs the AWS CLI")
@@ -263,6 +263,8 @@ def test_docs_attach_commands_work_against_the_emulator(tmp_path: Path) -> None:
     commands = _attach_commands()
     assert commands[0] == "mlcost agent lifecycle-config > on-start.sh"
     assert commands[1].startswith("aws sagemaker create-notebook-instance-lifecycle-config ")
+    assert commands[2] == "mlcost agent lifecycle-config --target studio > studio.sh"
+    assert commands[3].startswith("aws sagemaker create-studio-lifecycle-config ")
     venv_bin = str(Path(sys.executable).parent)
     with start_server() as emu:
         env = {
@@ -290,10 +292,14 @@ def test_docs_attach_commands_work_against_the_emulator(tmp_path: Path) -> None:
         got = sm.describe_notebook_instance_lifecycle_config(
             NotebookInstanceLifecycleConfigName="mlcost-agent"
         )
+        studio = sm.describe_studio_lifecycle_config(StudioLifecycleConfigName="mlcost-agent")
     content = got["OnStart"][0]["Content"]
     assert base64.b64decode(content) == (tmp_path / "on-start.sh").read_bytes()
     assert base64.b64decode(content) == lifecycle.render(
         "notebook", lifecycle.agent_args("notebook")
+    )
+    assert base64.b64decode(studio["StudioLifecycleConfigContent"]) == lifecycle.render(
+        "studio", lifecycle.agent_args("studio")
     )
 
 
