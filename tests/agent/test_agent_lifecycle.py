@@ -100,6 +100,28 @@ def test_flattened_agent_keeps_module_names_apart() -> None:
     compile(bundle.build_script(), "mlcost-agent.py", "exec")
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "problem"),
+    [
+        ("def discover():\n    pass\n", "def discover():\n    pass\n", "defined by both"),
+        ("from datetime import datetime\n", "import datetime\n", "is imported as"),
+    ],
+)
+def test_flatten_refuses_names_two_modules_would_clash_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, a: str, b: str, problem: str
+) -> None:
+    """One module namespace: a second meaning for a name would silently replace the first."""
+    (tmp_path / "one.py").write_text(a)
+    (tmp_path / "two.py").write_text(b)
+    monkeypatch.setattr(bundle, "CORE_DIR", tmp_path)
+    monkeypatch.setattr(bundle, "MODULES", ("one", "two"))
+    with pytest.raises(ValueError, match=problem):
+        bundle.flatten()
+    monkeypatch.setattr(bundle, "MODULES", ("one",))
+    with pytest.raises(ValueError, match="must list the core's modules"):
+        bundle.flatten()
+
+
 def test_binary_payload_survives_the_heredoc_escape() -> None:
     """The decoder in the script reverses the escaping of NUL, 0x01 and DEL exactly."""
     data = bundle.binary_payload()

@@ -67,13 +67,15 @@ def _bound_names(node: ast.stmt) -> list[str]:
 def flatten() -> str:
     """The core package as one module that runs ``main()`` when executed.
 
-    Raises ValueError when two modules define the same top-level name, or when a core
-    module is missing from MODULES (it would be silently left out).
+    Raises ValueError when two modules define (or import) the same top-level name for
+    different things, or when a core module is missing from MODULES (it would be silently
+    left out).
     """
     found = {p.stem for p in CORE_DIR.glob("*.py")} - {"__init__", "__main__"}
     if found != set(MODULES):
         raise ValueError(f"bundle.MODULES must list the core's modules exactly: {sorted(found)}")
     owner: dict[str, str] = {}
+    imported: dict[str, str] = {}
     imports = ["from __future__ import annotations"]  # stdlib imports, once each, on top
     parts = []
     for name in MODULES:
@@ -86,6 +88,12 @@ def flatten() -> str:
                     siblings |= {a.asname or a.name for a in node.names}
                 continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:  # one name, one object: `datetime` the class or module
+                    bound = alias.asname or alias.name.split(".")[0]
+                    what = alias.name if alias.asname or node.__class__ is ast.ImportFrom else bound
+                    source = f"{getattr(node, 'module', '')}:{what}"
+                    if imported.setdefault(bound, source) != source:
+                        raise ValueError(f"{bound!r} is imported as {imported[bound]} and {source}")
                 line = ast.unparse(node)
                 if line not in imports:
                     imports.append(line)
