@@ -403,3 +403,23 @@ def test_embedded_agent_refuses_to_start_without_a_target(python: str, tmp_path:
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert "cannot tell what to stop" in line and "none.json is missing" in line
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_embedded_agent_reads_a_real_jupyter_on_old_pythons(
+    python: str, jserver: dict, tmp_path: Path
+) -> None:
+    """The minified agent's Jupyter and terminal signals, read for real, on each python."""
+    agent = tmp_path / "mlcost-agent.py"
+    agent.write_text(bundle.build_script())
+    args = ["run", "--target", "none", "--signals", "jupyter,terminal", "--once"]
+    args += ["--jupyter-url", jserver["url"], "--jupyter-token", jserver["token"]]
+    args += ["--sample-seconds", "0.01", "--no-publish"]
+    done = subprocess.run(
+        [python, "-I", str(agent), *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    (decision,) = [line for line in done.stderr.splitlines() if "decision=" in line]
+    assert "jupyter idle" in decision or "jupyter busy" in decision
+    assert "kernel(s)" in decision and "process(es) with a terminal" in decision
+    assert "UNREADABLE" not in decision and "sampler failed" not in decision
