@@ -22,7 +22,15 @@ from botocore.validate import validate_parameters
 
 from mlcost.agent.boto3_api import Boto3Api
 from mlcost.agent.core import target as target_mod
-from mlcost.agent.core.aws import AwsApi, Credentials, Imds, sigv4_headers
+from mlcost.agent.core.aws import (
+    AwsApi,
+    AwsError,
+    ContainerCredentials,
+    Credentials,
+    Imds,
+    credentials_for,
+    sigv4_headers,
+)
 from mlcost.agent.core.config import AgentConfig
 from mlcost.agent.core.runner import Agent, resolve_target
 from mlcost.agent.core.signals import Reading
@@ -388,7 +396,12 @@ def test_studio_container_credentials_endpoint(
     )
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(token_file))
     try:
-        assert Credentials(None).get() == ("ASIASTUDIO", "s", "t")
+        assert ContainerCredentials(None).get() == ("ASIASTUDIO", "s", "t")
+        assert type(credentials_for("studio", None)) is ContainerCredentials
+        # notebook instances and EC2 take the instance role: no container endpoint there
+        assert type(credentials_for("notebook", None)) is Credentials
+        with pytest.raises(AwsError, match="no AWS credentials"):
+            Credentials(None).get()
     finally:
         server.shutdown()
         server.server_close()

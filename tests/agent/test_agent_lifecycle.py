@@ -1,7 +1,9 @@
 """Lifecycle scripts: AWS accepts them, and they install and launch the agent offline.
 
 Sizes are measured as AWS measures them: SageMaker counts the base64 ``Content``
-(16,384 characters), EC2 the raw user data (16 KB). The scripts run under /bin/bash in a
+(16,384 characters), EC2 the raw user data (16 KB, gzip-compressed: cloud-init gunzips
+it); every target also stays within the project's own budget of base64 characters
+(lifecycle.CONTENT_BUDGET). The scripts run under /bin/bash in a
 temporary root (env vars redirect every path), with the system python that has no boto3
 and no mlcost, with every proxy pointing at a closed port (no network), as SageMaker
 runs OnStart: as root (where the tests run as root), and within its 5-minute limit.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import json
 import os
 import re
@@ -38,19 +41,25 @@ def test_script_fits_what_aws_accepts(kind: str) -> None:
     content = base64.b64encode(script).decode()  # what the API call carries
     if kind == "ec2":
         assert len(script) <= 16384  # EC2: user data, before base64
+        script = gzip.decompress(script)  # what cloud-init runs
     else:
         assert len(content) <= 16384  # SageMaker: the base64 Content
+    assert len(content) <= lifecycle.CONTENT_BUDGET
     assert script.startswith(b"#!/bin/bash\n" + lifecycle.MARKER.encode())
     assert f"--target {kind}".encode() in script
 
 
-def test_cli_prints_the_script_and_its_size() -> None:
+def test_cli_prints_the_script_and_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlcost.cli import agent as cli_agent
+
     args = ["agent", "lifecycle-config", "--idle-minutes", "45", "--target", "ec2"]
+    monkeypatch.setattr(cli_agent, "_stdout_is_terminal", lambda: False)
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     script = lifecycle.render("ec2", lifecycle.agent_args("ec2", idle_minutes=45))
     assert result.stdout_bytes == script
-    assert b"--idle-minutes 45" in script and b"--signals gpu,cpu,ssh,terminal" in script
+    text = gzip.decompress(script)
+    assert b"--idle-minutes 45" in text and b"--signals gpu,cpu,ssh,terminal" in text
     sized = CliRunner().invoke(app, [*args, "--print-size"])
     assert sized.exit_code == 0, sized.output
     raw = len(script)
@@ -124,10 +133,30 @@ def test_flatten_refuses_names_two_modules_would_clash_on(
 
 def test_binary_payload_survives_the_heredoc_escape() -> None:
     """The decoder in the script reverses the escaping of NUL, 0x01 and DEL exactly."""
-    data = bundle.binary_payload()
+    data = bundle.binary_payload("notebook")
     assert b"\x00" not in data and b"\x7f" not in data
-    out = re.sub(b"\x01[\x02-\x04]", lambda m: b"\x00\x01\x7f"[m.group()[1] - 2 :][:1], data)
-    assert out == bundle.compressed()
+    assert b"\x01\x02" in data and b"\x01\x03" in data and b"\x01\x04" in data
+    out = data.replace(b"\1\2", b"\0").replace(b"\1\4", b"\x7f").replace(b"\1\3", b"\1")
+    assert out == bundle.compressed("notebook")
+    assert "replace(b'\\1\\2',b'\\0').replace(b'\\1\\4',b'\\x7f').replace(b'\\1\\3',b'\\1')" in (
+        bundle.DECODE_BINARY
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "kept", "gone"),
+    [
+        ("notebook", "StopNotebookInstance", ["DeleteApp", "StopInstances", "Studio fields"]),
+        ("studio", "DeleteApp", ["StopNotebookInstance", "StopInstances"]),
+        ("ec2", "StopInstances", ["StopNotebookInstance", "DeleteApp", "has no ResourceName"]),
+    ],
+)
+def test_each_target_carries_only_its_own_stop(kind: str, kept: str, gone: list[str]) -> None:
+    """A per-target build: the other targets' calls and metadata parsing are left out."""
+    full, own = bundle.build_script(), bundle.build_script(kind)
+    assert kept in own and all(g in full for g in gone)
+    assert not [g for g in gone if g in own]
+    assert len(own) < len(full)
 
 
 def _metadata(tmp_path: Path, name: str) -> Path:
@@ -168,18 +197,34 @@ def _wait_for(path: Path, needle: str, timeout: float = 60.0) -> str:
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 @pytest.mark.parametrize("kind", ["notebook", "studio", "ec2"])
-def test_script_installs_and_starts_the_agent_offline(kind: str, tmp_path: Path) -> None:
-    """Run as SageMaker does (/bin/bash on the file); the agent decides within seconds."""
+def test_script_installs_and_starts_the_agent_offline(
+    kind: str,
+    tmp_path: Path,
+    imds,  # noqa: ANN001 - conftest's fake IMDSv2 (the EC2 instance's identity)
+) -> None:
+    """Run as SageMaker (or cloud-init) does: /bin/bash on the file; the agent decides
+    within seconds, and finds its own target (metadata file, or IMDSv2 on EC2)."""
     no_boto3 = subprocess.run([BARE_PYTHON, "-c", "import boto3"], capture_output=True)
     meta = _metadata(tmp_path, "nb-offline")
+    target = "notebook NotebookInstanceName=nb-offline"
+    if kind == "studio":
+        studio = {"DomainId": "d-1", "SpaceName": "sp", "AppType": "JupyterLab"}
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), **studio}))
+        target = "studio DomainId=d-1, AppType=JupyterLab, AppName=nb-offline, SpaceName=sp"
+    if kind == "ec2":
+        imds.data = {"meta-data/instance-id": "i-0abc", "meta-data/placement/region": "us-east-1"}
+        target = "ec2 InstanceId=i-0abc"
     script = tmp_path / "on-start.sh"
-    script.write_bytes(lifecycle.render(kind, lifecycle.agent_args(kind)))
+    rendered = lifecycle.render(kind, lifecycle.agent_args(kind))
+    script.write_bytes(gzip.decompress(rendered) if kind == "ec2" else rendered)  # cloud-init
     # last value wins in argparse: decide once, at once, and only log the stop
     extra = (
-        "--target notebook --signals cpu --cpu-threshold 100000 --idle-minutes 0.0001 "
+        "--signals cpu --cpu-threshold 100000 --idle-minutes 0.0001 "
         "--sample-seconds 0.2 --once --dry-run --no-publish"
     )
     env = _offline_env(tmp_path, meta, extra)
+    if kind == "ec2":
+        env["MLCOST_AGENT_IMDS_URL"] = imds.url
     began = time.monotonic()
     done = subprocess.run(
         ["/bin/bash", str(script)], env=env, capture_output=True, text=True, timeout=60
@@ -193,9 +238,9 @@ def test_script_installs_and_starts_the_agent_offline(kind: str, tmp_path: Path)
     decided = time.monotonic() - began
     assert returned < ON_START_LIMIT_S and decided < ON_START_LIMIT_S
     print(f"\n{kind}: script returned in {returned:.2f} s, first decision after {decided:.2f} s")
-    assert "start: target notebook NotebookInstanceName=nb-offline in us-east-1" in text
+    assert f"start: target {target} in us-east-1" in text
     assert "decision=IDLE" in text
-    assert "dry run, would stop notebook NotebookInstanceName=nb-offline" in text
+    assert f"dry run, would stop {target} in us-east-1" in text
     if no_boto3.returncode != 0:  # the bare python really had no boto3
         assert "AWS via stdlib SigV4" in text
     # the recorded command restarts the same agent (what systemd's ExecStart holds)
@@ -255,7 +300,7 @@ def test_ec2_script_writes_a_systemd_unit_when_systemd_runs(tmp_path: Path) -> N
         MLCOST_AGENT_SYSTEMD_RUN=str(tmp_path),  # stands for /run/systemd/system
     )
     script = tmp_path / "user-data.sh"
-    script.write_bytes(lifecycle.render("ec2", lifecycle.agent_args("ec2")))
+    script.write_bytes(gzip.decompress(lifecycle.render("ec2", lifecycle.agent_args("ec2"))))
     done = subprocess.run(["/bin/bash", str(script)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     unit = (units / "mlcost-agent.service").read_text()
@@ -366,8 +411,9 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
     meta = tmp_path / "resource-metadata.json"
     meta.write_text(json.dumps({"ResourceArn": arn, "ResourceName": name}))
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script())
+    agent.write_text(bundle.build_script("notebook"))  # what the notebook script ships
     args = ["--once", "--signals", "cpu,terminal,ssh,gpu", "--cpu-threshold", "100000"]
+    args += ["--target", "notebook"]
     args += ["--idle-minutes", "0.0001", "--sample-seconds", "0.1", "--metadata-file", str(meta)]
     args += ["--imds-url", "http://127.0.0.1:9", "--gpu-threshold", "100"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -397,7 +443,7 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
 @pytest.mark.parametrize("python", _pythons())
 def test_embedded_agent_refuses_to_start_without_a_target(python: str, tmp_path: Path) -> None:
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script())
+    agent.write_text(bundle.build_script("notebook"))
     args = ["run", "--target", "notebook", "--metadata-file", str(tmp_path / "none.json")]
     done = subprocess.run([python, "-I", str(agent), *args], capture_output=True, text=True)
     assert done.returncode == 2
@@ -411,7 +457,7 @@ def test_embedded_agent_reads_a_real_jupyter_on_old_pythons(
 ) -> None:
     """The minified agent's Jupyter and terminal signals, read for real, on each python."""
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script())
+    agent.write_text(bundle.build_script("studio"))
     args = ["run", "--target", "none", "--signals", "jupyter,terminal", "--once"]
     args += ["--jupyter-url", jserver["url"], "--jupyter-token", jserver["token"]]
     args += ["--sample-seconds", "0.01", "--no-publish"]

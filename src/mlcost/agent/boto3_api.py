@@ -19,8 +19,10 @@ class Boto3Api(AwsApi):
 
     via = "boto3"
 
-    def __init__(self, region: str, endpoint_url: str | None, imds: Imds | None) -> None:
-        super().__init__(region, endpoint_url, imds)
+    def __init__(
+        self, region: str, endpoint_url: str | None, imds: Imds | None, kind: str = "studio"
+    ) -> None:
+        super().__init__(region, endpoint_url, imds, kind)
         self._clients: dict[str, Any] = {}
 
     def _client(self, service: str) -> Any:

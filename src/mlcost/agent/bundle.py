@@ -35,7 +35,7 @@ MODULES = (
 )  # fmt: skip
 #: Exceptions keep their names: log lines show them (``sampler failed: AwsError: ...``).
 _KEEP_NAMES = ["AwsError", "CredentialsError", "NvmlCallError", "ConfigError"]
-HEREDOC_END = "MLCOST_AGENT_PAYLOAD"
+HEREDOC_END = "MLCOST_AGENT"
 
 # Escapes that make LZMA output safe inside a quoted bash here-document.
 _ESCAPES = {0x00: b"\x01\x02", 0x01: b"\x01\x03", 0x7F: b"\x01\x04"}
@@ -64,8 +64,157 @@ def _bound_names(node: ast.stmt) -> list[str]:
     return [t.id for t in targets if isinstance(t, ast.Name)]
 
 
-def flatten() -> str:
+#: What ``--target`` takes; a per-target build keeps its own kind and ``none``.
+KINDS = ("notebook", "ec2", "studio")
+_OTHER_TARGETS = {"auto", *KINDS}
+
+
+class _Specialize(ast.NodeTransformer):
+    """Fold the core for one target: the other kinds (and ``auto``) are never seen.
+
+    A tuple of target names (``TARGETS``, ``kind in ("notebook", "studio")``) loses the
+    other kinds, so the agent refuses them at start; a comparison with another kind's
+    name is False; the constant conditions that leaves are folded, so ``_shake`` finds
+    the stop calls and metadata parsing no branch reaches any more.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.drop = _OTHER_TARGETS - {kind}
+
+    def visit_Tuple(self, node: ast.Tuple) -> ast.AST:  # noqa: N802 - ast's API
+        words = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        if (
+            len(words) == len(node.elts)
+            and set(words) & self.drop
+            and set(words) <= _OTHER_TARGETS | {"none"}
+        ):
+            node.elts = [e for e in node.elts if e.value not in self.drop]  # type: ignore[attr-defined]
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:  # noqa: N802
+        self.generic_visit(node)
+        if len(node.ops) != 1:
+            return node
+        op, right = node.ops[0], node.comparators[0]
+        negated = isinstance(op, (ast.NotEq, ast.NotIn))
+        other_kind = isinstance(right, ast.Constant) and right.value in self.drop
+        if isinstance(op, (ast.Eq, ast.NotEq)) and other_kind:
+            return ast.Constant(negated)
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, ast.Tuple) and not right.elts:
+            return ast.Constant(negated)
+        return node
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:  # noqa: N802
+        self.generic_visit(node)
+        neutral = isinstance(node.op, ast.And)  # True in `and`, False in `or`
+        values: list[ast.expr] = []
+        for v in node.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, bool):
+                if v.value is neutral:
+                    continue
+                if not values:  # `False and x`, `True or x`
+                    return ast.Constant(not neutral)
+            values.append(v)
+        if len(values) < 2:
+            return values[0] if values else ast.Constant(neutral)
+        node.values = values
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:  # noqa: N802
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802
+        """Annotations go (the minifier drops them anyway), so ``_shake`` sees imports
+        that only annotations used."""
+        self.generic_visit(node)
+        node.returns = None
+        for a in ast.walk(node.args):
+            if isinstance(a, ast.arg):
+                a.annotation = None
+        for sub in ast.walk(node):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(sub, field, None)
+                if isinstance(block, list):
+                    block[:] = [
+                        ast.Assign([b.target], b.value)
+                        if isinstance(b, ast.AnnAssign) and b.value is not None
+                        else b
+                        for b in block
+                        if not (isinstance(b, ast.AnnAssign) and b.value is None)
+                    ] or [ast.Pass()]
+        return node
+
+    def visit_If(self, node: ast.If) -> ast.AST | list[ast.stmt]:  # noqa: N802
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return (node.body if node.test.value else node.orelse) or [ast.Pass()]
+        return node
+
+
+def _used(nodes: list[ast.AST]) -> set[str]:
+    """Names read, and attribute names used, anywhere in ``nodes``."""
+    out: set[str] = set()
+    for top in nodes:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store):
+                out.add(n.id)
+            elif isinstance(n, ast.Attribute):
+                out.add(n.attr)
+    return out
+
+
+def _shake(tree: ast.Module) -> ast.Module:
+    """Drop functions, classes, methods, constants and imports nothing else uses.
+
+    A method stays while any attribute anywhere has its name (``x.sample``); dunder
+    methods always stay. Repeated until nothing more goes.
+    """
+    changed = True
+    while changed:
+        changed = False
+        holders: list[ast.Module | ast.ClassDef] = [tree]
+        holders += [n for n in tree.body if isinstance(n, ast.ClassDef)]
+        for holder in holders:
+            for node in list(holder.body):
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    names = [node.name]
+                elif holder is tree and isinstance(node, ast.Assign):
+                    names = _bound_names(node)
+                    if len(names) != len(node.targets):
+                        continue
+                elif holder is tree and isinstance(node, (ast.Import, ast.ImportFrom)):
+                    if getattr(node, "module", None) == "__future__":
+                        continue
+                    others = _used([n for n in tree.body if n is not node])
+                    kept = [a for a in node.names if (a.asname or a.name.split(".")[0]) in others]
+                    if len(kept) != len(node.names):
+                        changed = True
+                        node.names = kept
+                        if not kept:
+                            holder.body.remove(node)
+                    continue
+                else:
+                    continue
+                if any(n.startswith("__") for n in names):
+                    continue
+                others = _used([n for n in tree.body if n is not holder and n is not node])
+                if holder is not tree:  # the class's own other members, bases, decorators
+                    others |= _used([n for n in holder.body if n is not node])
+                    others |= _used([*holder.bases, *holder.decorator_list])
+                if not set(names) & others:
+                    holder.body.remove(node)
+                    changed = True
+    return tree
+
+
+def flatten(kind: str | None = None) -> str:
     """The core package as one module that runs ``main()`` when executed.
+
+    With ``kind`` (notebook, ec2 or studio), only what an agent started with
+    ``--target kind`` (or ``--target none``) can reach: see ``_Specialize`` and ``_shake``.
 
     Raises ValueError when two modules define (or import) the same top-level name for
     different things, or when a core module is missing from MODULES (it would be silently
@@ -76,7 +225,7 @@ def flatten() -> str:
         raise ValueError(f"bundle.MODULES must list the core's modules exactly: {sorted(found)}")
     owner: dict[str, str] = {}
     imported: dict[str, str] = {}
-    imports = ["from __future__ import annotations"]  # stdlib imports, once each, on top
+    imports: dict[str, list[str]] = {}  # stdlib imports, once each, on top, by module
     parts = []
     for name in MODULES:
         tree = ast.parse((CORE_DIR / f"{name}.py").read_text())
@@ -94,10 +243,13 @@ def flatten() -> str:
                     source = f"{getattr(node, 'module', '')}:{what}"
                     if imported.setdefault(bound, source) != source:
                         raise ValueError(f"{bound!r} is imported as {imported[bound]} and {source}")
-                line = ast.unparse(node)
-                if line not in imports:
-                    imports.append(line)
+                    line = ast.unparse(node.__class__(**{**node.__dict__, "names": [alias]}))
+                    group = imports.setdefault(getattr(node, "module", None) or "", [])
+                    if line not in group:  # one per line: python-minifier joins neighbours
+                        group.append(line)
                 continue
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+                continue  # for the type checker only: never runs
             for bound in _bound_names(node):
                 if owner.setdefault(bound, name) != name:
                     raise ValueError(f"{bound!r} is defined by both {owner[bound]} and {name}")
@@ -105,19 +257,33 @@ def flatten() -> str:
         tree.body = body
         parts.append(ast.unparse(_Unqualify(siblings).visit(tree)))
     parts.append("if __name__ == '__main__':\n    raise SystemExit(main())")
-    return "\n".join(imports + parts) + "\n"
+    lines = ["from __future__ import annotations", *sum(imports.values(), [])]
+    source = "\n".join(lines + parts) + "\n"
+    if kind is None:
+        return source
+    tree = _Specialize(kind).visit(ast.parse(source))
+    return ast.unparse(_shake(ast.fix_missing_locations(tree))) + "\n"
 
 
 def minify(source: str) -> str:
     """Same behaviour, fewer characters: no docstrings, annotations or long names.
+
+    A dataclass field keeps an annotation (``name:0``): ``from __future__ import
+    annotations`` leaves it an unevaluated string, which is all dataclasses read.
 
     Hoisting literals stays off: it makes LZMA's job harder. Imported here, so that
     ``mlcost scan`` (which reads ``lifecycle.MARKER``) does not load the minifier.
     """
     import python_minifier
 
+    tree = ast.parse(source)
+    for node in ast.walk(tree):  # dataclasses need a field's annotation, not its text
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign):
+                    item.annotation = ast.Constant(0)
     return python_minifier.minify(
-        source,
+        ast.unparse(tree),
         remove_literal_statements=True,
         hoist_literals=False,
         rename_locals=True,
@@ -127,40 +293,49 @@ def minify(source: str) -> str:
 
 
 @cache
-def build_script() -> str:
-    """The agent as one minified python script (``python3 mlcost-agent.py run ...``)."""
-    return minify(flatten())
+def build_script(kind: str | None = None) -> str:
+    """The agent as one minified python script (``python3 mlcost-agent.py run ...``).
+
+    ``kind``: the script a lifecycle config of that target carries (``flatten(kind)``);
+    None: every target, what the tests run with ``--target auto``.
+    """
+    return minify(flatten(kind))
 
 
 @cache
-def compressed() -> bytes:
-    """The script as one .lzma ("alone") stream: a 13-byte header instead of xz's ~60."""
-    # lc=3 pb=0 suit text; lzma.decompress() detects the format by itself.
+def compressed(kind: str | None = None) -> bytes:
+    """The script as one .lzma ("alone") stream: a 13-byte header instead of xz's ~60.
+
+    Measured alternatives (issue 15): lc/lp/pb other than 3/0/0 cost 10 to 160 bytes;
+    bz2 +0.4%, zlib +4.5%; a raw LZMA stream saves the 13-byte header but its decoder
+    has to spell out the filter, which costs more than that in the script.
+    """
     lzma1 = {"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0}
-    return lzma.compress(build_script().encode(), format=lzma.FORMAT_ALONE, filters=[lzma1])
+    return lzma.compress(build_script(kind).encode(), format=lzma.FORMAT_ALONE, filters=[lzma1])
 
 
-def binary_payload() -> bytes:
+def binary_payload(kind: str | None = None) -> bytes:
     """The compressed script, escaped for a quoted here-document ending in HEREDOC_END."""
-    data = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()[0]], compressed())
+    data = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()[0]], compressed(kind))
     if f"\n{HEREDOC_END}\n".encode() in b"\n" + data + b"\n":
         raise ValueError("the payload contains the here-document's end line")  # never seen
     return data
 
 
-def text_payload(width: int = 4000) -> str:
+def text_payload(kind: str | None = None, width: int = 4000) -> str:
     """The compressed script as base85 lines of ``width`` characters."""
-    raw = base64.b85encode(compressed()).decode()
+    raw = base64.b85encode(compressed(kind)).decode()
     return "\n".join(raw[i : i + width] for i in range(0, len(raw), width))
 
 
-# What the lifecycle script's python runs to turn the payload back into the agent
-# (argv: payload file, agent script). bash adds one newline after a here-document.
+# What the lifecycle script's python runs to turn the here-document on its stdin back
+# into the agent (argv: the agent script). bash adds one newline after a here-document.
+# Inside bash's double quotes: no backslash pairs, $, ` or " in here.
 DECODE_BINARY = (
-    "import lzma,re,sys;d=open(sys.argv[1],'rb').read()[:-1];open(sys.argv[2],'wb').write("
-    "lzma.decompress(re.sub(b'\\\\x01[\\\\x02-\\\\x04]',lambda m:b'\\\\x00\\\\x01\\\\x7f'[m.group()[1]-2:][:1],d)))"
+    "import lzma,sys;d=sys.stdin.buffer.read()[:-1];open(sys.argv[1],'wb').write(lzma.decompress("
+    r"d.replace(b'\1\2',b'\0').replace(b'\1\4',b'\x7f').replace(b'\1\3',b'\1')))"
 )
 DECODE_TEXT = (
-    "import base64,lzma,sys;d=open(sys.argv[1],'rb').read();open(sys.argv[2],'wb').write("
-    "lzma.decompress(base64.b85decode(b''.join(d.split()))))"
+    "import base64,lzma,sys;open(sys.argv[1],'wb').write("
+    "lzma.decompress(base64.b85decode(b''.join(sys.stdin.buffer.read().split()))))"
 )

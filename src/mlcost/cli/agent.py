@@ -104,7 +104,11 @@ def run(
         format="%(asctime)s mlcost-agent %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    api = Boto3Api(target.region, cfg.endpoint_url, Imds(cfg.imds_url)) if target.region else None
+    api = (
+        Boto3Api(target.region, cfg.endpoint_url, Imds(cfg.imds_url), target.kind)
+        if target.region
+        else None
+    )
     Agent(cfg, target=target, api=api).run()
 
 
@@ -132,7 +136,8 @@ def lifecycle_config(
     """Print a lifecycle script that installs and starts the agent with no network access.
 
     Notebook and Studio scripts carry the agent as binary data (SageMaker's limit counts
-    base64 characters, so text would cost a third more): redirect them to a file.
+    base64 characters, so text would cost a third more), EC2 user data is gzipped
+    (cloud-init gunzips it): redirect them to a file.
     """
     if target not in ("notebook", "ec2", "studio"):
         raise UserError(f"--target must be notebook, ec2 or studio, got {target!r}")
@@ -163,10 +168,11 @@ def lifecycle_config(
     if print_size:
         typer.echo(lifecycle.size(target, script).describe())
         return
-    if target != "ec2" and _stdout_is_terminal():
+    if _stdout_is_terminal():
         raise UserError(
             "the script carries the agent as binary data and would garble this terminal",
-            f"redirect it: mlcost agent lifecycle-config --target {target} > on-start.sh "
+            f"redirect it: mlcost agent lifecycle-config --target {target} > "
+            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} "
             "(or add --print-size to see its size)",
         )
     out = sys.stdout.buffer

@@ -2,8 +2,8 @@
 
 The python running a lifecycle script may lack boto3 and the instance may have no
 internet beyond VPC endpoints, so the agent signs requests itself (Signature Version 4)
-with credentials from env vars, the container credentials endpoint (Studio) or the
-instance role via IMDSv2. Endpoints honour AWS_ENDPOINT_URL(_<SERVICE>) like the SDKs.
+with credentials from env vars, then the instance role via IMDSv2 (notebook instances,
+EC2) or, in a Studio app, the container credentials endpoint first. Endpoints honour AWS_ENDPOINT_URL(_<SERVICE>) like the SDKs.
 Only four operations exist: StopNotebookInstance and DeleteApp (SageMaker, JSON 1.1),
 StopInstances (EC2, query) and PutMetricData (CloudWatch, query).
 ``mlcost.agent.boto3_api`` is the boto3 variant that ``mlcost agent run`` uses.
@@ -72,7 +72,10 @@ class Imds:
 
 
 class Credentials:
-    """Access key, secret and session token, refreshed before they expire."""
+    """Access key, secret and session token, refreshed before they expire.
+
+    From env vars, else the instance role (IMDSv2): notebook instances and EC2.
+    """
 
     def __init__(self, imds: Imds | None) -> None:
         self.imds = imds
@@ -88,7 +91,7 @@ class Credentials:
             return env_key, env_secret, os.environ.get("AWS_SESSION_TOKEN") or None
         if self._cached and time.time() < self._expires - 300:
             return self._cached
-        doc = self._container() or self._instance_role()
+        doc = self._fetch()
         self._cached = (doc["AccessKeyId"], doc["SecretAccessKey"], doc.get("Token"))
         exp = doc.get("Expiration")
         try:
@@ -96,6 +99,27 @@ class Credentials:
         except ValueError:
             self._expires = time.time() + 600
         return self._cached
+
+    def _fetch(self) -> dict:
+        return self._instance_role()
+
+    def _instance_role(self) -> dict:
+        if self.imds is None:
+            raise AwsError(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or attach a role"
+            )
+        role = self.imds.get("meta-data/iam/security-credentials/").split()[0]
+        try:
+            return json.loads(self.imds.get(f"meta-data/iam/security-credentials/{role}"))
+        except ValueError as err:
+            raise AwsError(f"instance role credentials for {role} are not JSON: {err}") from err
+
+
+class ContainerCredentials(Credentials):
+    """Studio apps: the container credentials endpoint first, then the instance role."""
+
+    def _fetch(self) -> dict:
+        return self._container() or self._instance_role()
 
     def _container(self) -> dict | None:
         full = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -117,16 +141,10 @@ class Credentials:
         except (OSError, ValueError) as err:
             raise AwsError(f"container credentials at {url} failed: {err}") from err
 
-    def _instance_role(self) -> dict:
-        if self.imds is None:
-            raise AwsError(
-                "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or attach a role"
-            )
-        role = self.imds.get("meta-data/iam/security-credentials/").split()[0]
-        try:
-            return json.loads(self.imds.get(f"meta-data/iam/security-credentials/{role}"))
-        except ValueError as err:
-            raise AwsError(f"instance role credentials for {role} are not JSON: {err}") from err
+
+def credentials_for(kind: str, imds: Imds | None) -> Credentials:
+    """The credential sources of a target: only Studio apps have a container endpoint."""
+    return ContainerCredentials(imds) if kind == "studio" else Credentials(imds)
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
@@ -223,10 +241,12 @@ class AwsApi:
 
     via = "stdlib SigV4"
 
-    def __init__(self, region: str, endpoint_url: str | None, imds: Imds | None) -> None:
+    def __init__(
+        self, region: str, endpoint_url: str | None, imds: Imds | None, kind: str = "studio"
+    ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
-        self.creds = Credentials(imds)
+        self.creds = credentials_for(kind, imds)
 
     def _send(self, service: str, body: bytes, headers: dict[str, str]) -> bytes:
         url = endpoint_for(service, self.region, self.endpoint_url)

@@ -74,7 +74,7 @@ class Agent:
         self.samplers = samplers if samplers is not None else build_samplers(cfg)
         self.api = api
         if self.api is None and self.target.region:
-            self.api = AwsApi(self.target.region, cfg.endpoint_url, imds)
+            self.api = AwsApi(self.target.region, cfg.endpoint_url, imds, self.target.kind)
         start = clock()
         self.tracker = IdleTracker(cfg.idle_seconds, start, cfg.stop_on_unreadable)
         self.window = MetricWindow(start)

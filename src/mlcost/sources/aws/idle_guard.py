@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import re
+import zlib
 from enum import StrEnum
 from typing import Any
 
@@ -66,6 +68,12 @@ def classify_config(config: dict[str, Any]) -> tuple[Guard, str]:
         except (binascii.Error, ValueError) as exc:
             verdicts.append((Guard.UNKNOWN, f"a script is not base64: {exc}"))
             continue
+        if raw[:2] == b"\x1f\x8b":  # gzipped, as cloud-init takes user data: read what runs
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error) as exc:
+                verdicts.append((Guard.UNKNOWN, f"a gzipped script does not unpack: {exc}"))
+                continue
         verdicts.append(classify_script(raw.decode("utf-8", errors="replace")))
     for wanted in (Guard.GUARDED, Guard.UNKNOWN):
         for verdict in verdicts:
