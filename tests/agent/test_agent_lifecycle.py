@@ -440,15 +440,27 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
     assert names == {"Busy", "IdleSeconds", "CPUUtilization"}
 
 
+@pytest.mark.parametrize("kind", ["notebook", "studio", "ec2"])
 @pytest.mark.parametrize("python", _pythons())
-def test_embedded_agent_refuses_to_start_without_a_target(python: str, tmp_path: Path) -> None:
+def test_embedded_agent_refuses_to_start_without_a_target(
+    python: str, kind: str, tmp_path: Path
+) -> None:
+    """Each target's own build, on each python: no target found, one line, exit 2; and
+    another target's name is refused (the build cannot stop it)."""
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script("notebook"))
-    args = ["run", "--target", "notebook", "--metadata-file", str(tmp_path / "none.json")]
+    agent.write_text(bundle.build_script(kind))
+    args = ["run", "--target", kind, "--metadata-file", str(tmp_path / "none.json")]
+    args += ["--imds-url", "http://127.0.0.1:9"]
     done = subprocess.run([python, "-I", str(agent), *args], capture_output=True, text=True)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert "cannot tell what to stop" in line and "none.json is missing" in line
+    cause = "IMDSv2 at http://127.0.0.1:9 failed" if kind == "ec2" else "none.json is missing"
+    assert "cannot tell what to stop" in line and cause in line
+    other = "ec2" if kind == "notebook" else "notebook"
+    done = subprocess.run(
+        [python, "-I", str(agent), "run", "--target", other], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "invalid choice" in done.stderr
 
 
 @pytest.mark.parametrize("python", _pythons())
