@@ -5,14 +5,17 @@ script itself may be at most 12,288 bytes, and every byte of payload inside it i
 for again by that outer encoding. Hence:
 
 - the core's modules flattened into one module (``flatten``: relative imports dropped,
-  ``module.name`` made ``name``; a zip's headers cost ~500 compressed bytes), minified
-  with python-minifier (no docstrings or annotations, short names; tests run the result
-  on python 3.7 to 3.13) and compressed as one LZMA stream;
+  ``module.name`` made ``name``; a zip's headers cost ~500 compressed bytes), built for
+  one target (``flatten(kind)``: the other targets' branches folded away and what no
+  longer has a caller dropped), minified with python-minifier (no docstrings or
+  annotations, short names; tests run the result on python 3.7 to 3.13) and compressed
+  as one LZMA stream;
 - that stream embedded as raw bytes (``binary``) in notebook and Studio scripts: a bash
   here-document carries any byte but NUL, so only NUL, the escape byte and DEL (which old
   bash versions treat specially) are escaped, 0.8% overhead against base85's 25%;
 - as base85 text (``text``) in EC2 user data, which cloud-init decodes as UTF-8 text
-  before it writes the script out (its limit is 16 KB of raw script, not of base64).
+  before it writes the script out; ``lifecycle`` gzips that whole script, which
+  cloud-init undoes itself (its limit is 16 KB of raw user data, not of base64).
 
 The script runs with any python >= 3.7 (``python3 mlcost-agent.py run``) without mlcost
 or boto3 installed.
