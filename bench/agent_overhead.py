@@ -1,12 +1,12 @@
 """Benchmark: the idle agent's CPU and memory at one sample per second.
 
 Starts a real jupyter_server (token, one kernel, one terminal) so the Jupyter signal does
-real HTTP work, then runs the agent with every signal enabled (jupyter, gpu, cpu, ssh)
-at ``--sample-seconds 1`` for ``--seconds`` and reads the agent's own /proc/<pid>/stat
-(utime + stime) and /proc/<pid>/status (VmRSS, VmHWM). Start-up (imports, discovery) is
-excluded by measuring CPU from a warm-up mark onward. Two ways to run it are measured:
-the embedded zipapp under a bare python (what lifecycle scripts install) and
-``mlcost agent run`` in the project's virtualenv.
+real HTTP work, then runs the agent at ``--sample-seconds 1`` for ``--seconds`` with the
+default signals (jupyter, terminal, gpu, cpu) and with ssh added, and reads the agent's
+own /proc/<pid>/stat (utime + stime) and /proc/<pid>/status (VmRSS, VmHWM). Start-up
+(imports, discovery) is excluded by measuring CPU from a warm-up mark onward. Two ways to
+run it are measured: the embedded agent script under a bare python (what lifecycle
+scripts install) and ``mlcost agent run`` in the project's virtualenv.
 
     .venv/bin/python bench/agent_overhead.py --seconds 60
 
@@ -120,8 +120,8 @@ def main() -> None:
         root = Path(tmp)
         jproc, url, token = _start_jupyter(root)
         try:
-            pyz = root / "mlcost-agent.pyz"
-            pyz.write_bytes(bundle.build_zip())
+            agent = root / "mlcost-agent.py"
+            agent.write_text(bundle.build_script())
             base = [
                 "--sample-seconds",
                 "1",
@@ -132,16 +132,16 @@ def main() -> None:
                 "--no-publish",
                 "--dry-run",
             ]
-            default = [*base, "--signals", "jupyter,gpu,cpu"]
-            every = [*base, "--signals", "jupyter,gpu,cpu,ssh"]
+            default = [*base, "--signals", "jupyter,terminal,gpu,cpu"]
+            every = [*base, "--signals", "jupyter,terminal,gpu,cpu,ssh"]
             env = dict(os.environ, MLCOST_AGENT_JUPYTER_TOKEN=token)
-            zipapp = [a.bare_python, str(pyz), "run"]
+            embedded = [a.bare_python, str(agent), "run"]
             cli = [str(Path(sys.executable).parent / "mlcost"), "agent", "run"]
             results = {
-                "zipapp, default signals (jupyter,gpu,cpu)": measure(
-                    [*zipapp, *default], env, a.seconds, a.warmup
+                "embedded script, default signals (jupyter,terminal,gpu,cpu)": measure(
+                    [*embedded, *default], env, a.seconds, a.warmup
                 ),
-                "zipapp, + ssh": measure([*zipapp, *every], env, a.seconds, a.warmup),
+                "embedded script, + ssh": measure([*embedded, *every], env, a.seconds, a.warmup),
                 "mlcost agent run (venv CLI), default signals": measure(
                     [*cli, *default], env, a.seconds, a.warmup
                 ),
@@ -151,8 +151,11 @@ def main() -> None:
             jproc.wait(timeout=20)
     with open("/proc/net/tcp") as fh:
         sockets = sum(1 for _ in fh) - 1
+    with os.scandir("/proc") as it:
+        processes = sum(1 for e in it if e.name.isdigit())
     info = {
         "cpus": os.cpu_count(),
+        "processes_in_proc": processes,
         "bare_python": a.bare_python,
         "ipv4_sockets_in_proc_net_tcp": sockets,
         "seconds": a.seconds,

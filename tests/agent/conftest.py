@@ -133,9 +133,12 @@ def imds() -> Iterator[type[_ImdsHandler]]:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    """moto's server on 127.0.0.1 (the agent talks HTTP to it like to AWS)."""
+    """moto's server on 127.0.0.1 with mlcost's emulator fixes (AWS's limits included)."""
     from moto.server import ThreadedMotoServer
 
+    from mlcost.demo.emulator import patch_moto
+
+    patch_moto()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -1,7 +1,7 @@
 """The agent's AWS calls: SigV4 against botocore's signer, stops and metrics against moto.
 
 Metadata files and IMDSv2 are served by local fakes; AWS by moto on 127.0.0.1. Both the
-boto3 path and the stdlib SigV4 path (what a python without boto3 uses) are exercised.
+stdlib SigV4 path (the embedded agent's) and Boto3Api (`mlcost agent run`'s) are exercised.
 """
 
 from __future__ import annotations
@@ -20,10 +20,19 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.validate import validate_parameters
 
+from mlcost.agent.boto3_api import Boto3Api
 from mlcost.agent.core import target as target_mod
-from mlcost.agent.core.aws import AwsApi, Credentials, Imds, sigv4_headers
+from mlcost.agent.core.aws import (
+    AwsApi,
+    AwsError,
+    ContainerCredentials,
+    Credentials,
+    Imds,
+    credentials_for,
+    sigv4_headers,
+)
 from mlcost.agent.core.config import AgentConfig
-from mlcost.agent.core.runner import Agent
+from mlcost.agent.core.runner import Agent, resolve_target
 from mlcost.agent.core.signals import Reading
 
 REGION = "us-east-1"
@@ -85,17 +94,26 @@ def _notebook(name: str) -> str:
     return sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
 
 
-def _idle_agent(cfg: AgentConfig, gpu_busy: bool = False) -> Agent:
-    """An agent whose signals have been idle since 2 h before it started (clock injected)."""
+def _idle_agent(cfg: AgentConfig, gpu_busy: bool = False, use_boto3: bool = False) -> Agent:
+    """An agent whose signals have been idle since 2 h before it started (clock injected).
+
+    ``use_boto3``: with the Boto3Api that `mlcost agent run` gives it.
+    """
     t0 = datetime.now(UTC)
     times = iter([t0] + [t0 + timedelta(minutes=61 + i) for i in range(100)])
     gpu = Reading("gpu", gpu_busy, "fake", values={"gpu_util": 97.0 if gpu_busy else 0.0})
     jup = Reading("jupyter", False, "1 kernel(s), 0 busy", last_active=t0 - timedelta(hours=2))
+    target = api = None
+    if use_boto3:
+        target = resolve_target(cfg)
+        api = Boto3Api(str(target.region), cfg.endpoint_url, Imds(cfg.imds_url))
     return Agent(
         cfg,
         clock=lambda: next(times),
         sleep=lambda s: None,
         samplers=[("jupyter", lambda: jup), ("gpu", lambda: gpu)],
+        api=api,
+        target=target,
     )
 
 
@@ -112,9 +130,8 @@ def test_idle_notebook_instance_is_stopped_in_moto(
         metadata_file=str(meta),
         imds_url="http://127.0.0.1:9",
         once=True,
-        use_boto3=use_boto3,
     )
-    agent = _idle_agent(cfg)
+    agent = _idle_agent(cfg, use_boto3=use_boto3)
     caplog.set_level("INFO", logger="mlcost.agent")
     agent.run()
     assert agent.stopped
@@ -153,9 +170,8 @@ def test_idle_ec2_instance_found_via_imdsv2_is_stopped(aws_env: str, imds, use_b
         metadata_file="/nonexistent/metadata.json",
         imds_url=imds.url,
         once=True,
-        use_boto3=use_boto3,
     )
-    agent = _idle_agent(cfg)
+    agent = _idle_agent(cfg, use_boto3=use_boto3)
     assert agent.target.kind == "ec2" and agent.target.ident == {"InstanceId": iid}
     agent.run()
     state = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"][
@@ -172,7 +188,6 @@ def test_metrics_batch_matches_the_contract(
     """Env credentials: the stdlib signer sends it. Only a profile file: boto3 takes over."""
     name = f"nb-metrics-{creds_in}"
     arn = _notebook(name)
-    use_boto3 = True
     if creds_in == "profile-file":
         profile = tmp_path / "credentials"
         profile.write_text(
@@ -188,10 +203,9 @@ def test_metrics_batch_matches_the_contract(
         imds_url="http://127.0.0.1:9",
         max_samples=3,
         dry_run=True,
-        use_boto3=use_boto3,
         publish_seconds=24 * 3600,
     )
-    agent = _idle_agent(cfg, gpu_busy=True)
+    agent = _idle_agent(cfg, gpu_busy=True, use_boto3=True)
     calls = []
     real_put = agent.api.put_metric_data
     agent.api.put_metric_data = lambda ns, data: (calls.append(len(data)), real_put(ns, data))
@@ -278,9 +292,7 @@ def test_studio_app_is_deleted_with_the_api_shape(
             {"Name": "DomainId", "Value": "d-abc123"},
             {"Name": "SpaceName", "Value": "alice-space"},
         ]
-        api = AwsApi(
-            "eu-west-1", f"http://127.0.0.1:{server.server_address[1]}", None, use_boto3=False
-        )
+        api = AwsApi("eu-west-1", f"http://127.0.0.1:{server.server_address[1]}", None)
         target_mod.stop(tgt, api)
     finally:
         server.shutdown()
@@ -384,7 +396,12 @@ def test_studio_container_credentials_endpoint(
     )
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(token_file))
     try:
-        assert Credentials(None).get() == ("ASIASTUDIO", "s", "t")
+        assert ContainerCredentials(None).get() == ("ASIASTUDIO", "s", "t")
+        assert type(credentials_for("studio", None)) is ContainerCredentials
+        # notebook instances and EC2 take the instance role: no container endpoint there
+        assert type(credentials_for("notebook", None)) is Credentials
+        with pytest.raises(AwsError, match="no AWS credentials"):
+            Credentials(None).get()
     finally:
         server.shutdown()
         server.server_close()

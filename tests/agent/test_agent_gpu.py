@@ -167,3 +167,15 @@ def test_no_pynvml_and_no_driver_library(monkeypatch: pytest.MonkeyPatch, tmp_pa
     (tmp_path / "nvidia0").touch()
     r = GpuSampler(5).sample()
     assert r.busy is None and "cannot load" in r.detail and "GPU present" in r.detail
+
+
+def test_zero_devices_with_a_gpu_device_file_is_unreadable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """NVML that sees no device on a machine with /dev/nvidia0 is blind, not idle."""
+    _fake_nvml(monkeypatch, [], [])
+    monkeypatch.setenv("MLCOST_AGENT_GPU_DEVICE_GLOB", str(tmp_path / "nvidia[0-9]*"))
+    assert GpuSampler(5).sample().busy is False  # no device file: truly no GPU
+    (tmp_path / "nvidia0").touch()
+    r = GpuSampler(5).sample()
+    assert r.busy is None and "0 devices" in r.detail

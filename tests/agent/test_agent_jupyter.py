@@ -61,7 +61,7 @@ def _cell_until(flag) -> str:  # noqa: ANN001
 def _servers(jserver: dict, monkeypatch: pytest.MonkeyPatch) -> list[jupyter.Server]:
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", jserver["runtime"])
     monkeypatch.setenv("MLCOST_AGENT_ONLY_ENV_RUNTIME_DIR", "1")
-    return jupyter.discover((), None, "/nonexistent/metadata.json")
+    return jupyter.find_servers((), None, "/nonexistent/metadata.json")
 
 
 def test_discovers_url_and_token_from_runtime_file(
@@ -144,7 +144,7 @@ def test_unreachable_jupyter_is_unreadable() -> None:
 def test_no_server_found_says_where_it_looked(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("MLCOST_AGENT_ONLY_ENV_RUNTIME_DIR", "1")
-    r = jupyter.sample(jupyter.discover((), None, str(tmp_path / "no-metadata.json")))
+    r = jupyter.sample(jupyter.find_servers((), None, str(tmp_path / "no-metadata.json")))
     assert r.busy is None and str(tmp_path) in r.detail and "--jupyter-url" in r.detail
 
 
@@ -160,10 +160,10 @@ def test_sagemaker_defaults_when_no_runtime_file(monkeypatch: pytest.MonkeyPatch
             }
         )
     )
-    assert [s.url for s in jupyter.discover((), None, str(nb))] == ["https://127.0.0.1:8443/"]
+    assert [s.url for s in jupyter.find_servers((), None, str(nb))] == ["https://127.0.0.1:8443/"]
     studio = tmp_path / "studio.json"
     studio.write_text(json.dumps({"DomainId": "d-1", "SpaceName": "s", "AppType": "JupyterLab"}))
-    assert [s.url for s in jupyter.discover((), None, str(studio))] == [
+    assert [s.url for s in jupyter.find_servers((), None, str(studio))] == [
         "http://127.0.0.1:8888/jupyterlab/default/"
     ]
 
@@ -236,5 +236,52 @@ def test_runtime_file_of_server_bound_to_all_interfaces(
     (tmp_path / "jpserver-1.json").write_text(json.dumps(info))
     dead = dict(info, url="http://127.0.0.1:8899/", pid=2**22 + 12345)  # no such process
     (tmp_path / "jpserver-2.json").write_text(json.dumps(dead))
-    servers = jupyter.discover((), None, "/nonexistent")
+    servers = jupyter.find_servers((), None, "/nonexistent")
     assert [(s.url, s.token) for s in servers] == [("https://127.0.0.1:8443/", None)]
+
+
+def test_cell_and_terminal_between_samples_publish_busy(
+    jserver: dict, kernel: tuple, tmp_path: Path
+) -> None:
+    """Real Jupyter: a cell that ran, and a terminal opened, between two samples -> Busy=1."""
+    from mlcost.agent.core.config import AgentConfig
+    from mlcost.agent.core.runner import Agent
+    from mlcost.agent.core.target import Target
+
+    batches: list[dict[str, float]] = []
+
+    class Api:
+        via = "fake"
+
+        def put_metric_data(self, ns: str, data: list[dict]) -> None:
+            batches.append({d["MetricName"]: d["Value"] for d in data})
+
+    cfg = AgentConfig(
+        signals=("jupyter",),
+        jupyter_urls=(jserver["url"],),
+        jupyter_token=jserver["token"],
+        publish_seconds=3600,
+    )
+    target = Target("notebook", "us-east-1", {"NotebookInstanceName": "nb"})
+    agent = Agent(cfg, sleep=lambda s: None, api=Api(), target=target)  # type: ignore[arg-type]
+    servers = [jupyter.Server(jserver["url"], jserver["token"], "t")]
+    _, kc = kernel
+
+    def interval() -> dict[str, float]:
+        d = agent.step()
+        assert not d.any_busy, d.reason  # nothing is busy AT the sample
+        agent.publish(datetime.now(UTC))
+        return batches[-1]
+
+    assert interval()["Busy"] == 0.0  # nothing since the agent started
+    kc.execute("x = 1 + 1")
+    kc.get_shell_msg(timeout=30)
+    _wait(lambda: jupyter.sample(servers).busy is False, "the kernel to go idle")
+    busy = interval()
+    assert busy["Busy"] == 1.0 and busy["JupyterBusyKernels"] == 1.0
+    term = _api(jserver, "POST", "api/terminals")
+    try:
+        busy = interval()
+        assert busy["Busy"] == 1.0 and busy["ActiveTerminals"] == 1.0
+    finally:
+        _api(jserver, "DELETE", f"api/terminals/{term['name']}")

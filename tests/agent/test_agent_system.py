@@ -94,3 +94,84 @@ def test_ssh_sampler_rereads_only_after_its_interval(tmp_path: Path) -> None:
     assert s.sample().values["ssh"] == 1.0  # cached
     s.min_interval = 0
     assert s.sample().values["ssh"] == 0.0
+
+
+def _pid(root: Path, pid: int, tty: int, jiffies: int, fds: tuple[str, ...] = ()) -> None:
+    """A /proc/<pid> with stat (tty_nr, utime) and fd links to ``fds``."""
+    d = root / str(pid)
+    (d / "fd").mkdir(parents=True, exist_ok=True)
+    (d / "stat").write_text(
+        f"{pid} (python3 train.py) S 1 {pid} {pid} {tty} -1 4194560 0 0 0 0 {jiffies} 0 0 0\n"
+    )
+    for i, target in enumerate(fds):
+        link = d / "fd" / str(i)
+        if not link.is_symlink():
+            link.symlink_to(target)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_silent_command_in_a_terminal_is_busy_while_it_uses_cpu(tmp_path: Path) -> None:
+    clock = _Clock()
+    _pid(tmp_path, 100, tty=34816, jiffies=50)  # a shell on /dev/pts/0
+    _pid(tmp_path, 101, tty=34816, jiffies=1000)  # the training script
+    _pid(tmp_path, 200, tty=0, jiffies=1000)  # a daemon: no terminal
+    s = system.TerminalSampler(
+        threshold_core_pct=5, min_interval=10, proc=str(tmp_path), clock=clock
+    )
+    clock.t += 10
+    _pid(tmp_path, 101, tty=34816, jiffies=1800)  # +800 ticks in 10 s = 80% of one core
+    _pid(tmp_path, 200, tty=0, jiffies=5000)
+    r = s.sample()
+    assert r.busy is True and "80.0% of one core" in r.detail and "2 process(es)" in r.detail
+    clock.t += 5
+    assert s.sample() is r  # re-scanned at most every 10 s
+    clock.t += 5
+    _pid(tmp_path, 101, tty=34816, jiffies=1810)  # blocked on I/O: 1% of one core
+    r = s.sample()
+    assert r.busy is False and "1.0% of one core" in r.detail
+
+
+def test_terminal_process_holding_a_gpu_is_busy(tmp_path: Path) -> None:
+    clock = _Clock()
+    _pid(tmp_path, 100, tty=34816, jiffies=0, fds=("/dev/pts/0", "/dev/nvidiactl", "/dev/nvidia0"))
+    _pid(tmp_path, 300, tty=0, jiffies=0, fds=("/dev/nvidia1",))  # a kernel: no terminal
+    s = system.TerminalSampler(proc=str(tmp_path), clock=clock)
+    clock.t += 10
+    r = s.sample()
+    assert r.busy is True and "1 holding a GPU" in r.detail
+
+
+def test_shell_at_a_prompt_is_idle(tmp_path: Path) -> None:
+    clock = _Clock()
+    _pid(tmp_path, 100, tty=34816, jiffies=40, fds=("/dev/pts/0", "/dev/nvidiactl"))
+    s = system.TerminalSampler(proc=str(tmp_path), clock=clock)
+    clock.t += 10
+    r = s.sample()
+    assert r.busy is False and "0.0% of one core" in r.detail and "0 holding a GPU" in r.detail
+
+
+def test_real_pty_busy_loop_is_seen() -> None:
+    """A command with a controlling terminal (what a Jupyter terminal gives) spinning on CPU."""
+    import pty
+    import signal
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a silent busy loop in a terminal
+        os.execvp("python3", ["python3", "-c", "while True: pass"])
+    try:
+        s = system.TerminalSampler(min_interval=0)
+        time.sleep(1.0)
+        r = s.sample()
+        assert r.busy is True, r.detail
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)

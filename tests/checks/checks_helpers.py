@@ -146,6 +146,19 @@ def agent_busy(nb: str, value, **kw) -> MetricSeries:
     )
 
 
+def agent_idle(nb: str, since: datetime, **kw) -> MetricSeries:
+    """The agent's IdleSeconds (hourly Maximum) for a notebook idle since ``since``: each
+    hour's last 5-minute datapoint, at its end."""
+    return series(
+        "AgentIdleSeconds",
+        "MLCost/Agent",
+        {"NotebookInstanceName": nb},
+        lambda t: max(0.0, (t + timedelta(minutes=55) - since).total_seconds()),
+        metric="IdleSeconds",
+        **kw,
+    )
+
+
 def make_job(
     name: str = "train-resnet-42",
     instance_type: str = "ml.g4dn.xlarge",

@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from checks_helpers import (
     NOW,
+    START,
     agent_busy,
+    agent_idle,
     ec2_cpu,
     ec2_gpu,
     endpoint_series,
@@ -35,7 +37,7 @@ def _mixed():
     spot_box = make_ec2("i-0spot", lifecycle="spot")  # unpriced
     metrics = {
         ep.key: [endpoint_series(ep.id, "AllTraffic", "Invocations", 0)],
-        nb.key: [agent_busy(nb.id, 0)],
+        nb.key: [agent_busy(nb.id, 0), agent_idle(nb.id, START - timedelta(days=1))],
         gpu.key: [ec2_cpu(gpu.id, 1.0), ec2_gpu(gpu.id, 0.0)],
         spot_box.key: [ec2_cpu(spot_box.id, 1.0), ec2_gpu(spot_box.id, 0.0)],
     }

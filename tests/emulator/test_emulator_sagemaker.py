@@ -403,3 +403,69 @@ def test_backdate_notebook_endpoint_and_ec2(aws):
     assert launched == when
     with pytest.raises(KeyError, match="create it first"):
         backdate("endpoint", "missing", when, REGION)
+
+
+def _content(n: int) -> str:
+    """A base64 ``Content`` of exactly ``n`` characters (AWS counts the encoded text)."""
+    text = base64.b64encode(b"#!/bin/bash\n" + b"#" * (n * 3 // 4)).decode()[:n]
+    assert len(text) == n
+    return text
+
+
+def _too_long(err: pytest.ExceptionInfo, where: str) -> None:
+    error = err.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert f"at '{where}' failed to satisfy constraint" in error["Message"]
+    assert error["Message"].startswith("1 validation error detected: Value '")
+    assert error["Message"].endswith("Member must have length less than or equal to 16384")
+
+
+def test_lifecycle_content_over_16384_characters_is_rejected_like_aws(aws):
+    sm = _sm()
+    sm.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="at-limit", OnStart=[{"Content": _content(16384)}]
+    )
+    with pytest.raises(ClientError) as err:
+        sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="over", OnStart=[{"Content": _content(16385)}]
+        )
+    _too_long(err, "onStart.1.member.content")
+    with pytest.raises(ClientError) as err:
+        sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="over", OnCreate=[{"Content": _content(20000)}]
+        )
+    _too_long(err, "onCreate.1.member.content")
+    with pytest.raises(ClientError) as err:
+        sm.update_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="at-limit", OnStart=[{"Content": _content(16385)}]
+        )
+    _too_long(err, "onStart.1.member.content")
+    got = sm.describe_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="at-limit"
+    )
+    assert len(got["OnStart"][0]["Content"]) == 16384  # the rejected update changed nothing
+    names = [
+        c["NotebookInstanceLifecycleConfigName"]
+        for c in sm.list_notebook_instance_lifecycle_configs()["NotebookInstanceLifecycleConfigs"]
+    ]
+    assert names == ["at-limit"]
+
+
+def test_studio_lifecycle_config_limit_and_shape(aws):
+    sm = _sm()
+    arn = sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="agent",
+        StudioLifecycleConfigContent=_content(16384),
+        StudioLifecycleConfigAppType="JupyterLab",
+    )["StudioLifecycleConfigArn"]
+    assert arn.endswith(":studio-lifecycle-config/agent")
+    got = sm.describe_studio_lifecycle_config(StudioLifecycleConfigName="agent")
+    _assert_shape(sm, "DescribeStudioLifecycleConfig", got)
+    assert got["StudioLifecycleConfigAppType"] == "JupyterLab"
+    with pytest.raises(ClientError) as err:
+        sm.create_studio_lifecycle_config(
+            StudioLifecycleConfigName="too-long",
+            StudioLifecycleConfigContent=_content(16385),
+            StudioLifecycleConfigAppType="JupyterLab",
+        )
+    _too_long(err, "studioLifecycleConfigContent")

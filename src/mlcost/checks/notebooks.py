@@ -8,7 +8,7 @@ published for notebook instances, so without the agent nothing here calls a note
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,11 +57,12 @@ def notebook_no_autostop(
     """An InService notebook instance with no idle guard: it runs (and bills) all night and
     every weekend once someone forgets it.
 
-    Rule: ``has_idle_guard`` is False (its lifecycle config runs neither AWS's
-    ``autostop.py`` sample nor the mlcost agent; AWS's cost guidance for notebook instances is
-    to attach such an auto-stop lifecycle configuration,
+    Rule: ``has_idle_guard`` is False (no lifecycle config, or scripts that stop nothing:
+    ``sources/aws/idle_guard.py``; AWS's cost guidance for notebook instances is to attach an
+    auto-stop lifecycle configuration,
     github.com/aws-samples/amazon-sagemaker-notebook-instance-lifecycle-config-samples).
-    ``None`` (script unreadable) is not claimed unless ``flag_unknown_guard``.
+    ``None`` (unreadable, or a script mlcost can't recognise that might stop the instance) is
+    not claimed unless ``flag_unknown_guard``.
 
     Saving: the hours outside use. Assumed use is ``busy_hours_per_week`` (default 50: ten
     hours on five days) of 168, so saving = price x 730 x (1 - 50/168). When the agent's
@@ -121,7 +122,10 @@ def notebook_no_autostop(
         finding_for(
             "notebook-no-autostop",
             resource,
-            title=f"Notebook {resource.id} has no auto-stop: it bills while nobody uses it",
+            title=f"Notebook {resource.id} has no auto-stop: it bills while nobody uses it"
+            if resource.has_idle_guard is False
+            else f"Notebook {resource.id} may have no auto-stop: mlcost cannot tell what its "
+            f"lifecycle config {resource.lifecycle_config} does (unknown guard)",
             evidence=evidence,
             cost=cost,
             saving=saving,
@@ -136,6 +140,20 @@ def notebook_no_autostop(
             confidence=confidence,
         )
     ]
+
+
+def _agent_idle_since(inventory: Inventory, nb: NotebookInstance) -> datetime | None:
+    """Since when the agent has seen every signal idle, from its newest ``IdleSeconds``
+    (hourly Maximum: measured before that hour ended, so the answer is never too early);
+    None when the series is missing, unread or empty."""
+    series = inventory.series(nb, "AgentIdleSeconds")
+    if not series or not all(s.readable for s in series):
+        return None
+    points = [(t, v) for s in series for t, v in zip(s.timestamps, s.values, strict=True)]
+    if not points:
+        return None
+    hour, seconds = max(points)
+    return hour + timedelta(hours=1) - timedelta(seconds=seconds)
 
 
 @check(
@@ -153,8 +171,12 @@ def idle_notebook(
     Rule: every ``AgentBusy`` series (``MLCost/Agent`` ``Busy``) was read successfully, has
     datapoints in at least ``min_coverage`` of the hours of the last ``idle_hours`` up to the
     scan, the newest no older than
-    ``max_staleness_hours``, and every one of them is 0. No agent data means "unknown",
-    never idle. Saving: the notebook's whole monthly cost (notebook price x 730 h).
+    ``max_staleness_hours``, and every one of them is 0; and the agent's own idle time
+    (``AgentIdleSeconds``, its newest hourly maximum, taken as measured at that hour's end)
+    reaches back to the window's start. Busy and IdleSeconds come from the same samples by
+    different routes: a notebook is called idle only when both agree (an agent that missed
+    activity between samples in Busy still counts it in IdleSeconds). No agent data means
+    "unknown", never idle. Saving: the notebook's whole monthly cost (notebook price x 730 h).
 
     ``idle_hours`` defaults to 72, longer than a weekend (Friday 17:00 to Monday 09:00 is
     64 h): a notebook used on weekdays and idle over the weekend is not forgotten, and
@@ -177,6 +199,9 @@ def idle_notebook(
     newest = max(t for s in series for t in s.timestamps)
     if end - newest > timedelta(hours=float(settings["max_staleness_hours"])):
         return []
+    idle_since = _agent_idle_since(inventory, resource)
+    if idle_since is None or idle_since > start:
+        return []
 
     p = quote(resource.instance_type, resource.region, Usage.NOTEBOOK)
     evidence: dict[str, Any] = {
@@ -185,6 +210,7 @@ def idle_notebook(
         "agent_busy_max": 0,
         "hours_with_data": len(hourly),
         "newest_datapoint": newest.isoformat(),
+        "agent_idle_since": idle_since.isoformat(),
         "hours_per_month": int(HOURS_PER_MONTH),
     }
     confidence = 0.9

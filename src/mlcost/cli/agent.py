@@ -12,6 +12,7 @@ from mlcost.agent import lifecycle
 from mlcost.agent.core.config import (
     DEFAULT_IMDS_URL,
     DEFAULT_METADATA_FILE,
+    DEFAULT_SIGNALS,
     TARGETS,
     AgentConfig,
     ConfigError,
@@ -38,7 +39,9 @@ def run(
         25.0,
         help="CPU % of one core (summed over cores, agent excluded) at or above which CPU is busy.",
     ),
-    signals: str = typer.Option("jupyter,gpu,cpu", help="Comma list of jupyter, gpu, cpu, ssh."),
+    signals: str = typer.Option(
+        ",".join(DEFAULT_SIGNALS), help="Comma list of jupyter, terminal, gpu, cpu, ssh."
+    ),
     ssh_ports: str = typer.Option(
         "22", help="Ports whose established connections count as ssh activity."
     ),
@@ -65,7 +68,9 @@ def run(
     region: str | None = typer.Option(None),
 ) -> None:
     """Watch Jupyter, GPU, CPU (and optionally SSH) and stop this machine when all are idle."""
-    from mlcost.agent.core.runner import Agent
+    from mlcost.agent.boto3_api import Boto3Api
+    from mlcost.agent.core.aws import Imds
+    from mlcost.agent.core.runner import Agent, resolve_target
 
     try:
         cfg = AgentConfig(
@@ -89,6 +94,7 @@ def run(
             region=region,
         )
         validate(cfg)
+        target = resolve_target(cfg)
     except (ConfigError, ValueError) as err:
         raise UserError(
             f"bad agent configuration: {err}", "nothing was stopped; fix the option and rerun"
@@ -98,7 +104,12 @@ def run(
         format="%(asctime)s mlcost-agent %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    Agent(cfg).run()
+    api = (
+        Boto3Api(target.region, cfg.endpoint_url, Imds(cfg.imds_url), target.kind)
+        if target.region
+        else None
+    )
+    Agent(cfg, target=target, api=api).run()
 
 
 @app.command("lifecycle-config")
@@ -110,14 +121,24 @@ def lifecycle_config(
     gpu_threshold: float = typer.Option(5.0),
     cpu_threshold: float = typer.Option(25.0),
     sample_seconds: float = typer.Option(30.0),
-    signals: str | None = typer.Option(None, help="Default: jupyter,gpu,cpu (ec2: gpu,cpu,ssh)."),
+    signals: str | None = typer.Option(
+        None, help="Default: jupyter,terminal,gpu,cpu (ec2: gpu,cpu,ssh,terminal)."
+    ),
     publish: bool = typer.Option(True, "--publish/--no-publish"),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="The installed agent only logs its stops."
     ),
     stop_on_unreadable: bool = typer.Option(False, "--stop-on-unreadable"),
+    print_size: bool = typer.Option(
+        False, "--print-size", help="Print the script's size against AWS's limit, not the script."
+    ),
 ) -> None:
-    """Print a lifecycle script that installs and starts the agent with no network access."""
+    """Print a lifecycle script that installs and starts the agent with no network access.
+
+    Notebook and Studio scripts carry the agent as binary data (SageMaker's limit counts
+    base64 characters, so text would cost a third more), EC2 user data is gzipped
+    (cloud-init gunzips it): redirect them to a file.
+    """
     if target not in ("notebook", "ec2", "studio"):
         raise UserError(f"--target must be notebook, ec2 or studio, got {target!r}")
     cfg = AgentConfig(
@@ -144,4 +165,20 @@ def lifecycle_config(
         script = lifecycle.render(target, args)
     except (ConfigError, ValueError) as err:
         raise UserError(f"cannot build the lifecycle script: {err}") from err
-    typer.echo(script, nl=False)
+    if print_size:
+        typer.echo(lifecycle.size(target, script).describe())
+        return
+    if _stdout_is_terminal():
+        raise UserError(
+            "the script carries the agent as binary data and would garble this terminal",
+            f"redirect it: mlcost agent lifecycle-config --target {target} > "
+            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} "
+            "(or add --print-size to see its size)",
+        )
+    out = sys.stdout.buffer
+    out.write(script)
+    out.flush()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -324,18 +324,25 @@ class _Builder:
             )
         )
         if busy is not None:
-            # The mlcost agent publishes Busy (0/1) every 5 minutes (docs/CONTRACTS.md).
+            # The mlcost agent publishes Busy (0/1) and IdleSeconds every 5 minutes
+            # (docs/CONTRACTS.md); its idle time runs from the last busy interval (or from
+            # the first datapoint: the agent started then).
             ts5 = self.ts[0] + np.arange(len(self.ts) * 12) * 300.0
             busy5 = np.repeat(busy, 12)
-            self.add_series(
-                region,
-                "MLCost/Agent",
-                "Busy",
-                {"NotebookInstanceName": name},
-                busy5,
-                unit="None",
-                ts=ts5,
-            )
+            last_busy = np.maximum.accumulate(np.where(busy5 > 0, ts5, ts5[0]))
+            for metric, values, unit in (
+                ("Busy", busy5, "None"),
+                ("IdleSeconds", ts5 - last_busy, "Seconds"),
+            ):
+                self.add_series(
+                    region,
+                    "MLCost/Agent",
+                    metric,
+                    {"NotebookInstanceName": name},
+                    values,
+                    unit=unit,
+                    ts=ts5,
+                )
 
     # ---------------------------------------------------------------- EC2
 

@@ -282,7 +282,37 @@ def _list_notebook_instance_lifecycle_configs(self: SageMakerResponse) -> Action
     return ActionResult(body)
 
 
+# ----------------------------------------------------------------- lifecycle script limits
+
+#: AWS's limit on a lifecycle script's ``Content`` (NotebookInstanceLifecycleHook, and
+#: StudioLifecycleConfigContent): the BASE64 text, not the script, may be 16,384 characters.
+LIFECYCLE_CONTENT_MAX = 16384
+
+
+def _check_content_length(value: Any, attribute: str) -> None:
+    """AWS's request validation for a too-long ``Content`` (moto accepts any length)."""
+    if isinstance(value, str) and len(value) > LIFECYCLE_CONTENT_MAX:
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{value}' at '{attribute}' failed to "
+            f"satisfy constraint: Member must have length less than or equal to "
+            f"{LIFECYCLE_CONTENT_MAX}"
+        )
+
+
+def _check_hooks(self: SageMakerResponse) -> None:
+    for param in ("OnCreate", "OnStart"):
+        for i, hook in enumerate(self._get_param(param) or [], 1):
+            where = f"{param[0].lower()}{param[1:]}.{i}.member.content"
+            _check_content_length((hook or {}).get("Content"), where)
+
+
+def _create_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    _check_hooks(self)
+    return _ORIGINALS["create_notebook_instance_lifecycle_config"](self)
+
+
 def _update_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    _check_hooks(self)
     name = self._get_param("NotebookInstanceLifecycleConfigName")
     config = self.sagemaker_backend.notebook_instance_lifecycle_configurations.get(name)
     if config is None:
@@ -299,6 +329,45 @@ def _update_notebook_instance_lifecycle_config(self: SageMakerResponse) -> Actio
 
 
 # ----------------------------------------------------------------- Studio
+
+
+def _studio_lccs(backend: Any) -> dict[str, dict[str, Any]]:
+    return backend.__dict__.setdefault("_mlcost_studio_lccs", {})
+
+
+def _create_studio_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    """moto 5.2.5 has no Studio lifecycle configs; AWS's limits and shapes."""
+    name = self._get_param("StudioLifecycleConfigName")
+    content = self._get_param("StudioLifecycleConfigContent")
+    app_type = self._get_param("StudioLifecycleConfigAppType")
+    _check_content_length(content, "studioLifecycleConfigContent")
+    _check_enum(
+        app_type,
+        _enum(("CreateStudioLifecycleConfigRequest", "StudioLifecycleConfigAppType")),
+        "studioLifecycleConfigAppType",
+    )
+    configs = _studio_lccs(self.sagemaker_backend)
+    if name in configs:
+        raise ResourceInUseException(message=f"Studio Lifecycle Config {name} already exists.")
+    arn = _arn(self.sagemaker_backend, "studio-lifecycle-config", name)
+    now = _now()
+    configs[name] = {
+        "StudioLifecycleConfigArn": arn,
+        "StudioLifecycleConfigName": name,
+        "StudioLifecycleConfigContent": content,
+        "StudioLifecycleConfigAppType": app_type,
+        "CreationTime": now,
+        "LastModifiedTime": now,
+    }
+    return ActionResult({"StudioLifecycleConfigArn": arn})
+
+
+def _describe_studio_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    name = self._get_param("StudioLifecycleConfigName")
+    config = _studio_lccs(self.sagemaker_backend).get(name)
+    if config is None:
+        raise ResourceNotFound(message=f"Studio Lifecycle Config {name} does not exist.")
+    return ActionResult(config)
 
 
 def _studio(backend: Any) -> dict[str, dict[tuple, dict[str, Any]]]:
@@ -565,6 +634,9 @@ _NEW_ACTIONS = {
     "update_notebook_instance": _update_notebook_instance,
     "list_notebook_instance_lifecycle_configs": _list_notebook_instance_lifecycle_configs,
     "update_notebook_instance_lifecycle_config": _update_notebook_instance_lifecycle_config,
+    "create_notebook_instance_lifecycle_config": _create_notebook_instance_lifecycle_config,
+    "create_studio_lifecycle_config": _create_studio_lifecycle_config,
+    "describe_studio_lifecycle_config": _describe_studio_lifecycle_config,
     "create_user_profile": _create_user_profile,
     "describe_user_profile": _describe_user_profile,
     "list_user_profiles": _list_user_profiles,
@@ -590,6 +662,9 @@ def apply() -> None:
     aas_cls.deregister_scalable_target = _deregister_scalable_target
     _ORIGINALS["training_init"] = sm_models.FakeTrainingJob.__init__
     _ORIGINALS["create_processing_job"] = SageMakerResponse.create_processing_job
+    _ORIGINALS["create_notebook_instance_lifecycle_config"] = (
+        SageMakerResponse.create_notebook_instance_lifecycle_config
+    )
     backend_cls._get_resource_from_arn = _get_resource_from_arn
     backend_cls.add_tags = _add_tags
     backend_cls.delete_endpoint = _delete_endpoint

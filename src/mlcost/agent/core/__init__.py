@@ -2,7 +2,9 @@
 
 Notebook instances may have no internet access and the python that runs the lifecycle
 script may lack boto3, so nothing in this package imports a third-party module at import
-time. boto3 and pynvml are used when importable; otherwise the core speaks SigV4-signed
-HTTPS (``aws``) and treats the GPU as unreadable when a device exists but NVML can't load.
-Modules import each other relatively so the package can be zipped under any name.
+time: the core speaks SigV4-signed HTTPS itself (``aws``), and reads NVML through pynvml
+when importable, else the driver's library through ctypes (``gpu``). The package is
+flattened into one script for lifecycle configs (``mlcost.agent.bundle``), so its
+modules import each other relatively (``from .x import y``, ``from . import x``) and
+their top-level names must not collide.
 """

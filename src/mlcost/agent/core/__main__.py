@@ -1,4 +1,4 @@
-"""``python -m mlcost.agent.core run ...`` (and the embedded zipapp) start the agent."""
+"""``python -m mlcost.agent.core run ...`` starts the agent from a checkout."""
 
 import sys
 

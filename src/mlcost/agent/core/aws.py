@@ -1,18 +1,18 @@
-"""The few AWS calls the agent makes, via boto3 when importable, else SigV4 over urllib.
+"""The few AWS calls the agent makes, signed with SigV4 over urllib (stdlib only).
 
 The python running a lifecycle script may lack boto3 and the instance may have no
-internet beyond VPC endpoints, so the fallback signs requests itself (Signature Version
-4) with credentials from env vars, the container credentials endpoint (Studio) or the
-instance role via IMDSv2. Endpoints honour AWS_ENDPOINT_URL(_<SERVICE>) like the SDKs.
+internet beyond VPC endpoints, so the agent signs requests itself (Signature Version 4)
+with credentials from env vars, then the instance role via IMDSv2 (notebook instances,
+EC2) or, in a Studio app, the container credentials endpoint first. Endpoints honour AWS_ENDPOINT_URL(_<SERVICE>) like the SDKs.
 Only four operations exist: StopNotebookInstance and DeleteApp (SageMaker, JSON 1.1),
 StopInstances (EC2, query) and PutMetricData (CloudWatch, query).
+``mlcost.agent.boto3_api`` is the boto3 variant that ``mlcost agent run`` uses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
 import json
 import os
 import time
@@ -72,7 +72,10 @@ class Imds:
 
 
 class Credentials:
-    """Access key, secret and session token, refreshed before they expire."""
+    """Access key, secret and session token, refreshed before they expire.
+
+    From env vars, else the instance role (IMDSv2): notebook instances and EC2.
+    """
 
     def __init__(self, imds: Imds | None) -> None:
         self.imds = imds
@@ -88,7 +91,7 @@ class Credentials:
             return env_key, env_secret, os.environ.get("AWS_SESSION_TOKEN") or None
         if self._cached and time.time() < self._expires - 300:
             return self._cached
-        doc = self._container() or self._instance_role()
+        doc = self._fetch()
         self._cached = (doc["AccessKeyId"], doc["SecretAccessKey"], doc.get("Token"))
         exp = doc.get("Expiration")
         try:
@@ -96,6 +99,27 @@ class Credentials:
         except ValueError:
             self._expires = time.time() + 600
         return self._cached
+
+    def _fetch(self) -> dict:
+        return self._instance_role()
+
+    def _instance_role(self) -> dict:
+        if self.imds is None:
+            raise AwsError(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or attach a role"
+            )
+        role = self.imds.get("meta-data/iam/security-credentials/").split()[0]
+        try:
+            return json.loads(self.imds.get(f"meta-data/iam/security-credentials/{role}"))
+        except ValueError as err:
+            raise AwsError(f"instance role credentials for {role} are not JSON: {err}") from err
+
+
+class ContainerCredentials(Credentials):
+    """Studio apps: the container credentials endpoint first, then the instance role."""
+
+    def _fetch(self) -> dict:
+        return self._container() or self._instance_role()
 
     def _container(self) -> dict | None:
         full = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -117,16 +141,10 @@ class Credentials:
         except (OSError, ValueError) as err:
             raise AwsError(f"container credentials at {url} failed: {err}") from err
 
-    def _instance_role(self) -> dict:
-        if self.imds is None:
-            raise AwsError(
-                "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or attach a role"
-            )
-        role = self.imds.get("meta-data/iam/security-credentials/").split()[0]
-        try:
-            return json.loads(self.imds.get(f"meta-data/iam/security-credentials/{role}"))
-        except ValueError as err:
-            raise AwsError(f"instance role credentials for {role} are not JSON: {err}") from err
+
+def credentials_for(kind: str, imds: Imds | None) -> Credentials:
+    """The credential sources of a target: only Studio apps have a container endpoint."""
+    return ContainerCredentials(imds) if kind == "studio" else Credentials(imds)
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
@@ -215,36 +233,20 @@ def flatten_query(params: dict, prefix: str = "") -> dict[str, str]:
 
 
 class AwsApi:
-    """The agent's four AWS operations, in one region.
+    """The agent's four AWS operations, in one region, through the stdlib signer.
 
-    Stops go through boto3 when it is importable (its retries and full credential
-    chain matter for the one call that counts). Metrics go through the stdlib signer
-    first, because importing boto3 and holding two clients costs ~45 MB of RSS in a
-    process that otherwise needs ~20 MB; boto3 is the fallback when only it can find
-    credentials (e.g. a profile in ~/.aws on an EC2 dev box). boto3 is imported lazily.
+    Not boto3, even where it is importable: importing it and holding two clients costs
+    ~45 MB of RSS in a process that otherwise needs ~20 MB.
     """
 
+    via = "stdlib SigV4"
+
     def __init__(
-        self, region: str, endpoint_url: str | None, imds: Imds | None, use_boto3: bool = True
+        self, region: str, endpoint_url: str | None, imds: Imds | None, kind: str = "studio"
     ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
-        self.creds = Credentials(imds)
-        self.use_boto3 = use_boto3 and importlib.util.find_spec("boto3") is not None
-        self._clients: dict[str, object] = {}
-
-    @property
-    def via(self) -> str:
-        return "boto3" if self.use_boto3 else "stdlib SigV4"
-
-    def _client(self, service: str):  # noqa: ANN202 - boto3 client type is dynamic
-        if service not in self._clients:
-            import boto3  # type: ignore[import-not-found]
-
-            self._clients[service] = boto3.client(
-                service, region_name=self.region, endpoint_url=self.endpoint_url
-            )
-        return self._clients[service]
+        self.creds = credentials_for(kind, imds)
 
     def _send(self, service: str, body: bytes, headers: dict[str, str]) -> bytes:
         url = endpoint_for(service, self.region, self.endpoint_url)
@@ -280,34 +282,17 @@ class AwsApi:
         return self._send(service, body, headers)
 
     def stop_notebook_instance(self, name: str) -> None:
-        if self.use_boto3:
-            self._client("sagemaker").stop_notebook_instance(NotebookInstanceName=name)
-        else:
-            self._json("StopNotebookInstance", {"NotebookInstanceName": name})
+        self._json("StopNotebookInstance", {"NotebookInstanceName": name})
 
     def delete_app(self, params: dict[str, str]) -> None:
         """``params``: DomainId, AppType, AppName and SpaceName or UserProfileName."""
-        if self.use_boto3:
-            self._client("sagemaker").delete_app(**params)
-        else:
-            self._json("DeleteApp", params)
+        self._json("DeleteApp", params)
 
     def stop_instances(self, instance_id: str) -> None:
-        if self.use_boto3:
-            self._client("ec2").stop_instances(InstanceIds=[instance_id])
-        else:
-            self._query("ec2", "StopInstances", "2016-11-15", {"InstanceId": [instance_id]})
+        self._query("ec2", "StopInstances", "2016-11-15", {"InstanceId": [instance_id]})
 
     def put_metric_data(self, namespace: str, data: list[dict]) -> None:
         """One call for the whole batch (CloudWatch takes up to 1,000 metrics a call)."""
-        try:
-            self._put_metric_data_stdlib(namespace, data)
-        except CredentialsError:
-            if not self.use_boto3:
-                raise
-            self._client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=data)
-
-    def _put_metric_data_stdlib(self, namespace: str, data: list[dict]) -> None:
         members = []
         for d in data:
             m = dict(d)

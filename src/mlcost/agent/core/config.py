@@ -8,11 +8,12 @@ tests (and unusual hosts) can point the agent at fakes.
 from __future__ import annotations
 
 import argparse
+import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-SIGNALS = ("jupyter", "gpu", "cpu", "ssh")
-DEFAULT_SIGNALS = ("jupyter", "gpu", "cpu")
+SIGNALS = ("jupyter", "terminal", "gpu", "cpu", "ssh")
+DEFAULT_SIGNALS = ("jupyter", "terminal", "gpu", "cpu")
 TARGETS = ("auto", "notebook", "ec2", "studio", "none")
 DEFAULT_METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
 DEFAULT_IMDS_URL = "http://169.254.169.254"
@@ -45,8 +46,6 @@ class AgentConfig:
     imds_url: str = DEFAULT_IMDS_URL
     endpoint_url: str | None = None
     region: str | None = None
-    use_boto3: bool = True
-    extra_dims: dict[str, str] = field(default_factory=dict)
 
     @property
     def idle_seconds(self) -> float:
@@ -54,22 +53,21 @@ class AgentConfig:
 
 
 def validate(cfg: AgentConfig) -> None:
-    """Raise ConfigError naming the bad value and what to use instead."""
-    if not cfg.idle_minutes > 0:
-        raise ConfigError(
-            f"--idle-minutes must be a positive number of minutes, got {cfg.idle_minutes}; "
-            "use e.g. --idle-minutes 60"
-        )
-    if not cfg.sample_seconds > 0:
-        raise ConfigError(f"--sample-seconds must be > 0, got {cfg.sample_seconds}")
-    if not cfg.publish_seconds > 0:
-        raise ConfigError(f"--publish-seconds must be > 0, got {cfg.publish_seconds}")
-    for name, value in (
-        ("--gpu-threshold", cfg.gpu_threshold),
-        ("--cpu-threshold", cfg.cpu_threshold),
+    """Raise ConfigError naming the bad value and what to use instead.
+
+    Every number must be finite: ``nan`` compares false with everything, so a ``nan``
+    threshold would make a signal never busy and the agent stop a machine in use.
+    """
+    for name, value, zero_ok, high in (
+        ("--idle-minutes", cfg.idle_minutes, False, 1e6),
+        ("--sample-seconds", cfg.sample_seconds, False, 86400),
+        ("--publish-seconds", cfg.publish_seconds, False, 86400),
+        ("--gpu-threshold", cfg.gpu_threshold, True, 100),
+        ("--cpu-threshold", cfg.cpu_threshold, True, 1e5),
     ):
-        if value < 0:
-            raise ConfigError(f"{name} must be >= 0 (percent), got {value}")
+        if not (math.isfinite(value) and (value >= 0 if zero_ok else value > 0) and value <= high):
+            low = ">= 0" if zero_ok else "> 0"
+            raise ConfigError(f"{name} must be a finite number {low} and <= {high:g}, got {value}")
     unknown = [s for s in cfg.signals if s not in SIGNALS]
     if unknown or not cfg.signals:
         raise ConfigError(
@@ -79,58 +77,48 @@ def validate(cfg: AgentConfig) -> None:
         raise ConfigError(f"--target must be one of {', '.join(TARGETS)}, got {cfg.target!r}")
 
 
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _ports(value: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in _words(value))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The embedded agent's command line (``python3 mlcost-agent.pyz run ...``)."""
+    """The embedded agent's command line (``python3 mlcost-agent.py run ...``).
+
+    Each option's ``dest`` is an AgentConfig field, so ``from_args`` is one call. Option
+    help lives in docs/agent.md and `mlcost agent run --help`: this parser ships in a
+    lifecycle script, where every byte counts against AWS's limit.
+    """
     p = argparse.ArgumentParser(prog="mlcost-agent")
-    p.add_argument("--idle-minutes", type=float, default=60.0)
-    p.add_argument("--sample-seconds", type=float, default=30.0)
-    p.add_argument("--publish-seconds", type=float, default=300.0)
-    # Option help lives in docs/agent.md and `mlcost agent run --help`: this parser ships
-    # in a lifecycle script, where every character counts against SageMaker's 16,384.
-    p.add_argument("--gpu-threshold", type=float, default=5.0)
-    p.add_argument("--cpu-threshold", type=float, default=25.0)
-    p.add_argument("--signals", default=",".join(DEFAULT_SIGNALS))
-    p.add_argument("--ssh-ports", default="22")
-    p.add_argument("--target", default="auto", choices=TARGETS)
-    p.add_argument("--dry-run", action="store_true")
-    p.add_argument("--stop-on-unreadable", action="store_true")
-    p.add_argument("--no-publish", action="store_true")
-    p.add_argument("--once", action="store_true")
+    d = AgentConfig()
+    for name in (
+        "idle_minutes",
+        "sample_seconds",
+        "publish_seconds",
+        "gpu_threshold",
+        "cpu_threshold",
+    ):
+        p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
+    for name in ("dry_run", "stop_on_unreadable", "once"):
+        p.add_argument("--" + name.replace("_", "-"), action="store_true")
+    p.add_argument("--signals", type=_words, default=d.signals)
+    p.add_argument("--ssh-ports", type=_ports, default=d.ssh_ports)
+    p.add_argument("--target", default=d.target, choices=TARGETS)
+    p.add_argument("--no-publish", dest="publish", action="store_false")
     p.add_argument("--max-samples", type=int, default=0)
-    p.add_argument("--jupyter-url", action="append", default=[])
-    p.add_argument("--jupyter-token", default=os.environ.get("MLCOST_AGENT_JUPYTER_TOKEN"))
-    p.add_argument(
-        "--metadata-file",
-        default=os.environ.get("MLCOST_AGENT_METADATA_FILE", DEFAULT_METADATA_FILE),
-    )
-    p.add_argument("--imds-url", default=os.environ.get("MLCOST_AGENT_IMDS_URL", DEFAULT_IMDS_URL))
-    p.add_argument("--endpoint-url", default=None)
-    p.add_argument("--region", default=None)
-    p.add_argument("--no-boto3", action="store_true")
+    p.add_argument("--jupyter-url", dest="jupyter_urls", action="append", default=[])
+    env = os.environ.get
+    p.add_argument("--jupyter-token", default=env("MLCOST_AGENT_JUPYTER_TOKEN"))
+    p.add_argument("--metadata-file", default=env("MLCOST_AGENT_METADATA_FILE", d.metadata_file))
+    p.add_argument("--imds-url", default=env("MLCOST_AGENT_IMDS_URL", d.imds_url))
+    p.add_argument("--endpoint-url")
+    p.add_argument("--region")
     return p
 
 
 def from_args(ns: argparse.Namespace) -> AgentConfig:
     """Turn parsed arguments into a config (validation is separate so it can be logged)."""
-    return AgentConfig(
-        idle_minutes=ns.idle_minutes,
-        sample_seconds=ns.sample_seconds,
-        publish_seconds=ns.publish_seconds,
-        gpu_threshold=ns.gpu_threshold,
-        cpu_threshold=ns.cpu_threshold,
-        signals=tuple(s.strip() for s in ns.signals.split(",") if s.strip()),
-        ssh_ports=tuple(int(x) for x in ns.ssh_ports.split(",") if x.strip()),
-        target=ns.target,
-        dry_run=ns.dry_run,
-        stop_on_unreadable=ns.stop_on_unreadable,
-        publish=not ns.no_publish,
-        once=ns.once,
-        max_samples=ns.max_samples,
-        jupyter_urls=tuple(ns.jupyter_url),
-        jupyter_token=ns.jupyter_token,
-        metadata_file=ns.metadata_file,
-        imds_url=ns.imds_url,
-        endpoint_url=ns.endpoint_url,
-        region=ns.region,
-        use_boto3=not ns.no_boto3,
-    )
+    return AgentConfig(**ns.__dict__)  # not vars(): it makes python-minifier rename nothing

@@ -126,6 +126,8 @@ class GpuSampler:
         except Exception as err:  # the binding's NVMLError; any failure is "unreadable"
             return Reading("gpu", None, f"NVML read failed: {err}")
         if not utils:
+            if _has_gpu_device():  # a GPU NVML does not see: blind, not idle
+                return Reading("gpu", None, "NVML reports 0 devices with /dev/nvidia* present")
             return Reading("gpu", False, "NVML reports 0 devices")
         top = max(utils)
         per = ", ".join(

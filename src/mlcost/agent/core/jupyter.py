@@ -71,7 +71,7 @@ def _pid_alive(pid: object) -> bool:
     return True
 
 
-def discover(cfg_urls: tuple[str, ...], token: str | None, metadata_file: str) -> list[Server]:
+def find_servers(cfg_urls: tuple[str, ...], token: str | None, metadata_file: str) -> list[Server]:
     """Servers to watch: explicit URLs, else live runtime files, else SageMaker defaults."""
     if cfg_urls:
         return [Server(_slash(u), token, "--jupyter-url") for u in cfg_urls]

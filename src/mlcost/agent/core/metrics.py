@@ -30,9 +30,15 @@ class MetricWindow:
         self.kernels: int | None = None
         self.terminals: int | None = None
 
-    def observe(self, readings: list[Reading], decision: Decision) -> None:
+    def observe(self, readings: list[Reading], decision: Decision, now: datetime) -> None:
+        """Fold one sample in. Busy covers the whole interval, not just the sample instants:
+        a signal busy or unreadable at a sample, or activity a signal recorded between
+        samples (a cell run, a terminal used), which leaves the tracker's common idle time
+        shorter than the time since the window began."""
         self.samples += 1
-        self.busy = max(self.busy, 1.0 if decision.any_busy else 0.0)
+        since_start = (now - self.start).total_seconds()
+        if decision.any_busy or decision.idle_seconds < since_start:
+            self.busy = 1.0
         self.idle_seconds = decision.idle_seconds
         for r in readings:
             if r.busy is None:

@@ -19,6 +19,7 @@ from .aws import AwsApi, Imds
 from .config import AgentConfig, ConfigError, build_parser, from_args, validate
 from .decision import Decision, IdleTracker
 from .gpu import GpuSampler
+from .install import install
 from .metrics import NAMESPACE, MetricWindow
 from .signals import Reading
 
@@ -38,10 +39,12 @@ def build_samplers(cfg: AgentConfig) -> list[tuple[str, Sampler]]:
     if "jupyter" in cfg.signals:
 
         def jup() -> Reading:
-            servers = jupyter.discover(cfg.jupyter_urls, cfg.jupyter_token, cfg.metadata_file)
+            servers = jupyter.find_servers(cfg.jupyter_urls, cfg.jupyter_token, cfg.metadata_file)
             return jupyter.sample(servers)
 
         out.append(("jupyter", jup))
+    if "terminal" in cfg.signals:
+        out.append(("terminal", system.TerminalSampler().sample))
     if "gpu" in cfg.signals:
         out.append(("gpu", GpuSampler(cfg.gpu_threshold).sample))
     if "cpu" in cfg.signals:
@@ -71,7 +74,7 @@ class Agent:
         self.samplers = samplers if samplers is not None else build_samplers(cfg)
         self.api = api
         if self.api is None and self.target.region:
-            self.api = AwsApi(self.target.region, cfg.endpoint_url, imds, cfg.use_boto3)
+            self.api = AwsApi(self.target.region, cfg.endpoint_url, imds, self.target.kind)
         start = clock()
         self.tracker = IdleTracker(cfg.idle_seconds, start, cfg.stop_on_unreadable)
         self.window = MetricWindow(start)
@@ -110,7 +113,7 @@ class Agent:
             else "not-yet-idle"
         )
         log.info("decision=%s idle_for=%ds: %s", verdict, int(d.idle_seconds), d.reason)
-        self.window.observe(readings, d)
+        self.window.observe(readings, d, now)
         if d.idle:
             self._stop()
         if (now - self.window.start).total_seconds() >= self.cfg.publish_seconds:
@@ -128,7 +131,7 @@ class Agent:
         assert self.api is not None
         try:
             what = target_mod.stop(t, self.api)
-        except Exception as err:  # AwsError, or botocore's ClientError on the boto3 path
+        except Exception as err:  # AwsError, or botocore's ClientError from mlcost's Boto3Api
             log.error("idle, but the stop call failed (will retry next sample): %s", err)
             return
         self.stopped = True
@@ -157,9 +160,23 @@ class Agent:
                 return
 
 
+def resolve_target(cfg: AgentConfig) -> target_mod.Target:
+    """What this agent would stop; ConfigError when it can't tell (unless ``--target none``).
+
+    An agent that cannot stop anything would log "idle, but not stopping" for hours while
+    looking installed: refusing at start puts the cause in the one place people look.
+    """
+    t = target_mod.discover(cfg.target, cfg.metadata_file, Imds(cfg.imds_url), cfg.region)
+    if t.kind == "none" and cfg.target != "none":
+        raise ConfigError(f"cannot tell what to stop: {t.problem} (or pass --target none)")
+    return t
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the embedded agent; returns the process exit code."""
+    """Entry point of the embedded agent (``run`` or ``install``); returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "install":
+        return install(args[1:])
     if args and args[0] == "run":
         args = args[1:]
     logging.basicConfig(
@@ -171,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = from_args(ns)
         validate(cfg)
+        target = resolve_target(cfg)
     except (ConfigError, ValueError) as err:
-        log.error("bad configuration, not running (nothing will be stopped): %s", err)
+        log.error("not running (nothing will be stopped): %s", err)
         return 2
-    Agent(cfg).run()
+    Agent(cfg, target=target).run()
     return 0

@@ -1,4 +1,4 @@
-"""CPU and SSH/remote-IDE signals read from /proc (Linux only, no dependencies).
+"""CPU, terminal and SSH/remote-IDE signals read from /proc (Linux only, no dependencies).
 
 CPU is measured as the machine's busy time between two samples minus the agent's own
 CPU time (/proc/self/stat), expressed both as percent of the whole machine (what the
@@ -10,6 +10,7 @@ over cores (what the idle threshold compares): a single-threaded job on a 96-vCP
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from .signals import Reading
@@ -133,3 +134,94 @@ class SshSampler:
         r = sample_ssh(self.ports, self.proc)
         self._last = (now, r)
         return r
+
+
+def _tty_and_jiffies(path: str) -> tuple[int, int]:
+    """(controlling tty number, utime + stime) from a /proc/<pid>/stat file."""
+    with open(path) as fh:
+        raw = fh.read()
+    rest = raw[raw.rindex(")") + 2 :].split()
+    # after "(comm)": state=0 ppid=1 pgrp=2 session=3 tty_nr=4 ... utime=11 stime=12
+    return int(rest[4]), int(rest[11]) + int(rest[12])
+
+
+_GPU_DEVICE = re.compile(r"/dev/nvidia\d")
+
+
+class TerminalSampler:
+    """Work running in a terminal (Jupyter terminals, SSH sessions, tmux panes).
+
+    A training script started in a terminal may print nothing for hours: the terminal's
+    ``last_activity`` goes stale while the work goes on. So every process with a
+    controlling terminal is watched: busy while together they use at least ``threshold``
+    % of one core between scans, or while any of them holds a GPU device open
+    (/dev/nvidiaN, what CUDA does). A shell waiting at a prompt, ``sleep``, or a command
+    blocked on the network below the threshold and without a GPU still counts as idle.
+    Reading every /proc/<pid> costs milliseconds, so the scan runs at most every
+    ``min_interval`` seconds.
+    """
+
+    def __init__(
+        self,
+        threshold_core_pct: float = 5.0,
+        min_interval: float = 10.0,
+        proc: str = PROC,
+        clock=time.monotonic,  # noqa: ANN001 - injectable for tests
+    ) -> None:
+        self.threshold = threshold_core_pct
+        self.min_interval = min_interval
+        self.proc = proc
+        self.clock = clock
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self._prev: dict[int, int] | None = None
+        self._at = 0.0
+        self._last: Reading | None = None
+        self.sample()  # the baseline the first CPU figure is measured against
+
+    def _scan(self) -> dict[int, int]:
+        """CPU jiffies of every process with a controlling terminal, the agent excluded."""
+        out = {}
+        for name in os.listdir(self.proc):
+            if not name.isdigit() or int(name) == os.getpid():
+                continue
+            try:
+                tty, jiffies = _tty_and_jiffies(os.path.join(self.proc, name, "stat"))
+            except (OSError, ValueError, IndexError):  # the process exited meanwhile
+                continue
+            if tty:
+                out[int(name)] = jiffies
+        return out
+
+    def _holds_gpu(self, pid: int) -> bool:
+        fd_dir = os.path.join(self.proc, str(pid), "fd")
+        try:
+            return any(
+                _GPU_DEVICE.match(os.readlink(os.path.join(fd_dir, fd)))
+                for fd in os.listdir(fd_dir)
+            )
+        except OSError:
+            return False
+
+    def sample(self) -> Reading:
+        now = self.clock()
+        if self._last and now - self._at < self.min_interval:
+            return self._last
+        try:
+            cur = self._scan()
+        except OSError as err:
+            return Reading("terminal", None, f"cannot list {self.proc}: {err}")
+        gpu = sum(1 for pid in cur if self._holds_gpu(pid))
+        pct = None
+        if self._prev is not None and now > self._at:
+            used = sum(max(0, j - self._prev.get(pid, 0)) for pid, j in cur.items())
+            pct = 100.0 * used / self.tick / (now - self._at)
+        self._prev, self._at = cur, now
+        busy = gpu > 0 or (pct or 0.0) >= self.threshold
+        cpu = "CPU not measured yet" if pct is None else f"{pct:.1f}% of one core"
+        self._last = Reading(
+            "terminal",
+            busy,
+            f"{len(cur)} process(es) with a terminal: {cpu}, threshold {self.threshold:g}%; "
+            f"{gpu} holding a GPU",
+        )
+        return self._last

@@ -85,25 +85,30 @@ def _from_metadata(path: str, kind: str, region: str | None) -> Target:
         else:
             ident["UserProfileName"] = meta["UserProfileName"]
         return Target("studio", region, ident)
-    name = meta.get("ResourceName")
-    if not name:
-        return Target("none", region, problem=f"{path} has no ResourceName")
-    return Target("notebook", region, {"NotebookInstanceName": str(name)})
+    if kind == "notebook" or kind == "auto":
+        name = meta.get("ResourceName")
+        if not name:
+            return Target("none", region, problem=f"{path} has no ResourceName")
+        return Target("notebook", region, {"NotebookInstanceName": str(name)})
+    return Target("none", region, problem=f"--target {kind}")  # refused before: never here
 
 
 def discover(kind: str, metadata_file: str, imds: Imds, region: str | None) -> Target:
     """Find this machine's own resource; ``auto`` prefers SageMaker metadata, then IMDS."""
     if kind == "none":
         return Target("none", region, problem="--target none")
+    # Each branch names its kinds, so a build for one target drops the others (bundle).
     if kind in ("notebook", "studio") or (kind == "auto" and os.path.exists(metadata_file)):
         return _from_metadata(metadata_file, kind, region)
-    try:
-        instance_id = imds.get("meta-data/instance-id").strip()
-        region = region or imds.get("meta-data/placement/region").strip()
-    except AwsError as err:
-        hint = "" if kind == "ec2" else f" and no SageMaker metadata at {metadata_file}"
-        return Target("none", region, problem=f"{err}{hint}")
-    return Target("ec2", region, {"InstanceId": instance_id})
+    if kind in ("ec2", "auto"):
+        try:
+            instance_id = imds.get("meta-data/instance-id").strip()
+            region = region or imds.get("meta-data/placement/region").strip()
+        except AwsError as err:
+            hint = "" if kind == "ec2" else f" and no SageMaker metadata at {metadata_file}"
+            return Target("none", region, problem=f"{err}{hint}")
+        return Target("ec2", region, {"InstanceId": instance_id})
+    return Target("none", region, problem=f"--target {kind}")  # refused before: never here
 
 
 def stop(target: Target, api: AwsApi) -> str:

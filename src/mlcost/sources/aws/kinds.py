@@ -12,9 +12,6 @@ per region).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +28,7 @@ from mlcost.model import (
     Resource,
     ResourceKind,
 )
+from mlcost.sources.aws import idle_guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,35 +97,6 @@ def register(spec: KindSpec) -> KindSpec:
     return spec
 
 
-# --------------------------------------------------------------------------- idle guard
-
-#: What marks a lifecycle script as an idle guard (docs/CONTRACTS.md "Idle guard detection").
-IDLE_GUARD = re.compile(r"autostop\.py|mlcost-agent|mlcost agent|IDLE_TIME")
-
-
-def script_has_idle_guard(scripts: Iterable[dict[str, Any]]) -> bool:
-    """Whether any base64 ``Content`` of OnCreate/OnStart runs autostop or the mlcost agent.
-
-    Raises ValueError when a script is not valid base64, so the caller can say "unknown"
-    rather than "no guard".
-    """
-    for script in scripts:
-        try:
-            text = base64.b64decode(script.get("Content", ""), validate=True).decode(
-                "utf-8", errors="replace"
-            )
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"lifecycle script is not base64: {exc}") from exc
-        if IDLE_GUARD.search(text):
-            return True
-    return False
-
-
-def lifecycle_config_has_idle_guard(config: dict[str, Any]) -> bool:
-    """For a DescribeNotebookInstanceLifecycleConfig response."""
-    return script_has_idle_guard([*config.get("OnCreate", []), *config.get("OnStart", [])])
-
-
 # --------------------------------------------------------------------------- builders
 
 
@@ -145,8 +114,8 @@ def build_notebook(ctx: BuildContext, item: dict[str, Any]) -> NotebookInstance:
                 "describe_notebook_instance_lifecycle_config",
                 NotebookInstanceLifecycleConfigName=config_name,
             )
-            guard = lifecycle_config_has_idle_guard(config)
-        except (ClientError, BotoCoreError, ValueError):  # unreadable (or not base64): unknown
+            guard = idle_guard.has_idle_guard(config)
+        except (ClientError, BotoCoreError):  # unreadable: unknown, never "no guard"
             guard = None
     return NotebookInstance(
         kind=ResourceKind.NOTEBOOK_INSTANCE,

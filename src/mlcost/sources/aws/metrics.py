@@ -42,7 +42,11 @@ CWAGENT_NAMESPACE = "CWAgent"
 CWAGENT_GPU_METRIC = "nvidia_smi_utilization_gpu"
 AGENT_NAMESPACE = "MLCost/Agent"
 #: MLCost/Agent metric -> our label
-AGENT_METRICS = {"Busy": "AgentBusy", "GPUUtilization": "AgentGPUUtilization"}
+AGENT_METRICS = {
+    "Busy": "AgentBusy",
+    "IdleSeconds": "AgentIdleSeconds",
+    "GPUUtilization": "AgentGPUUtilization",
+}
 
 #: Endpoint variant series: (label, namespace, metric, stat, only on GPU instance types)
 ENDPOINT_METRICS: tuple[tuple[str, str, str, str, bool], ...] = (
