@@ -117,5 +117,5 @@ def run_checks(
         lookback_days=inventory.lookback_days,
         findings=findings,
         errors=list(inventory.errors),
-        warnings=unpriced_warnings(findings) + warnings,
+        warnings=list(inventory.notes) + unpriced_warnings(findings) + warnings,
     )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, make_endpoints
+from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, deny_search, make_endpoints
 
 from mlcost.model import Endpoint, SeriesStatus
 from mlcost.sources.aws import CallCounter, collect_inventory
@@ -64,6 +64,7 @@ def _fake_endpoint(
             **config_extra,
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListEndpoints", listing)
     answer(session, "sagemaker", "DescribeEndpoint", describe)
     answer(session, "sagemaker", "DescribeEndpointConfig", describe_config)

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from sources_aws_fakes import AwsError, FakeCloudWatch, answer
+from sources_aws_fakes import AwsError, FakeCloudWatch, answer, deny_search
 
 from mlcost.errors import UserError
 from mlcost.model import Ec2Instance, Job, ResourceKind
@@ -55,6 +55,7 @@ def _answer_training_jobs(
             "BillableTimeInSeconds": 7200,
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListTrainingJobs", listing)
     answer(session, "sagemaker", "DescribeTrainingJob", describe)
     answer(session, "sagemaker", "ListTags", lambda r, p: {"Tags": []})

@@ -46,8 +46,12 @@ def test_600_gpu_endpoints_take_ceil_queries_over_500_calls_per_sub_window(
         assert n <= 500
         periods = (call["EndTime"] - call["StartTime"]) / HOUR
         assert n * periods <= 100_800
-    # one DescribeEndpoint per endpoint; the shared endpoint config is read once
-    assert counter.counts["sagemaker.DescribeEndpoint"] == 600
+    # Search returns 100 endpoints a page with their tags: 6 pages, no DescribeEndpoint, no
+    # ListTags (and one Search page of training jobs, none here); the shared endpoint config
+    # is read once
+    assert counter.counts["sagemaker.Search"] == 6 + 1
+    assert "sagemaker.DescribeEndpoint" not in counter.counts
+    assert "sagemaker.ListTags" not in counter.counts
     assert counter.counts["sagemaker.DescribeEndpointConfig"] == 1
     # every variant got its five series, all read
     for endpoint in inv.resources:

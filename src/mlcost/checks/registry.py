@@ -1,7 +1,10 @@
-"""The check registry: a check is an id, a resource kind, defaults, a docstring and a pure function.
+"""The check registry: a check is an id, a resource kind, what it reads, defaults, a docstring
+and a pure function.
 
 A check never calls AWS. It receives one resource, the inventory (for its metric series and
-the window) and its settings, and returns zero or more findings.
+the window) and its settings, and returns zero or more findings. It declares what it reads
+(``needs``: metric labels; ``statuses``: the resource statuses it can judge), and the live
+source reads exactly the union of what the selected checks declare.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlcost.model import Finding, Inventory, Resource, ResourceKind
+from mlcost.model import Finding, Inventory, MetricLabel, Resource, ResourceKind
 
 CheckFn = Callable[[Resource, Inventory, dict[str, Any]], Iterable[Finding]]
 
@@ -21,6 +24,10 @@ class Check:
     kind: ResourceKind
     fn: CheckFn
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: Metric labels the check reads.
+    needs: frozenset[MetricLabel] = frozenset()
+    #: Resource statuses the check can find anything in; None: every status.
+    statuses: frozenset[str] | None = None
 
     @property
     def doc(self) -> str:
@@ -36,13 +43,27 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(check_id: str, kind: ResourceKind, **defaults: Any) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under ``check_id`` with its default thresholds."""
+def check(
+    check_id: str,
+    kind: ResourceKind,
+    *,
+    needs: Iterable[MetricLabel] = (),
+    statuses: Iterable[str] | None = None,
+    **defaults: Any,
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under ``check_id`` with what it reads and its defaults."""
 
     def register(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id!r} registered twice")
-        REGISTRY[check_id] = Check(check_id, kind, fn, dict(defaults))
+        REGISTRY[check_id] = Check(
+            check_id,
+            kind,
+            fn,
+            dict(defaults),
+            frozenset(MetricLabel(n) for n in needs),
+            None if statuses is None else frozenset(statuses),
+        )
         return fn
 
     return register

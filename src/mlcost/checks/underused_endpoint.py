@@ -1,4 +1,4 @@
-"""Real-time and asynchronous SageMaker endpoints: idle ones, and over-sized ones.
+"""underused-endpoint: an instance-based endpoint whose instances are mostly idle.
 
 Series labels and units are those of docs/CONTRACTS.md: ``Invocations`` (Sum, per variant,
 including variants that no longer exist), ``InvocationsProcessed`` (Sum, per variant, async
@@ -17,12 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 from mlcost import pricing
+from mlcost.checks._endpoints import (
+    instance_variants,
+    judged_window,
+    no_invocations,
+    variant_series,
+)
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
     ceil_hour,
     finding_for,
     hourly_maxima,
-    hours_between,
     in_window,
     money,
     percentile,
@@ -38,7 +43,7 @@ from mlcost.model import (
     Finding,
     Fix,
     Inventory,
-    MetricSeries,
+    MetricLabel,
     ResourceKind,
     Risk,
     Usage,
@@ -46,209 +51,6 @@ from mlcost.model import (
 
 #: Burstable families (t2, t3, t3a, t4g): CPU credits, not sustained vCPUs.
 _BURSTABLE = re.compile(r"^t\d")
-
-
-def _variant_series(
-    inventory: Inventory, endpoint: Endpoint, label: str, variant: str
-) -> list[MetricSeries]:
-    return [
-        s for s in inventory.series(endpoint, label) if s.dimensions.get("VariantName") == variant
-    ]
-
-
-def _instance_variants(endpoint: Endpoint) -> list[EndpointVariant]:
-    """Variants that bill per instance-hour right now (serverless ones cost nothing idle)."""
-    return [v for v in endpoint.variants if v.instance_type and v.instance_count > 0]
-
-
-def _last_change(endpoint: Endpoint) -> datetime | None:
-    """When the endpoint last took its current shape: max(created, last_modified)."""
-    stamps = [t for t in (endpoint.created, endpoint.last_modified) if t is not None]
-    return max(stamps) if stamps else None
-
-
-def _judged_window(endpoint: Endpoint, inventory: Inventory) -> tuple[datetime, datetime]:
-    """The part of the lookback the endpoint has had its current shape for.
-
-    An endpoint created mid-window can only be judged over its own lifetime; one updated
-    mid-window (a blue/green deploy swaps in a new variant, often under a new name) only since
-    the update, because what ran before is not what bills now."""
-    start = inventory.start
-    changed = _last_change(endpoint)
-    if changed is not None and changed > start:
-        start = changed
-    return start, inventory.end
-
-
-def _uses_components(endpoint: Endpoint) -> bool:
-    """Inference-component endpoints publish their traffic and utilisation per
-    InferenceComponentName, not per variant: the variant-level evidence cannot be read."""
-    return any(v.uses_inference_components for v in endpoint.variants)
-
-
-def _zero_sum(series: list[MetricSeries], start: datetime, end: datetime) -> dict[str, Any] | None:
-    """Sum and datapoint count when every series is readable and sums to 0; else ``None``."""
-    if not series or not all(s.readable for s in series):
-        return None
-    points = [p for s in series for p in in_window(s, start, end)]
-    total = sum(v for _, v in points)
-    if total > 0:
-        return None
-    return {"sum": total, "datapoints": len(points)}
-
-
-def _no_invocations(
-    inventory: Inventory, endpoint: Endpoint, start: datetime, end: datetime
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Evidence that the endpoint served nothing over the window: (per-variant sums,
-    endpoint-level evidence); ``None`` as soon as anything shows traffic, failed to read, or
-    is missing (absence of evidence is not idleness).
-
-    * Traffic on ANY ``Invocations`` series of the endpoint counts, including series of
-      variants that no longer exist (a blue/green deploy renames the variant; the old one's
-      traffic is the endpoint's traffic). An unreadable one blocks the verdict too.
-    * Real-time endpoints: every billed variant needs its own readable, all-zero
-      ``Invocations`` series.
-    * Asynchronous endpoints do not publish ``Invocations`` (AWS, "Monitoring asynchronous
-      endpoints"): every billed variant needs a readable, all-zero ``InvocationsProcessed``
-      series AND the endpoint a readable ``ApproximateBacklogSize`` series that never rose
-      above 0 (requests queued but not yet processed are still demand).
-    """
-    every_invocations = inventory.series(endpoint, "Invocations")
-    if any(not s.readable for s in every_invocations):
-        return None
-    if any(sum(v for _, v in in_window(s, start, end)) > 0 for s in every_invocations):
-        return None
-    current = {v.name for v in endpoint.variants}
-    old = sorted({s.dimensions.get("VariantName", "") for s in every_invocations} - current)
-    endpoint_evidence: dict[str, Any] = {"old_variant_invocations": {n: 0 for n in old}}
-
-    label = "InvocationsProcessed" if endpoint.is_async else "Invocations"
-    key = "invocations_processed_sum" if endpoint.is_async else "invocations_sum"
-    sums: dict[str, Any] = {}
-    for variant in _instance_variants(endpoint):
-        got = _zero_sum(_variant_series(inventory, endpoint, label, variant.name), start, end)
-        if got is None:
-            return None
-        sums[variant.name] = {key: got["sum"], "datapoints": got["datapoints"]}
-    if not sums:
-        return None
-    if endpoint.is_async:
-        backlog = inventory.series(endpoint, "ApproximateBacklogSize")
-        if not backlog or not all(s.readable for s in backlog):
-            return None
-        points = [v for s in backlog for _, v in in_window(s, start, end)]
-        if any(v > 0 for v in points):
-            return None
-        endpoint_evidence["approximate_backlog_size_max"] = max(points, default=0)
-        endpoint_evidence["approximate_backlog_datapoints"] = len(points)
-    return sums, endpoint_evidence
-
-
-@check("idle-endpoint", ResourceKind.ENDPOINT, min_age_hours=24)
-def idle_endpoint(
-    resource: Endpoint, inventory: Inventory, settings: dict[str, Any]
-) -> list[Finding]:
-    """An InService instance-based endpoint that served no request in the lookback.
-
-    Rule: every variant that bills per instance-hour has an ``AWS/SageMaker`` ``Invocations``
-    series that was read successfully and sums to 0 (or has no datapoints, which is how
-    CloudWatch shows no traffic) over the window. AWS's own example alarm for an idle endpoint
-    is "Invocations = 0 for 24 hours"
-    (docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html); endpoints younger
-    than ``min_age_hours`` are skipped, and one younger than the lookback is judged over its
-    lifetime with lower confidence. Serverless variants cost nothing idle and are ignored;
-    asynchronous endpoints count while they keep instances running, judged from
-    ``InvocationsProcessed`` and ``ApproximateBacklogSize`` because they publish no
-    ``Invocations``. Traffic on any ``Invocations`` series of the endpoint, old variants
-    included, means not idle. An endpoint updated inside the lookback is judged only since
-    ``last_modified``, and ``min_age_hours`` applies to that update (a redeploy 6 h ago gets no
-    verdict). Endpoints built on inference components are skipped: their traffic is published
-    per component, so a variant-level zero proves nothing.
-
-    Saving: the endpoint's whole cost, hosting price x current instance count x 730 h per
-    variant. Fix: delete the endpoint after snapshotting its config (``undo`` recreates it).
-    """
-    if resource.status != "InService" or _uses_components(resource):
-        return []
-    variants = _instance_variants(resource)
-    if not variants:
-        return []
-    start, end = _judged_window(resource, inventory)
-    changed = _last_change(resource)
-    age_hours = hours_between(changed, end) if changed else None
-    if age_hours is not None and age_hours < Decimal(str(settings["min_age_hours"])):
-        return []
-    judged = _no_invocations(inventory, resource, start, end)
-    if judged is None:
-        return []
-    idle, endpoint_evidence = judged
-
-    lookback_hours = hours_between(inventory.start, inventory.end)
-    window_hours = hours_between(start, end)
-    confidence = 0.95 if window_hours >= lookback_hours else 0.7
-    if resource.created is None:
-        confidence = min(confidence, 0.8)
-
-    total: Decimal | None = Decimal(0)
-    priced_variants: list[dict[str, Any]] = []
-    unpriced: dict[str, Any] = {}
-    for v in variants:
-        p = quote(v.instance_type or "", resource.region, Usage.HOSTING)
-        entry: dict[str, Any] = {
-            "variant": v.name,
-            "instance_type": v.instance_type,
-            "instance_count": v.instance_count,
-            **idle[v.name],
-        }
-        if p.quote is None:
-            total = None
-            unpriced = unpriced_evidence(
-                v.instance_type or "", resource.region, Usage.HOSTING, p.reason or ""
-            )
-        else:
-            entry["price"] = p.quote.evidence()
-            entry["monthly_cost_usd"] = str(
-                money(p.quote.usd_per_hour * v.instance_count * HOURS_PER_MONTH)
-            )
-            confidence = min(confidence, 0.95 * p.quote.confidence)
-            if total is not None:
-                total += p.quote.usd_per_hour * v.instance_count * HOURS_PER_MONTH
-        priced_variants.append(entry)
-
-    evidence: dict[str, Any] = {
-        **window_evidence(start, end),
-        "lookback_hours": float(lookback_hours),
-        "endpoint_age_hours": float(age_hours) if age_hours is not None else None,
-        "endpoint_created": resource.created.isoformat() if resource.created else None,
-        "endpoint_last_modified": resource.last_modified.isoformat()
-        if resource.last_modified
-        else None,
-        "endpoint_config_name": resource.config_name,
-        "async": resource.is_async,
-        "traffic_metrics": ["InvocationsProcessed", "ApproximateBacklogSize", "Invocations"]
-        if resource.is_async
-        else ["Invocations"],
-        **endpoint_evidence,
-        "hours_per_month": int(HOURS_PER_MONTH),
-        "variants": priced_variants,
-        **unpriced,
-    }
-    cost = money(total)
-    return [
-        finding_for(
-            "idle-endpoint",
-            resource,
-            title=f"Endpoint {resource.id} served no requests in {float(window_hours):g} h",
-            evidence=evidence,
-            cost=cost,
-            saving=cost,
-            fix=Fix("delete-endpoint", {"EndpointName": resource.id}),
-            risk=Risk.REVIEW,
-            confidence=confidence if total is not None else min(confidence, 0.5),
-        )
-    ]
-
 
 # --------------------------------------------------------------------------- underused
 
@@ -269,10 +71,15 @@ class _Demand:
 
 
 def _stats(
-    inventory: Inventory, ep: Endpoint, label: str, variant: str, start: datetime, end: datetime
+    inventory: Inventory,
+    ep: Endpoint,
+    label: MetricLabel,
+    variant: str,
+    start: datetime,
+    end: datetime,
 ) -> list[float] | None:
     """Hourly maxima of a variant's series; ``None`` if absent, failed, or empty."""
-    series = _variant_series(inventory, ep, label, variant)
+    series = variant_series(inventory, ep, label, variant)
     if not series or not all(s.readable for s in series):
         return None
     merged: dict[datetime, float] = {}
@@ -290,20 +97,24 @@ def _demand(
     start: datetime,
 ) -> _Demand | None:
     end = inventory.end
-    cpu = _stats(inventory, ep, "CPUUtilization", v.name, start, end)
+    cpu = _stats(inventory, ep, MetricLabel.CPU_UTILIZATION, v.name, start, end)
     if cpu is None:
         return None
     # A series that exists but failed to read hides demand: refuse to size down blind.
-    for label in ("MemoryUtilization", "GPUUtilization", "GPUMemoryUtilization"):
-        if any(not s.readable for s in _variant_series(inventory, ep, label, v.name)):
+    for label in (
+        MetricLabel.MEMORY_UTILIZATION,
+        MetricLabel.GPU_UTILIZATION,
+        MetricLabel.GPU_MEMORY_UTILIZATION,
+    ):
+        if any(not s.readable for s in variant_series(inventory, ep, label, v.name)):
             return None
-    mem = _stats(inventory, ep, "MemoryUtilization", v.name, start, end)
+    mem = _stats(inventory, ep, MetricLabel.MEMORY_UTILIZATION, v.name, start, end)
     gpu = gpu_mem = None
     if spec.gpu_count > 0:
-        gpu = _stats(inventory, ep, "GPUUtilization", v.name, start, end)
+        gpu = _stats(inventory, ep, MetricLabel.GPU_UTILIZATION, v.name, start, end)
         if gpu is None:
             return None  # a GPU instance without GPU metrics cannot be judged
-        gpu_mem = _stats(inventory, ep, "GPUMemoryUtilization", v.name, start, end)
+        gpu_mem = _stats(inventory, ep, MetricLabel.GPU_MEMORY_UTILIZATION, v.name, start, end)
     n_gpu = spec.gpu_count or 1
     mem_gib = float(spec.memory_gib)
     gpu_mem_gib = float(spec.gpu_memory_gib)
@@ -404,6 +215,14 @@ def _propose(
 @check(
     "underused-endpoint",
     ResourceKind.ENDPOINT,
+    needs=(
+        MetricLabel.INVOCATIONS,
+        MetricLabel.CPU_UTILIZATION,
+        MetricLabel.MEMORY_UTILIZATION,
+        MetricLabel.GPU_UTILIZATION,
+        MetricLabel.GPU_MEMORY_UTILIZATION,
+    ),
+    statuses=("InService",),
     cpu_threshold_pct=20.0,
     gpu_threshold_pct=20.0,
     memory_threshold_pct=40.0,
@@ -446,9 +265,9 @@ def underused_endpoint(
     """
     if resource.status != "InService" or resource.is_async:
         return []
-    variants = _instance_variants(resource)
-    judged_start, judged_end = _judged_window(resource, inventory)
-    if not variants or _no_invocations(inventory, resource, judged_start, judged_end) is not None:
+    variants = instance_variants(resource)
+    judged_start, judged_end = judged_window(resource, inventory)
+    if not variants or no_invocations(inventory, resource, judged_start, judged_end) is not None:
         return []
     # Whole hours only: the hour the endpoint changed mixes the old and the new shape.
     since = ceil_hour(judged_start)

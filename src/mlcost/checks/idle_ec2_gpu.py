@@ -23,13 +23,14 @@ from mlcost.model import (
     Finding,
     Fix,
     Inventory,
+    MetricLabel,
     MetricSeries,
     ResourceKind,
     Risk,
     Usage,
 )
 
-GPU_LABELS = ("GPUUtilization", "AgentGPUUtilization")
+GPU_LABELS = (MetricLabel.GPU_UTILIZATION, MetricLabel.AGENT_GPU_UTILIZATION)
 
 #: EC2 PlatformDetails our on-demand prices are for (the catalogue holds Linux prices only);
 #: "" means AWS did not report it, and an instance without a Platform is Linux/UNIX.
@@ -75,6 +76,12 @@ def _covered(
 @check(
     "idle-ec2-gpu",
     ResourceKind.EC2_INSTANCE,
+    needs=(
+        MetricLabel.CPU_UTILIZATION,
+        MetricLabel.GPU_UTILIZATION,
+        MetricLabel.AGENT_GPU_UTILIZATION,
+    ),
+    statuses=("running",),
     idle_hours=72,
     cpu_threshold_pct=5.0,
     gpu_threshold_pct=5.0,
@@ -112,7 +119,7 @@ def idle_ec2_gpu(
     start = end - timedelta(hours=float(settings["idle_hours"]))
     if resource.launch_time is not None and resource.launch_time > start:
         return []  # not up long enough to judge
-    cpu = inventory.series(resource, "CPUUtilization")
+    cpu = inventory.series(resource, MetricLabel.CPU_UTILIZATION)
     gpu: list[MetricSeries] = [s for label in GPU_LABELS for s in inventory.series(resource, label)]
     if not cpu or not all(s.readable for s in cpu + gpu):
         return []

@@ -58,6 +58,8 @@ def _discount(
 @check(
     "training-spot",
     ResourceKind.TRAINING_JOB,
+    # finished runs only: describing InProgress/Failed/Stopping jobs would be reads for nothing
+    statuses=("Completed", "Stopped"),
     min_hours=1.0,
     spot_discount=None,
 )
