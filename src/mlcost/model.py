@@ -48,6 +48,8 @@ class Usage(StrEnum):
     TRAINING = "training"
     PROCESSING = "processing"
     HOSTING = "hosting"
+    #: Asynchronous inference instance-hours (their own price list entries).
+    ASYNC_INFERENCE = "async-inference"
     BATCH_TRANSFORM = "batch-transform"
     EC2 = "ec2"
 

@@ -257,6 +257,9 @@ def test_fetch_batch_refuses_more_than_500_queries() -> None:
         ("ml.m5.large", False),
         ("ml.inf2.xlarge", False),  # Neuron: no GPUUtilization published
         (None, False),  # serverless
+        # a dash in the family, and not in the catalogue: the family letter decides
+        ("ml.p6-b200.48xlarge", True),
+        ("p6-b200.48xlarge", True),
     ],
 )
 def test_gpu_series_are_planned_only_for_nvidia_types(instance_type: str | None, gpu: bool) -> None:

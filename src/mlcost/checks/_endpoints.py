@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mlcost.checks._support import in_window
-from mlcost.model import Endpoint, EndpointVariant, Inventory, MetricLabel, MetricSeries
+from mlcost.checks._support import Priced, in_window, quote
+from mlcost.model import Endpoint, EndpointVariant, Inventory, MetricLabel, MetricSeries, Usage
 
 
 def variant_series(
@@ -24,8 +24,58 @@ def variant_series(
 
 
 def instance_variants(endpoint: Endpoint) -> list[EndpointVariant]:
-    """Variants that bill per instance-hour right now (serverless ones cost nothing idle)."""
-    return [v for v in endpoint.variants if v.instance_type and v.instance_count > 0]
+    """Variants that bill per instance-hour right now, shadow variants included (they run
+    instances like production ones)."""
+    return [v for v in endpoint.variants if _on_instances(v)]
+
+
+def _on_instances(v: EndpointVariant) -> bool:
+    return bool(v.instance_type) and v.instance_count > 0
+
+
+def provisioned_serverless(v: EndpointVariant) -> bool:
+    """A serverless variant with provisioned concurrency: its warm copies bill every hour,
+    used or not (a serverless variant without it costs nothing idle)."""
+    return v.instance_type is None and bool(v.serverless_provisioned_concurrency)
+
+
+def billed_variants(endpoint: Endpoint) -> list[EndpointVariant]:
+    """Every variant that bills while idle: instance-based ones (shadow ones too) and
+    serverless ones with provisioned concurrency."""
+    return [v for v in endpoint.variants if _on_instances(v) or provisioned_serverless(v)]
+
+
+#: Why a provisioned-concurrency variant has no price (../shared/data/prices/README.md).
+SERVERLESS_UNPRICED = (
+    "SageMaker Serverless Inference provisioned-concurrency prices (per GB-hour of memory "
+    "provisioned) are not in the price catalogue — run `mlcost prices refresh` once it fetches "
+    "them; the variant still bills while idle"
+)
+
+
+def variant_price(endpoint: Endpoint, v: EndpointVariant) -> Priced:
+    """The hourly price of one billed variant instance: asynchronous endpoints at the
+    asynchronous-inference rate (a labelled substitution of the real-time rate when the
+    catalogue has none), provisioned serverless capacity unpriced with the reason."""
+    if provisioned_serverless(v):
+        return Priced(None, SERVERLESS_UNPRICED)
+    return quote(v.instance_type or "", endpoint.region, variant_usage(endpoint, v))
+
+
+def variant_usage(endpoint: Endpoint, v: EndpointVariant) -> Usage | str:
+    if provisioned_serverless(v):
+        return "serverless-provisioned-concurrency"
+    return Usage.ASYNC_INFERENCE if endpoint.is_async else Usage.HOSTING
+
+
+def variant_label(v: EndpointVariant) -> str:
+    """The type a price is asked for, as a warning names it."""
+    if provisioned_serverless(v):
+        return (
+            f"serverless {v.serverless_memory_mb} MB x "
+            f"{v.serverless_provisioned_concurrency} provisioned"
+        )
+    return v.instance_type or ""
 
 
 def last_change(endpoint: Endpoint) -> datetime | None:
@@ -93,7 +143,7 @@ def no_invocations(
     label = MetricLabel.INVOCATIONS_PROCESSED if endpoint.is_async else MetricLabel.INVOCATIONS
     key = "invocations_processed_sum" if endpoint.is_async else "invocations_sum"
     sums: dict[str, Any] = {}
-    for variant in instance_variants(endpoint):
+    for variant in billed_variants(endpoint):
         got = zero_sum(variant_series(inventory, endpoint, label, variant.name), start, end)
         if got is None:
             return None

@@ -6,23 +6,26 @@ from decimal import Decimal
 from typing import Any
 
 from mlcost.checks._endpoints import (
-    instance_variants,
+    billed_variants,
     judged_window,
     last_change,
     no_invocations,
+    provisioned_serverless,
     uses_components,
+    variant_label,
+    variant_price,
+    variant_usage,
 )
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
+    add_unpriced,
     finding_for,
     hours_between,
     money,
-    quote,
-    unpriced_evidence,
     window_evidence,
 )
 from mlcost.checks.registry import check
-from mlcost.model import Endpoint, Finding, Fix, Inventory, MetricLabel, ResourceKind, Risk, Usage
+from mlcost.model import Endpoint, Finding, Fix, Inventory, MetricLabel, ResourceKind, Risk
 
 
 @check(
@@ -47,8 +50,11 @@ def idle_endpoint(
     is "Invocations = 0 for 24 hours"
     (docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html); endpoints younger
     than ``min_age_hours`` are skipped, and one younger than the lookback is judged over its
-    lifetime with lower confidence. Serverless variants cost nothing idle and are ignored;
-    asynchronous endpoints count while they keep instances running, judged from
+    lifetime with lower confidence. Serverless variants without provisioned concurrency cost
+    nothing idle and are ignored; with it, their warm capacity bills every hour and they are
+    judged like instance variants (unpriced: the catalogue holds no serverless prices).
+    Shadow variants run and bill instances like production ones and are judged and counted
+    too. Asynchronous endpoints count while they keep instances running, judged from
     ``InvocationsProcessed`` and ``ApproximateBacklogSize`` because they publish no
     ``Invocations``. Traffic on any ``Invocations`` series of the endpoint, old variants
     included, means not idle. An endpoint updated inside the lookback is judged only since
@@ -57,11 +63,12 @@ def idle_endpoint(
     per component, so a variant-level zero proves nothing.
 
     Saving: the endpoint's whole cost, hosting price x current instance count x 730 h per
-    variant. Fix: delete the endpoint after snapshotting its config (``undo`` recreates it).
+    billed variant (asynchronous endpoints at the asynchronous-inference rate, or the
+    real-time rate as a labelled substitution when the catalogue has none). Fix: delete the endpoint after snapshotting its config (``undo`` recreates it).
     """
     if resource.status != "InService" or uses_components(resource):
         return []
-    variants = instance_variants(resource)
+    variants = billed_variants(resource)
     if not variants:
         return []
     start, end = judged_window(resource, inventory)
@@ -84,17 +91,26 @@ def idle_endpoint(
     priced_variants: list[dict[str, Any]] = []
     unpriced: dict[str, Any] = {}
     for v in variants:
-        p = quote(v.instance_type or "", resource.region, Usage.HOSTING)
+        p = variant_price(resource, v)
         entry: dict[str, Any] = {
             "variant": v.name,
             "instance_type": v.instance_type,
             "instance_count": v.instance_count,
             **idle[v.name],
         }
+        if v.shadow:
+            entry["shadow"] = True
+        if provisioned_serverless(v):
+            entry["serverless_memory_mb"] = v.serverless_memory_mb
+            entry["provisioned_concurrency"] = v.serverless_provisioned_concurrency
         if p.quote is None:
             total = None
-            unpriced = unpriced_evidence(
-                v.instance_type or "", resource.region, Usage.HOSTING, p.reason or ""
+            add_unpriced(
+                unpriced,
+                variant_label(v),
+                resource.region,
+                variant_usage(resource, v),
+                p.reason or "",
             )
         else:
             entry["price"] = p.quote.evidence()

@@ -25,6 +25,7 @@ from mlcost.checks._endpoints import (
 )
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
+    add_unpriced,
     ceil_hour,
     finding_for,
     hourly_maxima,
@@ -33,7 +34,6 @@ from mlcost.checks._support import (
     percentile,
     quote,
     spec_or_none,
-    unpriced_evidence,
     window_evidence,
 )
 from mlcost.checks.registry import check
@@ -265,7 +265,9 @@ def underused_endpoint(
     """
     if resource.status != "InService" or resource.is_async:
         return []
-    variants = instance_variants(resource)
+    # a shadow variant's copy of the traffic is not its own load, and UpdateEndpoint's
+    # ProductionVariants cannot resize it: sizing is for production variants
+    variants = [v for v in instance_variants(resource) if not v.shadow]
     judged_start, judged_end = judged_window(resource, inventory)
     if not variants or no_invocations(inventory, resource, judged_start, judged_end) is not None:
         return []
@@ -309,9 +311,7 @@ def underused_endpoint(
             ):
                 continue
             cur_monthly = None
-            unpriced = unpriced_evidence(
-                cur_type, resource.region, Usage.HOSTING, current.reason or ""
-            )
+            add_unpriced(unpriced, cur_type, resource.region, Usage.HOSTING, current.reason or "")
             confidence = min(confidence, 0.3)
         else:
             cur_monthly = current.quote.usd_per_hour * v.instance_count * HOURS_PER_MONTH
