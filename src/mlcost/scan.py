@@ -38,6 +38,7 @@ def _validate(only: list[str] | None, settings: dict[str, dict] | None, known: d
                 f"unknown setting(s) {', '.join(sorted(unknown))} for check {check_id!r}",
                 "its settings are: " + ", ".join(sorted(known[check_id].defaults)),
             )
+        known[check_id].settings(overrides)  # typed: a bad value fails here, before any check
 
 
 def _sort_key(f: Finding) -> tuple[int, Decimal, str]:

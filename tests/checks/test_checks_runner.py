@@ -181,3 +181,17 @@ def test_checks_declare_what_the_source_reads_for_them():
     assert MetricLabel.INVOCATIONS in every.labels[ResourceKind.ENDPOINT]
     with pytest.raises(UserError, match="unknown check"):
         needs_for(["no-such-check"])
+
+
+def test_settings_are_typed_and_a_bad_value_fails_before_any_check_runs():
+    ep = make_endpoint()
+    inv = inventory([ep], {ep.key: [endpoint_series(ep.id, "AllTraffic", "Invocations", 0)]})
+    with pytest.raises(UserError, match="min_age_hours"):
+        run_checks(inv, settings={"idle-endpoint": {"min_age_hours": "a day"}})
+    with pytest.raises(UserError, match="headroom"):
+        run_checks(inv, settings={"underused-endpoint": {"headroom": [1.5]}})
+    # a number given as text is read as the number
+    result = run_checks(
+        inv, only=["idle-endpoint"], settings={"idle-endpoint": {"min_age_hours": "48"}}
+    )
+    assert [f.check for f in result.findings] == ["idle-endpoint"]

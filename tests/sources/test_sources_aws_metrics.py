@@ -35,12 +35,15 @@ def test_600_gpu_endpoints_take_ceil_queries_over_500_calls_per_sub_window(
     inv = collect_inventory(["us-east-1"], 21, session=session, now=NOW)
 
     # hand count: 600 variants x 5 series (Invocations, CPU, memory, GPU, GPU memory) = 3000
-    # queries -> 6 batches of 500; 21 days from 12:00 (aligned) to 12:30 = 504.5 h -> three
-    # sub-windows of at most 201 h -> 18 calls
+    # queries; 21 days from 12:00 (aligned) to 12:30 = 504.5 h -> 505 hourly periods. In
+    # 500-query batches over <= 201 h sub-windows that is 6 x 3 = 18 calls, each metric
+    # requested (and billed) three times; over the whole window in batches of
+    # floor(100,800 / 505) = 199 queries it is ceil(3000 / 199) = 16 calls, each metric once.
     assert len(inv.of_kind(inv.resources[0].kind)) == 600
     calls = cloudwatch.get_calls("us-east-1")
-    assert len(calls) == math.ceil(3000 / 500) * 3 == 18
-    assert counter.counts["cloudwatch.GetMetricData"] == 18
+    assert len(calls) == math.ceil(3000 / 199) == 16
+    assert counter.counts["cloudwatch.GetMetricData"] == 16
+    assert sum(len(c["MetricDataQueries"]) for c in calls) == 3000
     for call in calls:
         n = len(call["MetricDataQueries"])
         assert n <= 500

@@ -10,7 +10,6 @@ instance's vCPUs / GPUs, so they are divided by the spec's count here) and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,29 +47,26 @@ from mlcost.model import (
     Risk,
     Usage,
 )
-
-#: Burstable families (t2, t3, t3a, t4g): CPU credits, not sustained vCPUs.
-_BURSTABLE = re.compile(r"^t\d")
+from mlcost.pricing.sizing import Demand, Fleet, cheapest_fleet, not_burstable
 
 # --------------------------------------------------------------------------- underused
 
 
 @dataclass(frozen=True, slots=True)
-class _Demand:
-    """Observed per-instance demand of one variant, normalised to 0-100 per unit."""
+class _Observed:
+    """What one variant's instances did: 95th percentiles normalised to 0-100 per vCPU /
+    GPU (is it under-used?) and the peak in absolute units (what must a smaller fleet
+    carry?), over ``hours`` hourly maxima."""
 
     cpu_p95: float
-    cpu_peak_vcpus: float  # peak vCPUs busy on one instance (sum metric / 100)
     mem_p95: float | None
-    mem_peak_gib: float | None
     gpu_p95: float | None
-    gpu_peak_units: float | None  # peak GPUs busy on one instance
     gpu_mem_p95: float | None
-    gpu_mem_peak_gib: float | None
+    peak: Demand
     hours: int
 
 
-def _stats(
+def _hourly_maxima(
     inventory: Inventory,
     ep: Endpoint,
     label: MetricLabel,
@@ -78,7 +74,8 @@ def _stats(
     start: datetime,
     end: datetime,
 ) -> list[float] | None:
-    """Hourly maxima of a variant's series; ``None`` if absent, failed, or empty."""
+    """Hourly maxima of a variant's series (the last hour's maximum is the peak the fleet
+    must carry); ``None`` if absent, failed, or empty."""
     series = variant_series(inventory, ep, label, variant)
     if not series or not all(s.readable for s in series):
         return None
@@ -89,15 +86,15 @@ def _stats(
     return list(merged.values()) or None
 
 
-def _demand(
+def _observe(
     inventory: Inventory,
     ep: Endpoint,
     v: EndpointVariant,
     spec: pricing.InstanceSpec,
     start: datetime,
-) -> _Demand | None:
+) -> _Observed | None:
     end = inventory.end
-    cpu = _stats(inventory, ep, MetricLabel.CPU_UTILIZATION, v.name, start, end)
+    cpu = _hourly_maxima(inventory, ep, MetricLabel.CPU_UTILIZATION, v.name, start, end)
     if cpu is None:
         return None
     # A series that exists but failed to read hides demand: refuse to size down blind.
@@ -108,31 +105,35 @@ def _demand(
     ):
         if any(not s.readable for s in variant_series(inventory, ep, label, v.name)):
             return None
-    mem = _stats(inventory, ep, MetricLabel.MEMORY_UTILIZATION, v.name, start, end)
+    mem = _hourly_maxima(inventory, ep, MetricLabel.MEMORY_UTILIZATION, v.name, start, end)
     gpu = gpu_mem = None
     if spec.gpu_count > 0:
-        gpu = _stats(inventory, ep, MetricLabel.GPU_UTILIZATION, v.name, start, end)
+        gpu = _hourly_maxima(inventory, ep, MetricLabel.GPU_UTILIZATION, v.name, start, end)
         if gpu is None:
             return None  # a GPU instance without GPU metrics cannot be judged
-        gpu_mem = _stats(inventory, ep, MetricLabel.GPU_MEMORY_UTILIZATION, v.name, start, end)
+        gpu_mem = _hourly_maxima(
+            inventory, ep, MetricLabel.GPU_MEMORY_UTILIZATION, v.name, start, end
+        )
     n_gpu = spec.gpu_count or 1
     mem_gib = float(spec.memory_gib)
     gpu_mem_gib = float(spec.gpu_memory_gib)
-    return _Demand(
+    return _Observed(
         cpu_p95=percentile(cpu, 95) / spec.vcpu,
-        cpu_peak_vcpus=max(cpu) / 100,
         mem_p95=percentile(mem, 95) if mem else None,
-        mem_peak_gib=max(mem) / 100 * mem_gib if mem else None,
         gpu_p95=percentile(gpu, 95) / n_gpu if gpu else None,
-        gpu_peak_units=max(gpu) / 100 if gpu else None,
         gpu_mem_p95=percentile(gpu_mem, 95) / n_gpu if gpu_mem else None,
-        # GPUMemoryUtilization is summed over GPUs: sum/100 x (total GiB / GPUs) = GiB in use
-        gpu_mem_peak_gib=max(gpu_mem) / 100 * gpu_mem_gib / n_gpu if gpu_mem else None,
+        peak=Demand(
+            vcpus=max(cpu) / 100,  # CPUUtilization is summed over vCPUs
+            memory_gib=max(mem) / 100 * mem_gib if mem else None,
+            gpus=max(gpu) / 100 if gpu else None,
+            # GPUMemoryUtilization is summed over GPUs: sum/100 x (total GiB / GPUs) = GiB
+            gpu_memory_gib=max(gpu_mem) / 100 * gpu_mem_gib / n_gpu if gpu_mem else None,
+        ),
         hours=len(cpu),
     )
 
 
-def _is_low(d: _Demand, s: dict[str, Any]) -> bool:
+def _is_low(d: _Observed, s: dict[str, Any]) -> bool:
     if d.cpu_p95 >= s["cpu_threshold_pct"]:
         return False
     if d.mem_p95 is not None and d.mem_p95 >= s["memory_threshold_pct"]:
@@ -140,76 +141,6 @@ def _is_low(d: _Demand, s: dict[str, Any]) -> bool:
     if d.gpu_p95 is not None and d.gpu_p95 >= s["gpu_threshold_pct"]:
         return False
     return not (d.gpu_mem_p95 is not None and d.gpu_mem_p95 >= s["gpu_memory_threshold_pct"])
-
-
-def _fits(
-    cand: pricing.InstanceSpec,
-    n: int,
-    cur: pricing.InstanceSpec,
-    count: int,
-    d: _Demand,
-    headroom: float,
-) -> bool:
-    """Does ``n`` x ``cand`` carry the observed PEAK of ``count`` x current, with headroom?
-
-    CPU and GPU compute spread across instances; memory and GPU memory do not (each
-    instance loads the whole model), so they must fit on one candidate instance."""
-    if n * cand.vcpu < d.cpu_peak_vcpus * count * headroom:
-        return False
-    mem_need = d.mem_peak_gib * headroom if d.mem_peak_gib is not None else float(cur.memory_gib)
-    if float(cand.memory_gib) < mem_need:
-        return False
-    if cur.gpu_count == 0:
-        return cand.gpu_count == 0 and cand.accelerator is None
-    gpu_used = (
-        (d.gpu_peak_units or 0) > 0 or (d.gpu_mem_peak_gib or 0) > 0 or d.gpu_mem_peak_gib is None
-    )
-    if not gpu_used:
-        return True  # never touched its GPU: a CPU type (or a smaller GPU) will do
-    # A different GPU model runs the model at a different speed: only size within the model.
-    if cand.gpu_count == 0 or cand.gpu_model != cur.gpu_model:
-        return False
-    if n * cand.gpu_count < (d.gpu_peak_units or 0) * count * headroom:
-        return False
-    gpu_mem_need = (
-        (d.gpu_mem_peak_gib * headroom)
-        if d.gpu_mem_peak_gib is not None
-        else float(cur.gpu_memory_gib)
-    )
-    return float(cand.gpu_memory_gib) >= gpu_mem_need
-
-
-def _propose(
-    region: str,
-    cur_type: str,
-    cur: pricing.InstanceSpec,
-    count: int,
-    d: _Demand,
-    s: dict[str, Any],
-    *,
-    keep_count: bool = False,
-) -> tuple[pricing.PriceQuote, int] | None:
-    """The cheapest (type, count) in the region that fits the peak; ``None`` if nothing fits.
-    ``keep_count`` only changes the type (an autoscaled variant's count is the scaler's)."""
-    min_count = count if keep_count else min(count, int(s["min_instance_count"]))
-    best: tuple[Decimal, int, pricing.PriceQuote, int] | None = None
-    for t in pricing.priced_types(region, Usage.HOSTING):
-        cand = spec_or_none(t)
-        if cand is None or (not s["allow_burstable"] and _BURSTABLE.match(cand.family)):
-            continue
-        p = quote(t, region, Usage.HOSTING)
-        if p.quote is None:
-            continue
-        for n in range(max(min_count, 1), count + 1):
-            if not _fits(cand, n, cur, count, d, float(s["headroom"])):
-                continue
-            hourly = p.quote.usd_per_hour * n
-            # prefer cheaper, then fewer changes (same type, then more instances kept)
-            rank = (hourly, 0 if t == cur_type else 1)
-            if best is None or rank < (best[0], best[1]):
-                best = (hourly, rank[1], p.quote, n)
-            break  # more instances of the same type only cost more
-    return None if best is None else (best[2], best[3])
 
 
 @check(
@@ -284,13 +215,23 @@ def underused_endpoint(
         cur = spec_or_none(cur_type)
         if cur is None or (cur.accelerator not in (None, "nvidia")) or v.uses_inference_components:
             continue
-        d = _demand(inventory, resource, v, cur, since)
+        d = _observe(inventory, resource, v, cur, since)
         if d is None or d.hours < int(settings["min_hours"]) or not _is_low(d, settings):
             continue
         current = quote(cur_type, resource.region, Usage.HOSTING)
         autoscaled = bool(v.autoscaling)  # None or {}: no scalable target
-        proposal = _propose(
-            resource.region, cur_type, cur, v.instance_count, d, settings, keep_count=autoscaled
+        # the cheapest priced fleet that carries the observed peak (an autoscaled
+        # variant keeps its count: the scaler owns it)
+        proposal = cheapest_fleet(
+            resource.region,
+            Usage.HOSTING,
+            Fleet(cur_type, cur, v.instance_count),
+            d.peak,
+            headroom=float(settings["headroom"]),
+            min_count=v.instance_count
+            if autoscaled
+            else min(v.instance_count, int(settings["min_instance_count"])),
+            allow=None if settings["allow_burstable"] else not_burstable,
         )
         if proposal is None:
             continue
@@ -359,19 +300,21 @@ def underused_endpoint(
                 "observed": {
                     "hours": d.hours,
                     "cpu_p95_pct_per_vcpu": round(d.cpu_p95, 2),
-                    "cpu_peak_vcpus_per_instance": round(d.cpu_peak_vcpus, 3),
+                    "cpu_peak_vcpus_per_instance": round(d.peak.vcpus, 3),
                     "memory_p95_pct": None if d.mem_p95 is None else round(d.mem_p95, 2),
-                    "memory_peak_gib": None if d.mem_peak_gib is None else round(d.mem_peak_gib, 3),
+                    "memory_peak_gib": None
+                    if d.peak.memory_gib is None
+                    else round(d.peak.memory_gib, 3),
                     "gpu_p95_pct_per_gpu": None if d.gpu_p95 is None else round(d.gpu_p95, 2),
                     "gpu_peak_gpus_per_instance": None
-                    if d.gpu_peak_units is None
-                    else round(d.gpu_peak_units, 3),
+                    if d.peak.gpus is None
+                    else round(d.peak.gpus, 3),
                     "gpu_memory_p95_pct_per_gpu": None
                     if d.gpu_mem_p95 is None
                     else round(d.gpu_mem_p95, 2),
                     "gpu_memory_peak_gib": None
-                    if d.gpu_mem_peak_gib is None
-                    else round(d.gpu_mem_peak_gib, 3),
+                    if d.peak.gpu_memory_gib is None
+                    else round(d.peak.gpu_memory_gib, 3),
                 },
             }
         )

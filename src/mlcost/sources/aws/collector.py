@@ -47,11 +47,10 @@ from mlcost.sources.aws.metrics import (
     MetricQuery,
     assemble,
     batches,
-    call_count,
     fetch_batch,
     listings,
     plan_queries,
-    sub_windows,
+    read_plan,
     unreadable_series,
 )
 from mlcost.sources.aws.progress import NullProgress, ProgressSink
@@ -415,14 +414,12 @@ class RegionScan:
         client = self._factory("cloudwatch", self.region)
         listed = self._discover(client, resources)
         queries = plan_queries(resources, listed, labels)
-        windows = sub_windows(self.window.start, self.window.end)
-        task = self._progress.add_task(
-            f"{self.region}: metrics", call_count(len(queries), len(windows))
-        )
+        plan = read_plan(len(queries), self.window.start, self.window.end)
+        task = self._progress.add_task(f"{self.region}: metrics", plan.calls(len(queries)))
         calls = [
             pool.submit(self._fetch, client, batch, start, end, task)
-            for batch in batches(list(enumerate(queries)))
-            for start, end in windows
+            for batch in batches(list(enumerate(queries)), plan.batch_size)
+            for start, end in plan.windows
         ]
         results = [c.result() for c in calls]
         return unreadable_series(resources, listed, labels) + assemble(queries, results)

@@ -3,8 +3,10 @@
 Why this shape: CloudWatch bills per metric requested and throttles per call, and a real
 account has thousands of endpoint variants. So every series of a region is one query in a
 ``GetMetricData`` call of at most 500 queries, never one call per resource per metric.
-One call may return at most 100,800 datapoints, so the lookback is cut into sub-windows of
-at most floor(100800 / 500) = 201 hourly periods: calls = ceil(queries / 500) x sub-windows.
+One call may return at most 100,800 datapoints, so either the whole lookback is read in
+batches of floor(100800 / hours) queries, or it is cut into sub-windows of at most
+floor(100800 / 500) = 201 hourly periods read in 500-query batches, whichever takes fewer
+calls (:func:`read_plan`; the whole window when equal, so each metric is billed once).
 
 Agent and GPU metrics exist only where something publishes them, so they are discovered
 with one ``ListMetrics`` (paginated) per region and namespace, and exactly the listed
@@ -253,10 +255,43 @@ def sub_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime
     return windows
 
 
-def batches(queries: Sequence[MetricQuery]) -> Iterator[list[MetricQuery]]:
-    """Consecutive chunks of at most 500 queries."""
-    for i in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        yield list(queries[i : i + MAX_QUERIES_PER_CALL])
+def batches(queries: Sequence[Any], size: int = MAX_QUERIES_PER_CALL) -> Iterator[list[Any]]:
+    """Consecutive chunks of at most ``size`` (<= 500) queries."""
+    for i in range(0, len(queries), size):
+        yield list(queries[i : i + size])
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """How a region's queries are read: batches of ``batch_size`` x ``windows``."""
+
+    batch_size: int
+    windows: list[tuple[datetime, datetime]]
+
+    def calls(self, n_queries: int) -> int:
+        return math.ceil(n_queries / self.batch_size) * len(self.windows) if n_queries else 0
+
+
+def read_plan(n_queries: int, start: datetime, end: datetime) -> ReadPlan:
+    """The fewest GetMetricData calls that keep every response within 100,800 datapoints.
+
+    Either 500-query batches over sub-windows of <= 201 hours, or the whole window in
+    smaller batches (floor(100,800 / hours) queries: 300 for 14 days). The whole window is
+    taken when it needs no more calls, because CloudWatch bills every metric of every call:
+    a query read over two sub-windows is billed twice (and serialised twice).
+    """
+    split = sub_windows(start, end)
+    if len(split) <= 1:
+        return ReadPlan(MAX_QUERIES_PER_CALL, split)
+    whole = [(split[0][0], split[-1][1])]
+    periods = math.ceil((whole[0][1] - whole[0][0]) / timedelta(seconds=PERIOD_S))
+    size = MAX_DATAPOINTS_PER_CALL // periods
+    if size >= 1:
+        one = ReadPlan(size, whole)
+        many = ReadPlan(MAX_QUERIES_PER_CALL, split)
+        if one.calls(n_queries) <= many.calls(n_queries):
+            return one
+    return ReadPlan(MAX_QUERIES_PER_CALL, split)
 
 
 def call_count(n_queries: int, n_windows: int) -> int:
@@ -349,7 +384,13 @@ def assemble(
             series[index].status = SeriesStatus.ERROR
             series[index].error = message
     for s, pts in zip(series, points, strict=True):
-        if s.status is SeriesStatus.ERROR:
+        if s.status is SeriesStatus.ERROR or not pts:
+            continue
+        stamps = [t for t, _ in pts]
+        if all(a < b for a, b in zip(stamps, stamps[1:], strict=False)):
+            # one window read oldest first (ScanBy TimestampAscending): already in order
+            s.timestamps = stamps
+            s.values = [float(v) for _, v in pts]
             continue
         merged = dict(pts)  # sub-windows do not overlap; keep the last value per timestamp
         for ts in sorted(merged):
