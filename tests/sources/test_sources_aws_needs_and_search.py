@@ -177,3 +177,27 @@ def test_an_ec2_target_is_read_with_an_id_filter(account: boto3.Session) -> None
 
     assert [r.id for r in inv.resources] == ids
     assert other["InstanceId"] not in ids
+
+
+def test_a_target_lists_only_its_own_metrics(
+    account: boto3.Session, cloudwatch: FakeCloudWatch
+) -> None:
+    cloudwatch.put(
+        "us-east-1",
+        "MLCost/Agent",
+        "Busy",
+        [("NotebookInstanceName", "nb-1")],
+        {NOW.replace(minute=0) - timedelta(hours=3): 0.0},
+    )
+
+    inv = collect_inventory(
+        ["us-east-1"], 7, session=account, now=NOW, checks=["idle-notebook"], targets=["nb-0"]
+    )
+
+    (nb,) = inv.resources
+    (busy,) = inv.series(nb, "AgentBusy")
+    assert busy.dimensions == {"NotebookInstanceName": "nb-0"}
+    listings = [p["ListMetrics"] for _, p in cloudwatch.requests if "ListMetrics" in p]
+    assert listings and all(
+        p["Dimensions"] == [{"Name": "NotebookInstanceName", "Value": "nb-0"}] for p in listings
+    )

@@ -132,9 +132,13 @@ def idle_endpoint(
         else None,
         "endpoint_config_name": resource.config_name,
         "async": resource.is_async,
-        "traffic_metrics": ["InvocationsProcessed", "ApproximateBacklogSize", "Invocations"]
+        "traffic_metrics": [
+            str(MetricLabel.INVOCATIONS_PROCESSED),
+            str(MetricLabel.APPROXIMATE_BACKLOG_SIZE),
+            str(MetricLabel.INVOCATIONS),
+        ]
         if resource.is_async
-        else ["Invocations"],
+        else [str(MetricLabel.INVOCATIONS)],
         **endpoint_evidence,
         "hours_per_month": int(HOURS_PER_MONTH),
         "variants": priced_variants,

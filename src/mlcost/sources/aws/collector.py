@@ -51,6 +51,7 @@ from mlcost.sources.aws.metrics import (
     listings,
     plan_queries,
     read_plan,
+    series_specs,
     unreadable_series,
 )
 from mlcost.sources.aws.progress import NullProgress, ProgressSink
@@ -425,14 +426,32 @@ class RegionScan:
         return unreadable_series(resources, listed, labels) + assemble(queries, results)
 
     def _discover(self, client: Any, resources: list[Resource]) -> ListedMetrics:
-        """One paginated ListMetrics per namespace that could have series for us."""
+        """One paginated ListMetrics per namespace that could have series for us; when the
+        scan reads named targets, one per target and namespace, filtered on the target's
+        dimension (a re-check of one resource does not list the account's metrics)."""
         listed = ListedMetrics()
         for listing in listings({r.kind for r in resources}, self._needs.labels):
+            requests = [listing.params]
+            if self._targets is not None:
+                pairs = sorted(
+                    {
+                        spec.listed_by(r)
+                        for r in resources
+                        for spec in series_specs(r.kind, self._needs.labels)
+                        if spec.listed_by is not None and spec.namespace == listing.namespace
+                    }
+                )
+                requests = [
+                    {**listing.params, "Dimensions": [{"Name": name, "Value": value}]}
+                    for name, value in pairs
+                ]
             try:
-                for page in client.get_paginator("list_metrics").paginate(**listing.params):
-                    for m in page.get("Metrics", []):
-                        if m.get("MetricName") in listing.metrics:
-                            listed.add(listing.namespace, m["MetricName"], m.get("Dimensions", []))
+                for params in requests:
+                    for page in client.get_paginator("list_metrics").paginate(**params):
+                        for m in page.get("Metrics", []):
+                            if m.get("MetricName") in listing.metrics:
+                                dims = m.get("Dimensions", [])
+                                listed.add(listing.namespace, m["MetricName"], dims)
             except Exception as exc:
                 raise_if_no_credentials(exc)
                 error = source_error(self.region, "cloudwatch", "ListMetrics", exc)
