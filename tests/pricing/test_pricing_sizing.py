@@ -68,3 +68,12 @@ def test_nothing_fits_gives_none_and_burstable_types_are_left_out_when_asked():
     assert sustained is not None and not sustained[0].instance_type.startswith("ml.t")
     impossible = Demand(vcpus=1000.0, memory_gib=15.0)
     assert cheapest_fleet(REGION, Usage.HOSTING, current, impossible, headroom=1.25) is None
+
+
+def test_the_candidate_cache_is_keyed_to_the_loaded_catalogue():
+    from mlcost.pricing import reload
+    from mlcost.pricing.catalogue import generation
+
+    before = generation()
+    reload()
+    assert generation() != before  # a reloaded (e.g. refreshed) catalogue is asked again

@@ -142,8 +142,11 @@ def hourly_maxima(points: Iterable[tuple[datetime, float]]) -> dict[datetime, fl
     mean the same whatever the period."""
     out: dict[datetime, float] = {}
     for t, v in points:
-        hour = floor_hour(t)
-        out[hour] = max(out.get(hour, v), v)
+        # CloudWatch's hourly buckets are already on the hour: skip building a new datetime
+        hour = t if not (t.minute or t.second or t.microsecond) else floor_hour(t)
+        prev = out.get(hour)
+        if prev is None or v > prev:
+            out[hour] = v
     return out
 
 

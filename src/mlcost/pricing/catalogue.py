@@ -275,9 +275,19 @@ def _catalogue() -> _Catalogue:
     return _Catalogue(snap["specs"], prices, spot, regions, info)
 
 
+_GENERATION = [0]
+
+
+def generation() -> int:
+    """A number that changes whenever the catalogue is reloaded: a key for caches of query
+    results (an object id could be reused by the next catalogue; a counter cannot)."""
+    return _GENERATION[0]
+
+
 def reload() -> None:
     """Forget the loaded catalogue; the next query reads the files again."""
     _catalogue.cache_clear()
+    _GENERATION[0] += 1
 
 
 # --------------------------------------------------------------------------- queries

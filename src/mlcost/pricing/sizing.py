@@ -8,6 +8,7 @@ The check observes the demand; this module only answers the query.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from mlcost.pricing.catalogue import (
     PriceQuote,
     UnknownInstanceType,
     Unpriced,
+    generation,
     price,
     priced_types,
     spec,
@@ -105,12 +107,7 @@ def cheapest_fleet(
     (e.g. no burstable families).
     """
     best: tuple[Decimal, int, PriceQuote, int] | None = None
-    for instance_type in priced_types(region, usage):
-        try:
-            candidate = spec(instance_type)
-            quote = price(instance_type, region, usage)
-        except (UnknownInstanceType, Unpriced):
-            continue
+    for instance_type, candidate, quote in _candidates(region, usage, generation()):
         if allow is not None and not allow(candidate):
             continue
         for count in range(max(min_count, 1), current.count + 1):
@@ -122,6 +119,22 @@ def cheapest_fleet(
                 best = (hourly, changed, quote, count)
             break  # more instances of the same type only cost more
     return None if best is None else (best[2], best[3])
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates(
+    region: str, usage: Usage, catalogue: int
+) -> tuple[tuple[str, InstanceSpec, PriceQuote], ...]:
+    """Every type priced for ``usage`` in ``region`` with its spec and quote, read once per
+    loaded catalogue (``catalogue`` is its :func:`generation`): a scan asks
+    for every under-used variant, and re-pricing 70 types each time was most of its cost."""
+    out = []
+    for instance_type in priced_types(region, usage):
+        try:
+            out.append((instance_type, spec(instance_type), price(instance_type, region, usage)))
+        except (UnknownInstanceType, Unpriced):
+            continue
+    return tuple(out)
 
 
 def not_burstable(candidate: InstanceSpec) -> bool:
