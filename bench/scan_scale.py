@@ -6,10 +6,18 @@ bulk-loads 14 days of hourly endpoint metrics, then runs the scan (``collect_inv
 Reports wall time, API calls by operation and peak RSS.
 
 A loopback emulator hides the network, so ``--rtt-ms`` adds a fixed round trip to every
-API call (20-100 ms is what a real AWS call costs from a laptop or a Lambda).
+API call (20-100 ms is what a real AWS call costs from a laptop or a Lambda). The emulator
+pages as AWS does (SageMaker List and Search: 10 a page by default, 100 at most).
+
+``--naive`` also runs, on the same emulator and with the same workers and added latency, a
+per-endpoint scanner of the kind a hand-written script (or Cloud Custodian's idle-endpoint
+policy) is: ListEndpoints at its default page size, then for each endpoint DescribeEndpoint,
+DescribeEndpointConfig, ListTags and GetMetricStatistics: once for Invocations by day
+(``naive-idle``: what an idle-endpoint policy reads), and once per series the mlcost scan
+reads, hourly (``naive-same``: the same information as the scan).
 
     .venv/bin/python bench/scan_scale.py [--endpoints 2000 --notebooks 500 --jobs 1000]
-                                         [--rtt-ms 0 --rtt-ms 50] [--workers 8]
+                                         [--rtt-ms 0 --rtt-ms 50] [--workers 8] [--naive]
 """
 
 from __future__ import annotations
@@ -104,7 +112,72 @@ def build_scale_org(now: datetime, endpoints: int, notebooks: int, jobs: int):
     return Org(now=now, seed=11, resources=resources, series=series, flagged={}, not_flagged={})
 
 
-def child(endpoint_url: str, rtt_ms: float, workers: int) -> None:
+#: What the per-endpoint scanner reads for each endpoint, one GetMetricStatistics each:
+#: "idle" is an idle-endpoint policy's read (Invocations summed per day, as Cloud Custodian's
+#: idle-endpoint policy does); "same" is the hourly series the mlcost scan reads for the same
+#: endpoint (Invocations, CPU and memory, and GPU and GPU memory on GPU types).
+NAIVE_READS = ("idle", "same")
+
+
+def naive_scan(session, workers: int, reads: str = "idle") -> dict[str, int]:
+    """A per-endpoint scan: list (SageMaker's default page), then for each endpoint
+    DescribeEndpoint, DescribeEndpointConfig, ListTags and GetMetricStatistics per series
+    (what a scanner without Search or GetMetricData does). Returns how many endpoints it saw
+    and how many had no invocations."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.config import Config
+
+    from mlcost.sources.aws.kinds import is_gpu_type
+
+    config = Config(max_pool_connections=workers, retries={"mode": "adaptive"})
+    sm = session.client("sagemaker", region_name=REGION, config=config)
+    cw = session.client("cloudwatch", region_name=REGION, config=config)
+    end = datetime.now(UTC)
+    start = end - timedelta(days=LOOKBACK_DAYS)
+    names = [
+        e["EndpointName"]
+        for page in sm.get_paginator("list_endpoints").paginate()
+        for e in page["Endpoints"]
+    ]
+
+    def statistics(namespace: str, metric: str, dims: list, period: int, stat: str) -> list:
+        return cw.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=dims,
+            StartTime=start,
+            EndTime=end,
+            Period=period,
+            Statistics=[stat],
+        )["Datapoints"]
+
+    def judge(name: str) -> bool:
+        endpoint = sm.describe_endpoint(EndpointName=name)
+        config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+        sm.list_tags(ResourceArn=endpoint["EndpointArn"])
+        variant = config["ProductionVariants"][0]
+        dims = [
+            {"Name": "EndpointName", "Value": name},
+            {"Name": "VariantName", "Value": variant["VariantName"]},
+        ]
+        if reads == "idle":
+            points = statistics("AWS/SageMaker", "Invocations", dims, 86400, "Sum")
+            return sum(p["Sum"] for p in points) == 0
+        points = statistics("AWS/SageMaker", "Invocations", dims, 3600, "Sum")
+        utilisation = ["CPUUtilization", "MemoryUtilization"]
+        if is_gpu_type(variant.get("InstanceType")):
+            utilisation += ["GPUUtilization", "GPUMemoryUtilization"]
+        for metric in utilisation:
+            statistics("/aws/sagemaker/Endpoints", metric, dims, 3600, "Maximum")
+        return sum(p["Sum"] for p in points) == 0
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        idle = sum(pool.map(judge, names))
+    return {"endpoints": len(names), "idle": idle}
+
+
+def child(endpoint_url: str, rtt_ms: float, workers: int, mode: str = "mlcost") -> None:
     """Run one scan against the server and print its figures as JSON (one line)."""
     import resource
 
@@ -120,6 +193,24 @@ def child(endpoint_url: str, rtt_ms: float, workers: int) -> None:
     counter = CallCounter().attach(session)
     if rtt_ms:
         session.events.register("before-send", lambda **_: time.sleep(rtt_ms / 1000.0))
+    if mode.startswith("naive"):
+        started = time.perf_counter()
+        seen = naive_scan(session, workers, mode.removeprefix("naive-"))
+        wall = time.perf_counter() - started
+        print(
+            json.dumps(
+                {
+                    "mode": mode,
+                    "rtt_ms": rtt_ms,
+                    "workers": workers,
+                    **seen,
+                    "wall_s": round(wall, 2),
+                    "api_calls": counter.total(),
+                    "calls_by_operation": dict(sorted(counter.counts.items())),
+                }
+            )
+        )
+        return
     started = time.perf_counter()
     inventory = collect_inventory([REGION], LOOKBACK_DAYS, session=session, max_workers=workers)
     collected = time.perf_counter()
@@ -128,6 +219,7 @@ def child(endpoint_url: str, rtt_ms: float, workers: int) -> None:
     print(
         json.dumps(
             {
+                "mode": "mlcost",
                 "rtt_ms": rtt_ms,
                 "workers": workers,
                 "resources": len(inventory.resources),
@@ -157,10 +249,12 @@ def main() -> None:
         "--rtt-ms", type=float, action="append", help="added round trip per call; repeatable"
     )
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--naive", action="store_true", help="also run the per-endpoint scanner")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="mlcost", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, (args.rtt_ms or [0.0])[0], args.workers)
+        child(args.child, (args.rtt_ms or [0.0])[0], args.workers, args.mode)
         return
 
     from mlcost.demo.emulator import start_server
@@ -176,23 +270,27 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s",
             file=sys.stderr,
         )
+        modes = ["mlcost"] + ([f"naive-{r}" for r in NAIVE_READS] if args.naive else [])
         for rtt in args.rtt_ms or [0.0]:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    server.endpoint_url,
-                    "--rtt-ms",
-                    str(rtt),
-                    "--workers",
-                    str(args.workers),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            print(out.stdout.strip().splitlines()[-1])
+            for mode in modes:
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        server.endpoint_url,
+                        "--rtt-ms",
+                        str(rtt),
+                        "--workers",
+                        str(args.workers),
+                        "--mode",
+                        mode,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                print(out.stdout.strip().splitlines()[-1], flush=True)
 
 
 if __name__ == "__main__":

@@ -48,8 +48,30 @@ class Usage(StrEnum):
     TRAINING = "training"
     PROCESSING = "processing"
     HOSTING = "hosting"
+    #: Asynchronous inference instance-hours (their own price list entries).
+    ASYNC_INFERENCE = "async-inference"
     BATCH_TRANSFORM = "batch-transform"
     EC2 = "ec2"
+
+
+class MetricLabel(StrEnum):
+    """The names under which the live source files metric series (docs/CONTRACTS.md).
+
+    Checks declare the labels they read (``@check(..., needs=...)``); the source plans only
+    the series of the labels the selected checks need. A ``StrEnum``, so a label compares
+    equal to its string.
+    """
+
+    INVOCATIONS = "Invocations"
+    INVOCATIONS_PROCESSED = "InvocationsProcessed"
+    APPROXIMATE_BACKLOG_SIZE = "ApproximateBacklogSize"
+    CPU_UTILIZATION = "CPUUtilization"
+    MEMORY_UTILIZATION = "MemoryUtilization"
+    GPU_UTILIZATION = "GPUUtilization"
+    GPU_MEMORY_UTILIZATION = "GPUMemoryUtilization"
+    AGENT_BUSY = "AgentBusy"
+    AGENT_IDLE_SECONDS = "AgentIdleSeconds"
+    AGENT_GPU_UTILIZATION = "AgentGPUUtilization"
 
 
 class Risk(StrEnum):
@@ -96,12 +118,18 @@ class EndpointVariant:
     instance_count: int = 0  # current instance count; 0 for serverless
     serverless_memory_mb: int | None = None
     serverless_max_concurrency: int | None = None
+    #: ServerlessConfig.ProvisionedConcurrency: that many warm copies bill every hour, used
+    #: or not (0 / None: pay per request only).
+    serverless_provisioned_concurrency: int | None = None
     model_name: str | None = None
     #: Built on inference components (no ModelName): metrics are per component, not variant.
     uses_inference_components: bool = False
     #: Application Auto Scaling target: {"MinCapacity", "MaxCapacity"} when one exists, {}
     #: when read and none exists, None when unknown (not read, or the read failed).
     autoscaling: dict | None = None
+    #: A shadow variant (ShadowProductionVariants): it takes a copy of the traffic and bills
+    #: its instances like any other variant.
+    shadow: bool = False
 
 
 @dataclass(slots=True)
@@ -134,6 +162,9 @@ class Job(Resource):
     instance_groups: list[tuple[str, int]] = field(default_factory=list)
     #: StoppingCondition.MaxRuntimeInSeconds as the job was created.
     max_runtime_seconds: int | None = None
+    #: ResourceConfig.TrainingPlanArn: the job ran on reserved training-plan capacity, which
+    #: is paid up front and cannot be managed spot.
+    training_plan_arn: str | None = None
 
 
 @dataclass(slots=True)
@@ -204,6 +235,9 @@ class Inventory:
     errors: list[SourceError] = field(default_factory=list)
     #: The AWS account scanned (STS GetCallerIdentity); None when unknown.
     account: str | None = None
+    #: What the reader should know about how the scan read (e.g. a fallback taken); the
+    #: runner copies them into the report's warnings.
+    notes: list[str] = field(default_factory=list)
 
     def series(self, resource: Resource, name: str) -> list[MetricSeries]:
         """All series of one label for a resource (an endpoint has one per variant)."""

@@ -38,6 +38,7 @@ def _validate(only: list[str] | None, settings: dict[str, dict] | None, known: d
                 f"unknown setting(s) {', '.join(sorted(unknown))} for check {check_id!r}",
                 "its settings are: " + ", ".join(sorted(known[check_id].defaults)),
             )
+        known[check_id].settings(overrides)  # typed: a bad value fails here, before any check
 
 
 def _sort_key(f: Finding) -> tuple[int, Decimal, str]:
@@ -48,18 +49,24 @@ def _sort_key(f: Finding) -> tuple[int, Decimal, str]:
 
 
 def unpriced_warnings(findings: Iterable[Finding]) -> list[str]:
-    """One "unpriced: <type> in <region>" line per distinct unpriced type, region and usage."""
+    """One "unpriced: <type> in <region>" line per distinct unpriced type, region and usage:
+    every unpriced item of a finding (``unpriced_items``: one per variant or instance group),
+    not only its first."""
     seen: dict[tuple[str, str, str], str] = {}
     for f in findings:
         reason = f.evidence.get("unpriced")
         if not reason:
             continue
-        key = (
-            str(f.evidence.get("unpriced_instance_type", "?")),
-            f.region,
-            str(f.evidence.get("unpriced_usage", "")),
-        )
-        seen.setdefault(key, str(reason))
+        items = f.evidence.get("unpriced_items") or [
+            {
+                "instance_type": f.evidence.get("unpriced_instance_type", "?"),
+                "usage": f.evidence.get("unpriced_usage", ""),
+                "reason": reason,
+            }
+        ]
+        for item in items:
+            key = (str(item["instance_type"]), f.region, str(item["usage"]))
+            seen.setdefault(key, str(item["reason"]))
     return [
         f"unpriced: {t} in {region} ({usage}) — {reason}"
         for (t, region, usage), reason in sorted(seen.items())
@@ -117,5 +124,5 @@ def run_checks(
         lookback_days=inventory.lookback_days,
         findings=findings,
         errors=list(inventory.errors),
-        warnings=unpriced_warnings(findings) + warnings,
+        warnings=list(inventory.notes) + unpriced_warnings(findings) + warnings,
     )

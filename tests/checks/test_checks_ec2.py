@@ -58,8 +58,42 @@ def test_cpu_only_flat_zero_flagged_with_low_confidence(run_one):
     inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.3)]})
     [f] = run_one("idle-ec2-gpu", i, inv)
     assert f.evidence["gpu_metrics"] == "no GPU metric"
-    assert f.confidence <= 0.5
+    assert f.confidence <= 0.3
     assert f.monthly_savings_usd == Decimal("734.38")
+    # it says what was measured, and never proposes a stop without a GPU signal
+    assert "CPU idle" in f.title and "GPU not measured" in f.title
+    assert f.fix.action == "measure-accelerator"
+    assert "CloudWatch agent" in f.evidence["first_step"]
+
+
+def test_one_busy_core_on_a_192_vcpu_box_is_not_idle(run_one):
+    """CPUUtilization is per instance: one saturated core of 192 vCPUs reads 0.52 %.
+    (Found on a held-out organisation: a p5.48xlarge running a single-threaded job was
+    called idle with a $40k/month stop.)"""
+    i = make_ec2("i-0p5", "p5.48xlarge")
+    one_core = 100 / 192  # percent
+    no_gpu_metric = inventory([i], {i.key: [ec2_cpu(i.id, one_core)]})
+    assert run_one("idle-ec2-gpu", i, no_gpu_metric) == []
+    with_idle_gpu = inventory([i], {i.key: [ec2_cpu(i.id, one_core), ec2_gpu(i.id, 0.0)]})
+    assert run_one("idle-ec2-gpu", i, with_idle_gpu) == []
+
+
+def test_a_192_vcpu_box_with_a_flat_cpu_and_no_gpu_metric_is_only_unmeasured(run_one):
+    i = make_ec2("i-0p5", "p5.48xlarge")
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.1)]})  # 0.19 vCPU busy
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert f.fix.action != "stop-instances"
+    assert f.confidence <= 0.3
+    assert f.evidence["cpu_max_busy_vcpus_over_lookback"] == 0.192  # 0.1 % x 192 / 100
+
+
+def test_trainium_is_never_judged_from_gpu_metrics(run_one):
+    i = make_ec2("i-0trn", "trn1.32xlarge")
+    inv = inventory([i], {i.key: [ec2_cpu(i.id, 0.1), ec2_gpu(i.id, 0.0)]})
+    [f] = run_one("idle-ec2-gpu", i, inv)
+    assert "accelerator not measured" in f.title
+    assert f.fix.action == "measure-accelerator"
+    assert f.confidence <= 0.3
 
 
 def test_cpu_only_low_but_not_zero_is_not_claimed(run_one):

@@ -157,3 +157,46 @@ def test_every_check_serialises_to_the_json_contract():
             "evidence", "monthly_cost_usd", "monthly_savings_usd", "fix", "risk", "confidence",
         }  # fmt: skip
         assert f["monthly_savings_usd"] is None or f["monthly_savings_usd"] > 0
+
+
+def test_every_check_module_is_found_and_holds_one_check():
+    """No list to keep: a module in mlcost/checks registers its check by being there."""
+    from mlcost.checks import check_modules
+
+    registry = load_all()
+    modules = [chk.fn.__module__ for chk in registry.values()]
+    assert sorted(modules) == check_modules()  # one check per module, every module a check
+    for chk in registry.values():
+        assert chk.fn.__module__.rsplit(".", 1)[1] == chk.id.replace("-", "_")
+
+
+def test_checks_declare_what_the_source_reads_for_them():
+    from mlcost.checks import needs_for
+    from mlcost.model import MetricLabel
+
+    needs = needs_for(["idle-notebook"])
+    assert needs.kinds == {ResourceKind.NOTEBOOK_INSTANCE}
+    assert needs.labels[ResourceKind.NOTEBOOK_INSTANCE] == {
+        MetricLabel.AGENT_BUSY,
+        MetricLabel.AGENT_IDLE_SECONDS,
+    }
+    assert needs.statuses[ResourceKind.NOTEBOOK_INSTANCE] == {"InService"}
+    every = needs_for(None)
+    assert every.statuses[ResourceKind.TRAINING_JOB] == {"Completed", "Stopped"}
+    assert MetricLabel.INVOCATIONS in every.labels[ResourceKind.ENDPOINT]
+    with pytest.raises(UserError, match="unknown check"):
+        needs_for(["no-such-check"])
+
+
+def test_settings_are_typed_and_a_bad_value_fails_before_any_check_runs():
+    ep = make_endpoint()
+    inv = inventory([ep], {ep.key: [endpoint_series(ep.id, "AllTraffic", "Invocations", 0)]})
+    with pytest.raises(UserError, match="min_age_hours"):
+        run_checks(inv, settings={"idle-endpoint": {"min_age_hours": "a day"}})
+    with pytest.raises(UserError, match="headroom"):
+        run_checks(inv, settings={"underused-endpoint": {"headroom": [1.5]}})
+    # a number given as text is read as the number
+    result = run_checks(
+        inv, only=["idle-endpoint"], settings={"idle-endpoint": {"min_age_hours": "48"}}
+    )
+    assert [f.check for f in result.findings] == ["idle-endpoint"]

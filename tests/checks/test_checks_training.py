@@ -163,3 +163,16 @@ def test_fix_falls_back_to_observed_run_time_and_says_so(run_one):
         "MaxWaitTimeInSeconds": 21600,
     }
     assert "unknown" in f.evidence["max_runtime_source"]
+
+
+def test_a_job_on_a_training_plan_gets_no_spot_proposal(run_one):
+    import dataclasses
+
+    job = dataclasses.replace(
+        make_job(instance_type="ml.p4d.24xlarge", billable_seconds=10 * 3600),
+        training_plan_arn="arn:aws:sagemaker:us-east-1:123456789012:training-plan/reserved-p4d",
+    )
+    assert run_one("training-spot", job, inventory([job], {})) == []
+    assert run_one(
+        "training-spot", dataclasses.replace(job, training_plan_arn=None), inventory([job], {})
+    )

@@ -204,3 +204,25 @@ def test_bad_input_is_one_line_without_traceback(args, creds, needle):
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1, err
     assert needle in err
+
+
+def test_scan_cli_with_one_check_reports_only_that_check(seeded_server):
+    proc = _run_cli(
+        "scan",
+        "--region",
+        REGION,
+        "--lookback-days",
+        "7",
+        "--format",
+        "json",
+        "--check",
+        "idle-endpoint",
+        endpoint_url=seeded_server.endpoint_url,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert {f["check"] for f in report["findings"]} == {"idle-endpoint"}
+    assert ("idle-endpoint", "idle-g5") in {
+        (f["check"], f["resource_id"]) for f in report["findings"]
+    }
+    assert report["errors"] == []

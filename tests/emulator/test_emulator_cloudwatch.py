@@ -332,3 +332,33 @@ def test_series_without_data_is_complete_and_empty(aws):
     )
     r = out["MetricDataResults"][0]
     assert r["Values"] == [] and r["StatusCode"] == "Complete" and r["Id"] == "q0"
+
+
+def test_get_metric_statistics_is_answered_from_the_index_in_any_dimension_order(aws):
+    _load_endpoints(3, per_hour=2.0)
+    cw = _cw()
+    response = cw.get_metric_statistics(
+        Namespace="AWS/SageMaker",
+        MetricName="Invocations",
+        Dimensions=[  # the other order than loaded: CloudWatch matches a set
+            {"Name": "VariantName", "Value": "AllTraffic"},
+            {"Name": "EndpointName", "Value": "ep-001"},
+        ],
+        StartTime=NOW - timedelta(days=14),
+        EndTime=NOW,
+        Period=86400,
+        Statistics=["Sum", "Maximum"],
+    )
+    _assert_matches_output_shape(cw, "GetMetricStatistics", response)
+    points = sorted(response["Datapoints"], key=lambda p: p["Timestamp"])
+    assert len(points) == 14
+    assert all(p["Sum"] == 48.0 and p["Maximum"] == 2.0 for p in points)  # 24 h x 2
+    with pytest.raises(ClientError, match="1440"):
+        cw.get_metric_statistics(
+            Namespace="AWS/SageMaker",
+            MetricName="Invocations",
+            StartTime=NOW - timedelta(days=14),
+            EndTime=NOW,
+            Period=60,
+            Statistics=["Sum"],
+        )

@@ -469,3 +469,100 @@ def test_studio_lifecycle_config_limit_and_shape(aws):
             StudioLifecycleConfigAppType="JupyterLab",
         )
     _too_long(err, "studioLifecycleConfigContent")
+
+
+# ----------------------------------------------------------------- Search and page sizes
+
+
+def test_list_endpoints_pages_ten_by_default_and_refuses_more_than_100(aws):
+    sm = _sm()
+    for i in range(23):
+        _endpoint(sm, f"page-{i:02d}", config="shared" if i else None)
+    first = sm.list_endpoints()
+    assert len(first["Endpoints"]) == 10 and "NextToken" in first
+    pages = list(sm.get_paginator("list_endpoints").paginate())
+    assert [len(p["Endpoints"]) for p in pages] == [10, 10, 3]
+    assert len(sm.list_endpoints(MaxResults=100)["Endpoints"]) == 23
+    with pytest.raises(ClientError, match="less than or equal to 100"):
+        sm.list_endpoints(MaxResults=101)
+
+
+def test_search_returns_endpoints_with_tags_ten_a_page_and_filters(aws):
+    sm = _sm()
+    for i in range(12):
+        _endpoint(sm, f"s-{i:02d}", config="shared" if i else None)
+    arn = sm.describe_endpoint(EndpointName="s-03")["EndpointArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "nlp"}])
+
+    first = sm.search(Resource="Endpoint")
+    assert len(first["Results"]) == 10 and "NextToken" in first
+    _assert_shape(sm, "Search", first)
+    every = [
+        r["Endpoint"]
+        for p in sm.get_paginator("search").paginate(
+            Resource="Endpoint", PaginationConfig={"PageSize": 100}
+        )
+        for r in p["Results"]
+    ]
+    assert sorted(e["EndpointName"] for e in every) == [f"s-{i:02d}" for i in range(12)]
+    record = next(e for e in every if e["EndpointName"] == "s-03")
+    assert record["Tags"] == [{"Key": "team", "Value": "nlp"}]
+    assert record["ProductionVariants"][0]["CurrentInstanceCount"] == 1
+    assert record["EndpointConfigName"] == "shared"
+
+    def names(expression):
+        found = sm.search(Resource="Endpoint", SearchExpression=expression, MaxResults=100)
+        return sorted(r["Endpoint"]["EndpointName"] for r in found["Results"])
+
+    assert names({"Filters": [{"Name": "Tags.team", "Operator": "Equals", "Value": "nlp"}]}) == [
+        "s-03"
+    ]
+    either = {
+        "SubExpressions": [
+            {
+                "Filters": [
+                    {"Name": "EndpointName", "Operator": "Equals", "Value": "s-01"},
+                    {"Name": "EndpointName", "Operator": "Equals", "Value": "s-07"},
+                ],
+                "Operator": "Or",
+            }
+        ],
+        "Filters": [{"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}],
+        "Operator": "And",
+    }
+    assert names(either) == ["s-01", "s-07"]
+    with pytest.raises(ClientError, match="less than or equal to 100"):
+        sm.search(Resource="Endpoint", MaxResults=101)
+
+
+def test_search_filters_training_jobs_on_iso_timestamps(aws):
+    sm = _sm()
+    for name in ("old-job", "new-job"):
+        sm.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification={"TrainingImage": "img:1", "TrainingInputMode": "File"},
+            RoleArn=ROLE,
+            OutputDataConfig={"S3OutputPath": "s3://b/out"},
+            ResourceConfig={
+                "InstanceType": "ml.m5.xlarge",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 5,
+            },
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            Tags=[{"Key": "team", "Value": "cv"}],
+        )
+    backdate("training-job", "old-job", datetime.now(UTC) - timedelta(days=30), REGION)
+    since = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
+    found = sm.search(
+        Resource="TrainingJob",
+        SearchExpression={
+            "Filters": [
+                {"Name": "CreationTime", "Operator": "GreaterThanOrEqualTo", "Value": since}
+            ]
+        },
+    )
+    _assert_shape(sm, "Search", found)
+    (record,) = [r["TrainingJob"] for r in found["Results"]]
+    assert record["TrainingJobName"] == "new-job"
+    assert record["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"
+    assert record["Tags"] == [{"Key": "team", "Value": "cv"}]

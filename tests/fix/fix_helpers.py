@@ -156,14 +156,13 @@ def seed_notebook(
 
 
 def busy_points(name: str, stamps: list[datetime], value: float) -> None:
-    emulator.load_metric_data(
-        REGION,
-        "MLCost/Agent",
-        "Busy",
-        {"NotebookInstanceName": name},
-        stamps,
-        [value] * len(stamps),
-    )
+    """The agent's Busy at ``stamps``, and its IdleSeconds as it publishes them beside it:
+    0 while busy, else the time since the earliest of these idle samples."""
+    dims = {"NotebookInstanceName": name}
+    emulator.load_metric_data(REGION, "MLCost/Agent", "Busy", dims, stamps, [value] * len(stamps))
+    since = min(stamps)
+    idle_seconds = [0.0 if value else (t - since).total_seconds() for t in stamps]
+    emulator.load_metric_data(REGION, "MLCost/Agent", "IdleSeconds", dims, stamps, idle_seconds)
 
 
 def invocations(endpoint: str, when: datetime, count: float) -> None:

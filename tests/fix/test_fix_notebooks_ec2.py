@@ -9,6 +9,7 @@ import boto3
 import pytest
 from fix_helpers import REGION, ROLE, make_runner, scan, seed_notebook
 
+from mlcost.agent import lifecycle
 from mlcost.fix.findings import FindingSet
 from mlcost.model import Finding, Fix, ResourceKind, Risk
 
@@ -33,16 +34,15 @@ def test_stop_idle_notebook_then_undo_starts_it(aws, journal):
     assert _status("ana-gpu")["NotebookInstanceStatus"] == "InService"
 
 
-def _script(name: str) -> str:
+def _script(name: str) -> bytes:
     sm = boto3.client("sagemaker", region_name=REGION)
     config = sm.describe_notebook_instance_lifecycle_config(
         NotebookInstanceLifecycleConfigName=name
     )
-    return base64.b64decode(config["OnStart"][0]["Content"]).decode()
+    return base64.b64decode(config["OnStart"][0]["Content"])
 
 
 def test_attach_autostop_to_running_notebook_restarts_it_and_undo_detaches(aws, journal):
-    from mlcost.agent import lifecycle
 
     seed_notebook("bo-cpu", itype="ml.t3.medium", idle=False)
     found = scan(["notebook-no-autostop"])
@@ -96,10 +96,10 @@ def test_attach_autostop_to_stopped_notebook_leaves_it_stopped_and_undo_restores
         "Stopped",
         "team-autostop",
     )
-    assert "mlcost" in _script("team-autostop")
+    assert lifecycle.MARKER.encode() in _script("team-autostop")
     assert runner.undo(outcome.fix_id).state == "done"
     assert _status("cy-cpu")["NotebookInstanceStatus"] == "Stopped"
-    assert _script("team-autostop") == "#!/bin/bash\necho old\n"
+    assert _script("team-autostop") == b"#!/bin/bash\necho old\n"
 
 
 def _finding(check: str, kind: ResourceKind, rid: str, fix: Fix, arn: str = "") -> Finding:

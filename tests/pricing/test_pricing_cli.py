@@ -18,8 +18,12 @@ def test_show_json_lists_every_usage_with_basis_or_reason() -> None:
     data = json.loads(result.stdout)
     assert data["spec"]["gpu_model"] == "NVIDIA A10G" and data["spec"]["vcpu"] == 4
     rows = {r["usage"]: r for r in data["prices"]}
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert rows["hosting"]["usd_per_hour"] == "1.4084" and rows["hosting"]["basis"] == "list"
+    # asynchronous inference: no list price in the snapshot; the real-time rate, labelled
+    assert rows["async-inference"]["usd_per_hour"] == "1.4084"
+    assert rows["async-inference"]["basis"] == "substitution"
+    assert rows["async-inference"]["substituted_from"] == "hosting"
     assert rows["training"]["basis"] == "substitution"
     assert rows["training"]["substituted_from"] == "studio-notebook"
     assert rows["ec2"]["instance_type"] == "g5.xlarge" and rows["ec2"]["date"] == "2025-11-30"

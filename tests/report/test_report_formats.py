@@ -290,3 +290,38 @@ def test_table_prints_brackets_in_messages_verbatim(result):
     text = console.export_text()
     assert "name must match [/a-z] and [bold]x[/bold]" in text
     assert "failed on ep[/a-z]: KeyError: '[red]'" in text
+
+
+# --------------------------------------------------------------------------- substitutions
+
+
+def _substituted(result: ScanResult) -> ScanResult:
+    """The notebook figures rest on a Studio-Notebook price standing in for the notebook one."""
+    price = {
+        "usd_per_hour": "0.05",
+        "usage": "notebook",
+        "source": "AWS pricing-page feed sagemaker-instances-studionotebook.json",
+        "date": "2025-06-16",
+        "basis": "substitution",
+        "substituted_from": "studio-notebook",
+    }
+    result.findings[1].evidence = {"price": price}
+    return result
+
+
+def test_substituted_prices_are_marked_in_the_table_with_their_basis(result):
+    console = Console(record=True, width=200, color_system=None)
+    render_table(_substituted(result), console)
+    text = console.export_text()
+    row = next(line for line in text.splitlines() if "idle-notebook" in line)
+    assert "$36.50 †" in row
+    endpoint_row = next(line for line in text.splitlines() if "fraud-scorer" in line)
+    assert "†" not in endpoint_row  # a list price is not marked
+    assert "† labelled substitution: notebook price from studio-notebook" in text
+
+
+def test_substituted_prices_are_marked_in_markdown_with_a_footnote(result):
+    md = to_markdown(_substituted(result))
+    assert "| 2 | idle-notebook | `alice-nb` | us-east-1 | $36.50 † | $36.50 † |" in md
+    assert "notebook price from studio-notebook (same type and region" in md
+    assert "2025-06-16" in md

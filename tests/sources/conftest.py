@@ -28,7 +28,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def session(aws_env: None) -> Iterator[boto3.Session]:
-    """A boto3 session over moto (SageMaker, EC2, STS) in-process."""
+    """A boto3 session over moto (SageMaker, EC2, STS) in-process, with the emulator's
+    fixes (SageMaker Search as AWS answers it, AWS's page sizes)."""
+    from mlcost.demo.emulator import patch_moto
+
+    patch_moto()
     with mock_aws():
         yield boto3.Session(region_name="us-east-1")
 

@@ -72,6 +72,21 @@ def answer(
     session.events.register(f"before-call.{service}.{operation}", handler)
 
 
+def deny_search(session: boto3.Session) -> None:
+    """Refuse sagemaker:Search, as a role without it does: the scan then reads endpoints
+    and training jobs with List + Describe + ListTags (the fakes those tests answer)."""
+
+    def denied(region: str, params: dict[str, Any]) -> None:
+        raise AwsError(
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/scan is not authorized to perform: "
+            "sagemaker:Search because no identity-based policy allows the sagemaker:Search "
+            "action",
+        )
+
+    answer(session, "sagemaker", "Search", denied)
+
+
 class FakeCloudWatch:
     """GetMetricData / ListMetrics over an in-memory index keyed by the *set* of dimensions."""
 
@@ -208,3 +223,15 @@ def make_endpoints(
     )
     for name in names:
         sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+
+
+def make_training_job(sm: Any, name: str, instance_type: str = "ml.p3.2xlarge") -> None:
+    """One training job on moto (moto completes it at once)."""
+    sm.create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": "img:1", "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+        ResourceConfig={"InstanceType": instance_type, "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+    )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, make_endpoints
+from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, deny_search, make_endpoints
 
 from mlcost.model import Endpoint, SeriesStatus
 from mlcost.sources.aws import CallCounter, collect_inventory
@@ -27,6 +27,7 @@ def _fake_endpoint(
     name: str,
     variants: list[dict[str, Any]],
     current: list[dict[str, Any]],
+    endpoint_extra: dict[str, Any] | None = None,
     **config_extra: Any,
 ) -> None:
     """One endpoint answered from ListEndpoints/DescribeEndpoint/DescribeEndpointConfig."""
@@ -53,6 +54,7 @@ def _fake_endpoint(
             "EndpointStatus": "InService",
             "CreationTime": NOW - timedelta(days=60),
             "LastModifiedTime": NOW - timedelta(days=1),
+            **(endpoint_extra or {}),
         }
 
     def describe_config(region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +66,7 @@ def _fake_endpoint(
             **config_extra,
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListEndpoints", listing)
     answer(session, "sagemaker", "DescribeEndpoint", describe)
     answer(session, "sagemaker", "DescribeEndpointConfig", describe_config)
@@ -351,3 +354,55 @@ def test_no_endpoints_means_no_autoscaling_or_invocations_listing(
     collect_inventory(["us-east-1"], 7, session=session, now=NOW)
     assert "application-auto-scaling.DescribeScalableTargets" not in counter.counts
     assert "cloudwatch.ListMetrics" not in counter.counts
+
+
+def test_shadow_variants_and_provisioned_serverless_capacity_are_read(
+    session: boto3.Session, cloudwatch: FakeCloudWatch
+) -> None:
+    name = "shadowed"
+    warm_config = {"MemorySizeInMB": 2048, "MaxConcurrency": 10, "ProvisionedConcurrency": 4}
+    current = [
+        _current("prod", 2),
+        {"VariantName": "warm", "CurrentServerlessConfig": warm_config},
+    ]
+    _fake_endpoint(
+        session,
+        name,
+        [
+            {"VariantName": "prod", "ModelName": "m", "InstanceType": "ml.m5.xlarge"},
+            {
+                "VariantName": "warm",
+                "ModelName": "m",
+                "ServerlessConfig": {
+                    "MemorySizeInMB": 2048,
+                    "MaxConcurrency": 10,
+                    "ProvisionedConcurrency": 4,
+                },
+            },
+        ],
+        current,
+        endpoint_extra={"ShadowProductionVariants": [_current("challenger", 1)]},
+        ShadowProductionVariants=[
+            {"VariantName": "challenger", "ModelName": "m2", "InstanceType": "ml.g5.xlarge"}
+        ],
+    )
+
+    inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
+
+    (ep,) = inv.resources
+    assert isinstance(ep, Endpoint)
+    by_name = {v.name: v for v in ep.variants}
+    assert (by_name["challenger"].shadow, by_name["challenger"].instance_type) == (
+        True,
+        "ml.g5.xlarge",
+    )
+    assert by_name["challenger"].instance_count == 1
+    assert by_name["warm"].serverless_provisioned_concurrency == 4
+    assert not by_name["prod"].shadow
+    # the shadow variant's traffic and utilisation are read like the others'
+    assert {s.dimensions["VariantName"] for s in inv.series(ep, "Invocations")} == {
+        "prod",
+        "warm",
+        "challenger",
+    }
+    assert "challenger" in {s.dimensions["VariantName"] for s in inv.series(ep, "GPUUtilization")}

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, make_endpoints
+from sources_aws_fakes import (
+    ROLE,
+    AwsError,
+    FakeCloudWatch,
+    answer,
+    deny_search,
+    make_endpoints,
+    make_training_job,
+)
 
+from mlcost.checks import REGISTRY as CHECKS
+from mlcost.checks.registry import Check
 from mlcost.model import Ec2Instance, Endpoint, Job, NotebookInstance, ResourceKind
-from mlcost.sources.aws import REGISTRY, CallCounter, collect_inventory
+from mlcost.sources.aws import CallCounter, collect_inventory
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -22,14 +31,7 @@ def _b64(text: str) -> str:
 
 
 def _training_job(sm: Any, name: str) -> None:
-    sm.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "img:1", "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
-        ResourceConfig={"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-    )
+    make_training_job(sm, name, "ml.p3.2xlarge")
 
 
 def test_a_region_that_denies_access_is_reported_and_the_other_region_still_scanned(
@@ -50,6 +52,7 @@ def test_a_region_that_denies_access_is_reported_and_the_other_region_still_scan
             raise AwsError("UnauthorizedOperation", "You are not authorized", 403)
 
     for op in (
+        "Search",
         "ListEndpoints",
         "ListNotebookInstances",
         "ListTrainingJobs",
@@ -87,6 +90,7 @@ def test_jobs_are_listed_from_the_window_start_and_older_ones_left_out(
     def record(region: str, params: dict[str, Any]) -> None:
         params_seen.append(params)  # let the call through to moto
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListTrainingJobs", record)
 
     inside = collect_inventory(["us-east-1"], 7, session=session, now=created + timedelta(days=6))
@@ -97,17 +101,20 @@ def test_jobs_are_listed_from_the_window_start_and_older_ones_left_out(
     assert params_seen[0]["CreationTimeAfter"] == created + timedelta(days=6) - timedelta(days=7)
 
 
+def _none(*_: Any) -> list[Any]:
+    return []
+
+
 def test_an_old_job_returned_despite_the_filter_is_still_left_out(
     session: boto3.Session, cloudwatch: FakeCloudWatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Client-side second check: a service that ignores CreationTimeAfter must not leak.
 
-    Processing jobs are off by default (no check reads them); the kind is switched on here
-    to prove its descriptor still works for the check that will.
+    Processing jobs are read only when a check needs them, and none does yet: a check on
+    them is registered here to prove the kind's descriptor works for the check that will.
     """
-    spec = REGISTRY[ResourceKind.PROCESSING_JOB]
     monkeypatch.setitem(
-        REGISTRY, ResourceKind.PROCESSING_JOB, dataclasses.replace(spec, enabled=True)
+        CHECKS, "test-processing", Check("test-processing", ResourceKind.PROCESSING_JOB, _none)
     )
     old = NOW - timedelta(days=30)
     recent = NOW - timedelta(days=2)
@@ -150,7 +157,7 @@ def test_an_old_job_returned_despite_the_filter_is_still_left_out(
     answer(session, "sagemaker", "DescribeProcessingJob", describe)
     answer(session, "sagemaker", "ListTags", lambda r, p: {"Tags": []})
 
-    inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
+    inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW, checks=["test-processing"])
 
     (job,) = inv.of_kind(ResourceKind.PROCESSING_JOB)
     assert isinstance(job, Job)
@@ -205,6 +212,7 @@ def test_training_job_fields_come_from_describe_training_job(
             "CheckpointConfig": {"S3Uri": "s3://b/checkpoints"},
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListTrainingJobs", listing)
     answer(session, "sagemaker", "DescribeTrainingJob", describe)
     answer(
@@ -291,6 +299,7 @@ def test_endpoint_variants_use_current_instance_count_serverless_and_async(
             "CreationTime": NOW - timedelta(days=90),
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListEndpoints", listing)
     answer(session, "sagemaker", "DescribeEndpoint", describe)
     answer(session, "sagemaker", "DescribeEndpointConfig", describe_config)

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from sources_aws_fakes import AwsError, FakeCloudWatch, answer
+from sources_aws_fakes import AwsError, FakeCloudWatch, answer, deny_search
 
 from mlcost.errors import UserError
 from mlcost.model import Ec2Instance, Job, ResourceKind
@@ -55,6 +55,7 @@ def _answer_training_jobs(
             "BillableTimeInSeconds": 7200,
         }
 
+    deny_search(session)  # the List + Describe fallback answers these fakes
     answer(session, "sagemaker", "ListTrainingJobs", listing)
     answer(session, "sagemaker", "DescribeTrainingJob", describe)
     answer(session, "sagemaker", "ListTags", lambda r, p: {"Tags": []})
@@ -249,3 +250,27 @@ def test_a_region_whose_sts_rejects_while_another_accepts_is_only_that_regions_e
     sts = [e for e in inv.errors if e.service == "sts"]
     assert [(e.region, e.operation) for e in sts] == [("me-south-1", "GetCallerIdentity")]
     assert "InvalidClientTokenId" in sts[0].message
+
+
+def test_a_training_plan_job_carries_its_plan_arn(
+    session: boto3.Session, cloudwatch: FakeCloudWatch
+) -> None:
+    plan = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/p5-reserved"
+    _answer_training_jobs(
+        session,
+        {"planned": "Completed", "plain": "Completed"},
+        {
+            "planned": {
+                "InstanceType": "ml.p5.48xlarge",
+                "InstanceCount": 2,
+                "VolumeSizeInGB": 100,
+                "TrainingPlanArn": plan,
+            }
+        },
+    )
+
+    inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
+
+    jobs = {j.id: j for j in inv.of_kind(ResourceKind.TRAINING_JOB)}
+    assert isinstance(jobs["planned"], Job) and jobs["planned"].training_plan_arn == plan
+    assert jobs["plain"].training_plan_arn is None

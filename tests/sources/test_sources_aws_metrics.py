@@ -35,19 +35,26 @@ def test_600_gpu_endpoints_take_ceil_queries_over_500_calls_per_sub_window(
     inv = collect_inventory(["us-east-1"], 21, session=session, now=NOW)
 
     # hand count: 600 variants x 5 series (Invocations, CPU, memory, GPU, GPU memory) = 3000
-    # queries -> 6 batches of 500; 21 days from 12:00 (aligned) to 12:30 = 504.5 h -> three
-    # sub-windows of at most 201 h -> 18 calls
+    # queries; 21 days from 12:00 (aligned) to 12:30 = 504.5 h -> 505 hourly periods. In
+    # 500-query batches over <= 201 h sub-windows that is 6 x 3 = 18 calls, each metric
+    # requested (and billed) three times; over the whole window in batches of
+    # floor(100,800 / 505) = 199 queries it is ceil(3000 / 199) = 16 calls, each metric once.
     assert len(inv.of_kind(inv.resources[0].kind)) == 600
     calls = cloudwatch.get_calls("us-east-1")
-    assert len(calls) == math.ceil(3000 / 500) * 3 == 18
-    assert counter.counts["cloudwatch.GetMetricData"] == 18
+    assert len(calls) == math.ceil(3000 / 199) == 16
+    assert counter.counts["cloudwatch.GetMetricData"] == 16
+    assert sum(len(c["MetricDataQueries"]) for c in calls) == 3000
     for call in calls:
         n = len(call["MetricDataQueries"])
         assert n <= 500
         periods = (call["EndTime"] - call["StartTime"]) / HOUR
         assert n * periods <= 100_800
-    # one DescribeEndpoint per endpoint; the shared endpoint config is read once
-    assert counter.counts["sagemaker.DescribeEndpoint"] == 600
+    # Search returns 100 endpoints a page with their tags: 6 pages, no DescribeEndpoint, no
+    # ListTags (and one Search page of training jobs, none here); the shared endpoint config
+    # is read once
+    assert counter.counts["sagemaker.Search"] == 6 + 1
+    assert "sagemaker.DescribeEndpoint" not in counter.counts
+    assert "sagemaker.ListTags" not in counter.counts
     assert counter.counts["sagemaker.DescribeEndpointConfig"] == 1
     # every variant got its five series, all read
     for endpoint in inv.resources:
@@ -253,6 +260,9 @@ def test_fetch_batch_refuses_more_than_500_queries() -> None:
         ("ml.m5.large", False),
         ("ml.inf2.xlarge", False),  # Neuron: no GPUUtilization published
         (None, False),  # serverless
+        # a dash in the family, and not in the catalogue: the family letter decides
+        ("ml.p6-b200.48xlarge", True),
+        ("p6-b200.48xlarge", True),
     ],
 )
 def test_gpu_series_are_planned_only_for_nvidia_types(instance_type: str | None, gpu: bool) -> None:

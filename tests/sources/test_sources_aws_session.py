@@ -91,11 +91,11 @@ def test_progress_has_one_task_per_region_and_phase_advanced_to_its_total(
         "eu-west-1: inventory",
         "eu-west-1: metrics",
     }
-    # 2 endpoints x 3 series = 6 queries: one batch x three 201-hour sub-windows of 21 days
-    assert by_name["us-east-1: metrics"] == (3, 3)
+    # 2 endpoints x 3 series = 6 queries: one call over the whole 21 days (6 x 505 hourly
+    # datapoints fit one response)
+    assert by_name["us-east-1: metrics"] == (1, 1)
     assert by_name["eu-west-1: metrics"] == (0, 0)
-    # inventory: four list pages (one per scanned kind; processing and transform jobs are
-    # off) + two endpoints described
+    # inventory: four list or Search pages (one per kind a check reads) + two endpoints built
     assert by_name["us-east-1: inventory"] == (None, 6)
 
 

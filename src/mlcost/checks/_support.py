@@ -77,13 +77,30 @@ def money(value: Decimal | None) -> Decimal | None:
     return None if value is None else usd(value)
 
 
-def unpriced_evidence(instance_type: str, region: str, usage: Usage, reason: str) -> dict[str, Any]:
+def unpriced_evidence(
+    instance_type: str, region: str, usage: Usage | str, reason: str
+) -> dict[str, Any]:
     """The evidence keys the scan runner reads to list an "unpriced: ..." warning."""
     return {
         "unpriced": reason,
         "unpriced_instance_type": instance_type,
         "unpriced_usage": str(usage),
     }
+
+
+def add_unpriced(
+    evidence: dict[str, Any], instance_type: str, region: str, usage: Usage | str, reason: str
+) -> None:
+    """Record one more unpriced item of a finding (a resource with several unpriced types,
+    one per variant or instance group, names every one: ``unpriced_items``; the first also
+    fills the single keys of :func:`unpriced_evidence`)."""
+    item = unpriced_evidence(instance_type, region, usage, reason)
+    for key, value in item.items():
+        evidence.setdefault(key, value)
+    items = evidence.setdefault("unpriced_items", [])
+    entry = {"instance_type": instance_type, "usage": str(usage), "reason": reason}
+    if entry not in items:
+        items.append(entry)
 
 
 # --------------------------------------------------------------------------- time and series
@@ -125,8 +142,11 @@ def hourly_maxima(points: Iterable[tuple[datetime, float]]) -> dict[datetime, fl
     mean the same whatever the period."""
     out: dict[datetime, float] = {}
     for t, v in points:
-        hour = floor_hour(t)
-        out[hour] = max(out.get(hour, v), v)
+        # CloudWatch's hourly buckets are already on the hour: skip building a new datetime
+        hour = t if not (t.minute or t.second or t.microsecond) else floor_hour(t)
+        prev = out.get(hour)
+        if prev is None or v > prev:
+            out[hour] = v
     return out
 
 

@@ -18,7 +18,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlcost.cli import agent, billing, demo, fix, plan, prices, scan
+    from mlcost.cli import agent, billing, demo, fix, plan, policy, prices, scan
 
     scan.register(app)
     fix.register(app)
@@ -27,6 +27,7 @@ def _register() -> None:
     app.add_typer(agent.app, name="agent")
     app.add_typer(billing.app, name="billing")
     app.add_typer(plan.app, name="plan")
+    app.add_typer(policy.app, name="policy")
 
 
 _register()

@@ -95,7 +95,10 @@ def _collect_and_check(
     from mlcost.sources.aws import collect_inventory
 
     with rich_progress(console) as sink:
-        inventory = collect_inventory(regions, lookback_days, progress=sink, now=now)
+        # only what the selected checks read: `--check idle-notebook` lists notebooks only
+        inventory = collect_inventory(
+            regions, lookback_days, progress=sink, now=now, checks=checks or None
+        )
     return inventory, run_checks(inventory, only=checks or None)
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import cloudwatch_ext, sagemaker_ext
+from mlcost.demo import cloudwatch_ext, iam_ext, sagemaker_ext
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -41,6 +41,7 @@ def patch_moto() -> None:
             return
         cloudwatch_ext.apply()
         sagemaker_ext.apply()
+        iam_ext.apply()
         _patched = True
 
 

@@ -625,6 +625,198 @@ def _aware(value: Any) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+# ----------------------------------------------------------------- Search and page sizes
+
+#: AWS's page sizes for SageMaker List and Search calls: 10 by default, at most 100.
+DEFAULT_PAGE = 10
+MAX_PAGE = 100
+
+
+def _max_results(self: SageMakerResponse) -> int:
+    value = self._get_param("MaxResults")
+    if value is None:
+        return DEFAULT_PAGE
+    if not 1 <= int(value) <= MAX_PAGE:
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{value}' at 'maxResults' failed to "
+            f"satisfy constraint: Member must have value less than or equal to {MAX_PAGE}"
+        )
+    return int(value)
+
+
+def _search_records(backend: Any, resource: str) -> list[dict[str, Any]]:
+    """Search records as AWS returns them: the Describe* response plus ``Tags``."""
+    if resource == "Endpoint":
+        records = []
+        for name, endpoint in backend.endpoints.items():
+            record = {**backend.describe_endpoint(name), "Tags": list(endpoint.tags or [])}
+            if not record.get("DataCaptureConfig"):  # moto's {} would break the shape
+                record.pop("DataCaptureConfig", None)
+            records.append(record)
+        return records
+    if resource == "TrainingJob":
+        records = []
+        for name, job in backend.training_jobs.items():
+            record = {**backend.describe_training_job(name), "Tags": list(job.tags or [])}
+            for key in ("TrainingTimeInSeconds", "BillableTimeInSeconds"):
+                if not record.get(key):  # not known yet: AWS leaves them out (minimum 1)
+                    record.pop(key, None)
+            records.append(record)
+        return records
+    raise KeyError(resource)
+
+
+def _property(record: dict[str, Any], name: str) -> tuple[bool, Any]:
+    """(present, value) of a Search property: a dotted path, ``Tags.<key>`` for a tag."""
+    if name.startswith("Tags."):
+        key = name[5:]
+        for tag in record.get("Tags", []):
+            if tag["Key"] == key:
+                return True, tag.get("Value", "")
+        return False, None
+    value: Any = record
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def _comparable(actual: Any, expected: str) -> tuple[Any, Any]:
+    """Search compares timestamps (ISO 8601 values), numbers and text by type."""
+    if isinstance(actual, datetime) or (
+        isinstance(actual, str) and len(actual) >= 19 and actual[4:5] == "-" and "T" in actual
+    ):
+        return _aware(actual), _aware(expected)
+    if isinstance(actual, int | float) and not isinstance(actual, bool):
+        return float(actual), float(expected)
+    return str(actual), expected
+
+
+def _sort_value(value: Any) -> Any:
+    return _aware(value).isoformat() if isinstance(value, datetime) else value
+
+
+def _filter_matches(record: dict[str, Any], f: dict[str, Any]) -> bool:
+    operator = f.get("Operator", "Equals")
+    present, actual = _property(record, f["Name"])
+    if operator == "Exists":
+        return present
+    if operator == "NotExists":
+        return not present
+    if not present:
+        return False
+    expected = f.get("Value", "")
+    if operator == "In":
+        return str(actual) in expected.split(",")
+    if operator == "Contains":
+        return expected in str(actual)
+    a, e = _comparable(actual, expected)
+    return {
+        "Equals": lambda: a == e,
+        "NotEquals": lambda: a != e,
+        "GreaterThan": lambda: a > e,
+        "GreaterThanOrEqualTo": lambda: a >= e,
+        "LessThan": lambda: a < e,
+        "LessThanOrEqualTo": lambda: a <= e,
+    }[operator]()
+
+
+def _expression_matches(record: dict[str, Any], expression: dict[str, Any] | None) -> bool:
+    """SearchExpression: Filters and SubExpressions joined by Operator (And by default)."""
+    if not expression:
+        return True
+    if expression.get("NestedFilters"):
+        raise ValidationError(message="NestedFilters are not emulated")
+    terms = [_filter_matches(record, f) for f in expression.get("Filters", [])]
+    terms += [_expression_matches(record, e) for e in expression.get("SubExpressions", [])]
+    for key in ("Filters", "SubExpressions"):
+        if len(expression.get(key, [])) > 20:
+            raise ValidationError(message=f"{key}: at most 20 a search expression")
+    if not terms:
+        return True
+    return any(terms) if expression.get("Operator", "And") == "Or" else all(terms)
+
+
+def _search(self: SageMakerResponse) -> ActionResult:
+    """Search over endpoints and training jobs as AWS does it: whole records with Tags,
+    filters on any property (dotted paths, ``Tags.<key>``, ISO 8601 timestamps),
+    sub-expressions, SortBy/SortOrder, 10 results a page by default and 100 at most.
+    moto's own Search answers every record in one page, with its internal fields."""
+    resource = self._get_param("Resource")
+    try:
+        records = _search_records(self.sagemaker_backend, resource)
+    except KeyError:
+        return _ORIGINALS["search"](self)
+    size = _max_results(self)
+    expression = self._get_param("SearchExpression")
+    found = [r for r in records if _expression_matches(r, expression)]
+    sort_by = self._get_param("SortBy") or "LastModifiedTime"
+    found.sort(
+        key=lambda r: str(_sort_value(_property(r, sort_by)[1])),
+        reverse=(self._get_param("SortOrder") or "Descending") == "Descending",
+    )
+    page, token = _page(found, self._get_param("NextToken"), size)
+    body: dict[str, Any] = {"Results": [{resource: r} for r in page]}
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+#: List calls whose page size moto leaves at 100 (or unlimited); AWS's is 10, at most 100.
+_AWS_PAGED_LISTS = ("list_endpoints", "list_notebook_instances", "list_endpoint_configs")
+
+
+def _paged(name: str) -> Any:
+    original = getattr(SageMakerResponse, name)
+
+    def list_call(self: SageMakerResponse) -> Any:
+        _max_results(self)  # AWS rejects MaxResults above 100
+        return original(self)
+
+    list_call.__name__ = name
+    return list_call
+
+
+def _list_training_jobs(self: SageMakerResponse) -> ActionResult:
+    """ListTrainingJobs with AWS's filters applied BEFORE paging (moto pages first, then
+    filters, which returns short or empty pages) and AWS's page size (10 by default)."""
+    backend = self.sagemaker_backend
+    jobs = list(backend.training_jobs.values())
+    for param, test in (
+        ("NameContains", lambda j, v: v in j.training_job_name),
+        ("StatusEquals", lambda j, v: j.training_job_status == v),
+        ("CreationTimeAfter", lambda j, v: _aware(j.creation_time) > _aware(v)),
+        ("CreationTimeBefore", lambda j, v: _aware(j.creation_time) < _aware(v)),
+        ("LastModifiedTimeAfter", lambda j, v: _aware(j.last_modified_time) > _aware(v)),
+        ("LastModifiedTimeBefore", lambda j, v: _aware(j.last_modified_time) < _aware(v)),
+    ):
+        value = self._get_param(param)
+        if value is not None:
+            jobs = [j for j in jobs if test(j, value)]
+    jobs.sort(
+        key=lambda j: _aware(j.creation_time),
+        reverse=(self._get_param("SortOrder") or "Descending") == "Descending",
+    )
+    page, token = _page(jobs, self._get_param("NextToken"), _max_results(self))
+    body: dict[str, Any] = {
+        "TrainingJobSummaries": [
+            {
+                "TrainingJobName": j.training_job_name,
+                "TrainingJobArn": j.arn,
+                "CreationTime": j.creation_time,
+                "TrainingEndTime": j.training_end_time,
+                "LastModifiedTime": j.last_modified_time,
+                "TrainingJobStatus": j.training_job_status,
+            }
+            for j in page
+        ]
+    }
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
 # ----------------------------------------------------------------- install
 
 _ORIGINALS: dict[str, Any] = {}
@@ -674,3 +866,9 @@ def apply() -> None:
     SageMakerResponse.create_processing_job = _create_processing_job
     for name, fn in _NEW_ACTIONS.items():
         setattr(SageMakerResponse, name, fn)
+    _ORIGINALS["search"] = SageMakerResponse.search
+    SageMakerResponse.search = _search
+    SageMakerResponse.list_training_jobs = _list_training_jobs
+    for name in _AWS_PAGED_LISTS:
+        setattr(SageMakerResponse, name, _paged(name))
+        sm_models.PAGINATION_MODEL[name]["limit_default"] = DEFAULT_PAGE

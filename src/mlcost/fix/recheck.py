@@ -23,11 +23,16 @@ from mlcost.sources.aws import collect_inventory
 def _collect(
     finding: Finding, lookback_days: int, session: boto3.Session, now: datetime
 ) -> Inventory:
-    """The one call site to switch at the issue-16 merge: add
-    ``checks=[finding.check], targets=[finding.resource_id]`` so only this resource and what
-    its check needs are read. Until then the region is read whole and filtered below."""
+    """Read only this resource, and only what its check needs (a Search or Describe by name,
+    ListMetrics filtered on its dimension): a fix run of N findings costs N small reads, not
+    N reads of the whole region."""
     return collect_inventory(
-        regions=[finding.region], lookback_days=lookback_days, session=session, now=now
+        regions=[finding.region],
+        lookback_days=lookback_days,
+        session=session,
+        now=now,
+        checks=[finding.check],
+        targets=[finding.resource_id],
     )
 
 
@@ -81,7 +86,10 @@ def recheck(
         errors = [e for e in inventory.errors if e.region == finding.region]
         if errors:
             return f"could not re-read {finding.region}: {errors[0].operation}: {errors[0].message}"
-        return f"{finding.resource_kind} {finding.resource_id} no longer exists"
+        return (
+            f"{finding.resource_kind} {finding.resource_id} is gone, or no longer in a status "
+            f"{finding.check} reads (deleted or stopped since the scan)"
+        )
     if opted_out(resource):
         return "tagged mlcost:skip=true since the scan"
     reason = _state_reason(finding, resource)

@@ -53,6 +53,12 @@ SUBSTITUTABLE_USAGES = frozenset(
 #: component may still differ or not be offered for that type, hence below 1 and labelled.
 SUBSTITUTION_CONFIDENCE = 0.8
 
+#: Usages that, without a list price, take the labelled price of another usage of the same
+#: type and region before the Studio-Notebook one: asynchronous inference instances are
+#: priced per instance-hour like real-time hosting (AWS lists them as their own SKU, which
+#: the snapshot does not hold, ../shared/data/prices/README.md section 3).
+NEAREST_USAGE = {Usage.ASYNC_INFERENCE: Usage.HOSTING}
+
 REFRESH_HINT = "run `mlcost prices refresh --region {region}` to fetch AWS's price list"
 
 
@@ -269,9 +275,19 @@ def _catalogue() -> _Catalogue:
     return _Catalogue(snap["specs"], prices, spot, regions, info)
 
 
+_GENERATION = [0]
+
+
+def generation() -> int:
+    """A number that changes whenever the catalogue is reloaded: a key for caches of query
+    results (an object id could be reused by the next catalogue; a counter cannot)."""
+    return _GENERATION[0]
+
+
 def reload() -> None:
     """Forget the loaded catalogue; the next query reads the files again."""
     _catalogue.cache_clear()
+    _GENERATION[0] += 1
 
 
 # --------------------------------------------------------------------------- queries
@@ -332,6 +348,26 @@ def price(instance_type: str, region: str, usage: Usage) -> PriceQuote:
     entry = cat.prices.get(usage, {}).get(region, {}).get(itype)
     if entry is not None:
         return PriceQuote(itype, region, usage, entry.usd, entry.source, entry.date)
+    nearest = NEAREST_USAGE.get(usage)
+    if nearest is not None:
+        try:
+            near = price(itype, region, nearest)
+        except Unpriced:
+            near = None
+        if near is not None:
+            return PriceQuote(
+                itype,
+                region,
+                usage,
+                near.usd_per_hour,
+                near.source,
+                near.date,
+                basis="substitution",
+                substituted_from=nearest
+                if near.substituted_from is None
+                else near.substituted_from,
+                confidence=min(near.confidence, SUBSTITUTION_CONFIDENCE),
+            )
     if usage in SUBSTITUTABLE_USAGES:
         sub = cat.prices.get(Usage.STUDIO_NOTEBOOK, {}).get(region, {}).get(itype)
         if sub is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlcost.model import ScanResult
-from mlcost.report.text import dollars
+from mlcost.report.text import SUBSTITUTED, dollars, marked, substitution_notes
 from mlcost.report.totals import totals
 
 
@@ -45,8 +45,8 @@ def to_markdown(result: ScanResult) -> str:
                         f.check,
                         f"`{f.resource_id}`",
                         f.region,
-                        dollars(f.monthly_cost_usd),
-                        dollars(f.monthly_savings_usd),
+                        marked(f.monthly_cost_usd, f),
+                        marked(f.monthly_savings_usd, f),
                         f.fix.action,
                         f.risk,
                         f"{f.confidence:.2f}",
@@ -54,6 +54,15 @@ def to_markdown(result: ScanResult) -> str:
                 )
                 + " |"
             )
+        notes = substitution_notes(result.findings)
+        if notes:
+            lines += [
+                "",
+                f"{SUBSTITUTED} Figures marked {SUBSTITUTED} rest on a labelled price "
+                "substitution (no list price for that usage in the catalogue):",
+                "",
+            ]
+            lines += [f"- {_cell(n)}" for n in notes]
         lines += [
             "",
             "## Savings by check",

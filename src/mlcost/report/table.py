@@ -7,7 +7,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from mlcost.model import ScanResult
-from mlcost.report.text import dollars, partial_note
+from mlcost.report.text import (
+    SUBSTITUTED,
+    dollars,
+    marked,
+    partial_note,
+    substitution_notes,
+)
 from mlcost.report.totals import totals
 
 
@@ -38,8 +44,8 @@ def build_table(result: ScanResult) -> Table:
             f.check,
             f.resource_id,
             f.region,
-            dollars(f.monthly_cost_usd),
-            dollars(f.monthly_savings_usd),
+            marked(f.monthly_cost_usd, f),
+            marked(f.monthly_savings_usd, f),
             f.fix.action,
             str(f.risk),
             f"{f.confidence:.2f}",
@@ -65,6 +71,10 @@ def render_table(result: ScanResult, console: Console) -> None:
     so a ``[`` in them prints as written instead of being read as Rich markup (which would
     swallow text or raise MarkupError)."""
     console.print(build_table(result))
+    for note in substitution_notes(result.findings):
+        console.print(
+            f"{SUBSTITUTED} labelled substitution: {escape(note)}", markup=True, highlight=False
+        )
     for e in result.errors:
         console.print(
             f"[red]error[/red] {escape(e.region)} {escape(e.service)} {escape(e.operation)}: "

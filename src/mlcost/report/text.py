@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
-from mlcost.model import usd
+from mlcost.model import Finding, usd
+
+#: The marker a substituted price carries in the table and Markdown reports.
+SUBSTITUTED = "†"
 
 
 def partial_note(unpriced_findings: int) -> str:
@@ -15,3 +20,47 @@ def partial_note(unpriced_findings: int) -> str:
 def dollars(value: Decimal | None) -> str:
     """``$1,234.56``; ``unpriced`` when there is no figure (never ``$0``)."""
     return "unpriced" if value is None else f"${usd(value):,.2f}"
+
+
+def _price_evidence(value: Any) -> Iterator[dict[str, Any]]:
+    """Every PriceQuote.evidence() dict inside a finding's evidence."""
+    if isinstance(value, dict):
+        if "basis" in value and "usd_per_hour" in value:
+            yield value
+        for v in value.values():
+            yield from _price_evidence(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _price_evidence(v)
+
+
+def substitutions(finding: Finding) -> list[str]:
+    """The labelled substitutions a finding's money rests on, as a footnote names them:
+    ``hosting price from studio-notebook (same type and region), 2025-06-16``."""
+    out: list[str] = []
+    for price in _price_evidence(finding.evidence):
+        if price.get("basis") != "substitution":
+            continue
+        line = (
+            f"{price.get('usage')} price from {price.get('substituted_from', 'another usage')} "
+            f"(same type and region; {price.get('source')}, {price.get('date')})"
+        )
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def marked(value: Decimal | None, finding: Finding) -> str:
+    """:func:`dollars`, with :data:`SUBSTITUTED` when the figure rests on a substituted price."""
+    text = dollars(value)
+    return f"{text} {SUBSTITUTED}" if value is not None and substitutions(finding) else text
+
+
+def substitution_notes(findings: Iterable[Finding]) -> list[str]:
+    """The distinct bases behind every marked figure, for the footnote."""
+    notes: list[str] = []
+    for f in findings:
+        for line in substitutions(f):
+            if line not in notes:
+                notes.append(line)
+    return notes

@@ -3,7 +3,9 @@
 -- Input relation: normalised (at least service_code, service_name, usage_type).
 WITH t AS (
     SELECT *,
-        coalesce(regexp_extract(usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*\.[0-9a-z]+)$', 1), '') AS instance_type
+        -- the family may hold a dash (p6-b200): the leftmost lower-case start after ^, : or -
+        -- wins, so 'Train:ml.p6-b200.48xlarge' gives ml.p6-b200.48xlarge, not b200.48xlarge
+        coalesce(regexp_extract(usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[0-9a-z]+)$', 1), '') AS instance_type
     FROM normalised
 )
 SELECT *,

@@ -107,8 +107,9 @@ class StopNotebook(Action):
         return None
 
 
-def autostop_script() -> str:
-    """The OnStart script ``mlcost agent lifecycle-config --target notebook`` prints."""
+def autostop_script() -> bytes:
+    """The OnStart script ``mlcost agent lifecycle-config --target notebook`` writes (bytes:
+    it carries the agent compressed, so it is not text)."""
     from mlcost.agent import lifecycle
 
     return lifecycle.render("notebook", lifecycle.agent_args("notebook"))
@@ -152,7 +153,7 @@ class AttachLifecycleConfig(Action):
         status = snap["notebook"]["NotebookInstanceStatus"]
         if status not in ("InService", "Stopped"):
             raise Skip(f"notebook status is {status}; it must be InService or Stopped")
-        on_start = [{"Content": base64.b64encode(autostop_script().encode()).decode()}]
+        on_start = [{"Content": base64.b64encode(autostop_script()).decode()}]
         if snap["config"] is None:
             ctx.act(
                 "create-lifecycle-config",

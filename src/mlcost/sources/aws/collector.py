@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,31 +21,37 @@ from typing import Any
 import boto3
 
 from mlcost.errors import UserError
-from mlcost.model import Endpoint, Inventory, MetricSeries, Resource, SourceError
+from mlcost.model import Inventory, MetricSeries, Resource, SourceError
+from mlcost.sources.aws.descriptors import (
+    SEARCH_MAX_TERMS,
+    KindSpec,
+    ListCall,
+    Needs,
+    SearchCall,
+    Tagging,
+    Window,
+    field_value,
+)
 from mlcost.sources.aws.errors import (
+    is_access_denied,
     is_not_found,
     is_rejected_credentials,
     raise_if_credentials_rejected,
     raise_if_no_credentials,
     source_error,
 )
-from mlcost.sources.aws.kinds import REGISTRY, KindSpec, Window
+from mlcost.sources.aws.kinds import REGISTRY
 from mlcost.sources.aws.metrics import (
-    AGENT_METRICS,
-    AGENT_NAMESPACE,
-    CWAGENT_GPU_METRIC,
-    CWAGENT_NAMESPACE,
-    SAGEMAKER_NAMESPACE,
-    VARIANT_SCALABLE_DIMENSION,
     BatchResult,
     ListedMetrics,
     MetricQuery,
     assemble,
     batches,
-    call_count,
     fetch_batch,
+    listings,
     plan_queries,
-    sub_windows,
+    read_plan,
+    series_specs,
     unreadable_series,
 )
 from mlcost.sources.aws.progress import NullProgress, ProgressSink
@@ -60,6 +66,8 @@ def collect_inventory(
     now: datetime | None = None,
     max_workers: int = 8,
     progress: ProgressSink | None = None,
+    checks: Iterable[str] | None = None,
+    targets: Iterable[str] | None = None,
 ) -> Inventory:
     """Read resources, tags and metric series of ``regions`` over the last ``lookback_days``.
 
@@ -68,13 +76,24 @@ def collect_inventory(
     bounds each thread pool (per region, and across regions). ``progress`` receives one
     task per region x phase; it is called from worker threads.
 
-    Raises UserError for bad arguments, an unknown region (before any call), or no
-    credentials; every other failure is recorded in ``Inventory.errors``.
+    ``checks`` (check ids; default every registered check) decides what is read: only the
+    kinds, statuses and metric series those checks declare they need. ``targets``
+    (resource ids / names, ``Resource.id`` as findings carry it in ``resource_id``) limits
+    the read to those resources, fetched directly (a Search on their names, a Describe, an
+    EC2 id filter) without listing the account: what ``mlcost fix`` uses to re-check one
+    finding before acting.
+
+    Raises UserError for bad arguments, an unknown check, an unknown region (before any
+    call), or no credentials; every other failure is recorded in ``Inventory.errors``.
     """
     if lookback_days < 1:
         raise UserError(f"lookback of {lookback_days} days", "use --days 1 or more")
     if max_workers < 1:
         raise UserError(f"max_workers={max_workers}", "use 1 or more workers")
+    from mlcost.checks import needs_for  # the checks decide what is read
+
+    needs = needs_for(None if checks is None else list(checks))
+    wanted = None if targets is None else tuple(dict.fromkeys(targets))
     session = session or boto3.Session()
     regions = validate_regions(session, regions)
     end = now or datetime.now(UTC)
@@ -96,16 +115,32 @@ def collect_inventory(
     with ThreadPoolExecutor(
         max_workers=min(len(regions), max_workers), thread_name_prefix="mlcost-region"
     ) as pool:
-        scans = [RegionScan(r, factory, window, max_workers, sink) for r in regions]
+        scans = [
+            RegionScan(r, factory, window, max_workers, sink, needs=needs, targets=wanted)
+            for r in regions
+        ]
         futures = [pool.submit(scan.run) for scan in scans]
         results = [f.result() for f in futures]
 
+    denied: list[str] = []
     for result in results:
         inventory.resources.extend(result.resources)
         for key, series in result.series:
             inventory.metrics.setdefault(key, []).append(series)
         inventory.errors.extend(result.errors)
+        denied.extend(result.search_denied)
+    if denied:
+        inventory.notes.append(search_denied_note(sorted(set(denied))))
     return inventory
+
+
+def search_denied_note(regions: Sequence[str]) -> str:
+    """The one report line for a scan that could not use SageMaker Search."""
+    return (
+        f"sagemaker:Search was denied in {', '.join(regions)}: endpoints and training jobs "
+        "were read with List + Describe + ListTags instead (about three calls per resource "
+        "instead of one page per 100); allow sagemaker:Search (see `mlcost policy self`)"
+    )
 
 
 def _account_id(
@@ -141,12 +176,19 @@ class RegionResult:
     resources: list[Resource]
     series: list[tuple[str, MetricSeries]]
     errors: list[SourceError] = field(default_factory=list)
+    #: the region, once, when sagemaker:Search was denied there
+    search_denied: list[str] = field(default_factory=list)
+
+
+class _SearchDenied(Exception):
+    """Search was refused before any record was read: take the kind's List fallback."""
 
 
 class RegionScan:
     """Inventory then metrics of one region, on its own bounded thread pool.
 
-    Also the builders' :class:`~mlcost.sources.aws.kinds.BuildContext`.
+    Generic over kinds: everything kind-specific comes from the descriptors in
+    ``kinds.py``. Also the builders' :class:`~mlcost.sources.aws.descriptors.RegionContext`.
     """
 
     def __init__(
@@ -156,6 +198,9 @@ class RegionScan:
         window: Window,
         max_workers: int,
         progress: ProgressSink,
+        *,
+        needs: Needs | None = None,
+        targets: Sequence[str] | None = None,
     ) -> None:
         self.region = region
         self.partition = factory.partition(region)
@@ -163,11 +208,18 @@ class RegionScan:
         self._factory = factory
         self._max_workers = max_workers
         self._progress = progress
+        if needs is None:
+            from mlcost.checks import needs_for
+
+            needs = needs_for(None)
+        self._needs = needs
+        self._targets = targets
         self._lock = threading.Lock()
         self._errors: list[SourceError] = []
         self._lookups: dict[tuple[Any, ...], Future[dict[str, Any]]] = {}
+        self._search_denied = False
 
-    # ----------------------------------------------------------------- BuildContext
+    # ----------------------------------------------------------------- RegionContext
 
     def lookup(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """Memoised describe: the first caller makes the call, the others wait for it."""
@@ -189,59 +241,145 @@ class RegionScan:
                 self._error(service, _api_name(client, operation), exc)
         return future.result()
 
+    def client(self, service: str) -> Any:
+        return self._factory(service, self.region)
+
+    def error(self, service: str, operation: str, exc: BaseException) -> None:
+        raise_if_no_credentials(exc)
+        self._error(service, operation, exc)
+
     # ----------------------------------------------------------------- the scan
 
     def run(self) -> RegionResult:
+        specs = [spec for kind, spec in REGISTRY.items() if kind in self._needs.kinds]
         with ThreadPoolExecutor(
             max_workers=self._max_workers, thread_name_prefix=f"mlcost-{self.region}"
         ) as pool:
             task = self._progress.add_task(f"{self.region}: inventory", None)
-            listings = [
-                pool.submit(self._list_kind, spec, pool, task)
-                for spec in REGISTRY.values()
-                if spec.enabled
-            ]
+            listed = [pool.submit(self._collect_kind, spec, pool, task) for spec in specs]
             described: list[Future[Resource | None]] = []
-            for listing in listings:
+            for listing in listed:
                 described.extend(listing.result())
             resources = [r for f in described if (r := f.result()) is not None]
-            self._autoscaling(resources)
+            # one order whatever the listing's sort or the pool's timing: kind, then id
+            order = {spec.kind: i for i, spec in enumerate(specs)}
+            resources.sort(key=lambda r: (order[r.kind], r.id))
+            for spec in specs:
+                of_kind = [r for r in resources if r.kind is spec.kind]
+                if of_kind:
+                    for enrichment in spec.enrich:
+                        enrichment.run(self, of_kind)
             series = self._metrics(resources, pool)
-        return RegionResult(resources=resources, series=series, errors=self._merged_errors())
+        return RegionResult(
+            resources=resources,
+            series=series,
+            errors=self._merged_errors(),
+            search_denied=[self.region] if self._search_denied else [],
+        )
 
-    def _list_kind(
+    def _collect_kind(
         self, spec: KindSpec, pool: ThreadPoolExecutor, task: Hashable
     ) -> list[Future[Resource | None]]:
-        """Page through the list call, handing each item to the pool as its page arrives.
+        """Hand each item of the kind to the pool as its page arrives (never waits on the
+        pool, so a pool of one worker cannot deadlock)."""
+        if isinstance(spec.listing, SearchCall):
+            try:
+                return self._search(spec, spec.listing, pool, task)
+            except _SearchDenied:
+                self._search_denied = True
+            if spec.fallback is None:
+                return []
+            return self._list(spec, spec.fallback, pool, task)
+        return self._list(spec, spec.listing, pool, task)
 
-        Never waits on the pool (so a pool of one worker cannot deadlock).
-        """
+    def _search(
+        self, spec: KindSpec, search: SearchCall, pool: ThreadPoolExecutor, task: Hashable
+    ) -> list[Future[Resource | None]]:
+        """Search pages carry the whole record (status, times, tags): no describe, no
+        ListTags. Raises _SearchDenied when Search is refused before any record was read."""
         futures: list[Future[Resource | None]] = []
-        params = spec.list_params(self.window) if spec.list_params else {}
+        statuses = self._needs.statuses.get(spec.kind)
+        chunks: list[Sequence[str] | None] = [None]
+        if self._targets is not None:
+            t = list(self._targets)
+            chunks = [t[i : i + SEARCH_MAX_TERMS] for i in range(0, len(t), SEARCH_MAX_TERMS)]
         client = None
         try:
             client = self._factory(spec.service, self.region)
-            for page in client.get_paginator(spec.list_op).paginate(**params):
-                for item in spec.page_items(page):
-                    if spec.keep is None or spec.keep(item, self.window):
-                        futures.append(pool.submit(self._materialise, spec, item, task))
+            paginator = client.get_paginator("search")
+            for chunk in chunks:
+                params = search.request(self.window, statuses, chunk)
+                for page in paginator.paginate(**params):
+                    for result in page.get("Results", []):
+                        item = search.item(result)
+                        if item is not None and self._keep(spec, item):
+                            futures.append(pool.submit(self._materialise, spec, item, task, False))
+                    self._progress.advance(task)
+        except Exception as exc:
+            raise_if_no_credentials(exc)
+            if is_access_denied(exc) and not futures:
+                raise _SearchDenied() from exc
+            self._error(spec.service, _api_name(client, "search"), exc)
+        return futures
+
+    def _list(
+        self, spec: KindSpec, listing: ListCall, pool: ThreadPoolExecutor, task: Hashable
+    ) -> list[Future[Resource | None]]:
+        """Page through the list call (or describe each named target directly)."""
+        describe = spec.describe is not None and spec.describe.per_item
+        if self._targets is not None and listing.targets is None and spec.describe is not None:
+            return [
+                pool.submit(self._materialise, spec, {spec.id_field: t}, task, True)
+                for t in self._targets
+            ]
+        futures: list[Future[Resource | None]] = []
+        statuses = self._needs.statuses.get(spec.kind)
+        params = listing.request(self.window, statuses, self._targets)
+        client = None
+        try:
+            client = self._factory(spec.service, self.region)
+            for page in client.get_paginator(listing.op).paginate(**params):
+                for item in listing.page_items(page):
+                    if self._keep(spec, item):
+                        futures.append(pool.submit(self._materialise, spec, item, task, describe))
                 self._progress.advance(task)
         except Exception as exc:
             raise_if_no_credentials(exc)
-            self._error(spec.service, _api_name(client, spec.list_op), exc)
+            self._error(spec.service, _api_name(client, listing.op), exc)
         return futures
 
-    def _materialise(self, spec: KindSpec, item: dict[str, Any], task: Hashable) -> Resource | None:
-        """Describe (when the kind needs it), build, and tag one listed item."""
+    def _keep(self, spec: KindSpec, item: dict[str, Any]) -> bool:
+        """In the window, of a status a selected check reads, and among the targets."""
+        if spec.keep is not None and not spec.keep(item, self.window):
+            return False
+        if self._targets is not None and item.get(spec.id_field) not in self._targets:
+            return False
+        return self._status_ok(spec, item)
+
+    def _status_ok(self, spec: KindSpec, item: dict[str, Any]) -> bool:
+        statuses = self._needs.statuses.get(spec.kind)
+        if statuses is None or spec.status_field is None:
+            return True
+        status = field_value(item, spec.status_field)
+        return status is None or status in statuses  # None: not known until described
+
+    def _materialise(
+        self, spec: KindSpec, item: dict[str, Any], task: Hashable, describe: bool
+    ) -> Resource | None:
+        """Describe (when the listing lacks fields), build, and tag one item."""
         client = self._factory(spec.service, self.region)
-        if spec.describe_op:
-            param = spec.describe_param or spec.id_field
+        if describe and spec.describe is not None:
             try:
-                item = {**item, **getattr(client, spec.describe_op)(**{param: item[spec.id_field]})}
+                response = getattr(client, spec.describe.op)(**spec.describe.params(item))
+                item = {**item, **response}
             except Exception as exc:
                 raise_if_no_credentials(exc)
-                if not is_not_found(exc):  # deleted since listed: simply gone
-                    self._error(spec.service, _api_name(client, spec.describe_op), exc)
+                if not is_not_found(exc):  # deleted since listed (or no such target): gone
+                    self._error(spec.service, _api_name(client, spec.describe.op), exc)
+                return None
+            if not self._status_ok(spec, item) or not (
+                spec.keep is None or spec.keep(item, self.window)
+            ):
                 return None
         try:
             resource = spec.build(self, item)
@@ -250,7 +388,9 @@ class RegionScan:
         except Exception as exc:  # a response we did not expect: report, keep scanning
             self._error(spec.service, f"build {spec.kind}", exc)
             return None
-        if spec.tags == "sagemaker" and resource.arn:
+        if "Tags" in item:  # a Search record or an EC2 instance carries its tags
+            resource.tags = {t["Key"]: t.get("Value", "") for t in item["Tags"] or []}
+        elif spec.tags is Tagging.LIST_TAGS and resource.arn:
             try:
                 resource.tags = self._sagemaker_tags(client, resource.arn)
             except Exception as exc:
@@ -266,101 +406,57 @@ class RegionScan:
             tags.update({t["Key"]: t.get("Value", "") for t in page.get("Tags", [])})
         return tags
 
-    # ----------------------------------------------------------------- autoscaling
-
-    def _autoscaling(self, resources: list[Resource]) -> None:
-        """Attach each endpoint variant's Application Auto Scaling target (P1-6).
-
-        One paginated DescribeScalableTargets per region, not one per variant. A variant
-        with no target gets ``{}``; when the call fails every variant keeps ``None``
-        (unknown) and the failure is recorded.
-        """
-        endpoints = [r for r in resources if isinstance(r, Endpoint)]
-        if not endpoints:
-            return
-        targets: dict[str, dict[str, int]] = {}
-        client = None
-        try:
-            client = self._factory("application-autoscaling", self.region)
-            pages = client.get_paginator("describe_scalable_targets").paginate(
-                ServiceNamespace="sagemaker"
-            )
-            for page in pages:
-                for t in page.get("ScalableTargets", []):
-                    if t.get("ScalableDimension") != VARIANT_SCALABLE_DIMENSION:
-                        continue
-                    targets[t["ResourceId"]] = {
-                        "MinCapacity": int(t.get("MinCapacity", 0)),
-                        "MaxCapacity": int(t.get("MaxCapacity", 0)),
-                    }
-        except Exception as exc:
-            raise_if_no_credentials(exc)
-            self._error(
-                "application-autoscaling", _api_name(client, "describe_scalable_targets"), exc
-            )
-            return
-        for endpoint in endpoints:
-            for variant in endpoint.variants:
-                resource_id = f"endpoint/{endpoint.id}/variant/{variant.name}"
-                variant.autoscaling = dict(targets.get(resource_id, {}))
-
     # ----------------------------------------------------------------- metrics
 
     def _metrics(
         self, resources: list[Resource], pool: ThreadPoolExecutor
     ) -> list[tuple[str, MetricSeries]]:
+        labels = self._needs.labels
         client = self._factory("cloudwatch", self.region)
         listed = self._discover(client, resources)
-        queries = plan_queries(resources, listed)
-        windows = sub_windows(self.window.start, self.window.end)
-        task = self._progress.add_task(
-            f"{self.region}: metrics", call_count(len(queries), len(windows))
-        )
+        queries = plan_queries(resources, listed, labels)
+        plan = read_plan(len(queries), self.window.start, self.window.end)
+        task = self._progress.add_task(f"{self.region}: metrics", plan.calls(len(queries)))
         calls = [
             pool.submit(self._fetch, client, batch, start, end, task)
-            for batch in batches(list(enumerate(queries)))
-            for start, end in windows
+            for batch in batches(list(enumerate(queries)), plan.batch_size)
+            for start, end in plan.windows
         ]
         results = [c.result() for c in calls]
-        return unreadable_series(resources, listed) + assemble(queries, results)
+        return unreadable_series(resources, listed, labels) + assemble(queries, results)
 
     def _discover(self, client: Any, resources: list[Resource]) -> ListedMetrics:
-        """One paginated ListMetrics per namespace that could have series for us."""
+        """One paginated ListMetrics per namespace that could have series for us; when the
+        scan reads named targets, one per target and namespace, filtered on the target's
+        dimension (a re-check of one resource does not list the account's metrics)."""
         listed = ListedMetrics()
-        kinds = {r.kind for r in resources}
-        lookups: list[tuple[str, dict[str, Any], set[str]]] = []
-        if "ec2-instance" in kinds:
-            lookups.append(
-                (
-                    CWAGENT_NAMESPACE,
-                    {"Namespace": CWAGENT_NAMESPACE, "MetricName": CWAGENT_GPU_METRIC},
-                    {CWAGENT_GPU_METRIC},
+        for listing in listings({r.kind for r in resources}, self._needs.labels):
+            requests = [listing.params]
+            if self._targets is not None:
+                pairs = sorted(
+                    {
+                        spec.listed_by(r)
+                        for r in resources
+                        for spec in series_specs(r.kind, self._needs.labels)
+                        if spec.listed_by is not None and spec.namespace == listing.namespace
+                    }
                 )
-            )
-        if kinds & {"ec2-instance", "notebook-instance"}:
-            lookups.append((AGENT_NAMESPACE, {"Namespace": AGENT_NAMESPACE}, set(AGENT_METRICS)))
-        if "endpoint" in kinds:
-            # variants replaced by a blue/green deploy keep their traffic under the OLD
-            # VariantName; listing finds them. No RecentlyActive (it keeps only the last 3 h):
-            # without it CloudWatch lists metrics with data in the last two weeks.
-            lookups.append(
-                (
-                    SAGEMAKER_NAMESPACE,
-                    {"Namespace": SAGEMAKER_NAMESPACE, "MetricName": "Invocations"},
-                    {"Invocations"},
-                )
-            )
-        for namespace, params, wanted in lookups:
+                requests = [
+                    {**listing.params, "Dimensions": [{"Name": name, "Value": value}]}
+                    for name, value in pairs
+                ]
             try:
-                for page in client.get_paginator("list_metrics").paginate(**params):
-                    for m in page.get("Metrics", []):
-                        if m.get("MetricName") in wanted:
-                            listed.add(namespace, m["MetricName"], m.get("Dimensions", []))
+                for params in requests:
+                    for page in client.get_paginator("list_metrics").paginate(**params):
+                        for m in page.get("Metrics", []):
+                            if m.get("MetricName") in listing.metrics:
+                                dims = m.get("Dimensions", [])
+                                listed.add(listing.namespace, m["MetricName"], dims)
             except Exception as exc:
                 raise_if_no_credentials(exc)
                 error = source_error(self.region, "cloudwatch", "ListMetrics", exc)
                 self._record(error)
-                listed.failed[namespace] = error.message
+                listed.failed[listing.namespace] = error.message
         return listed
 
     def _fetch(

@@ -97,5 +97,17 @@ def is_not_found(exc: BaseException) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     msg = exc.response.get("Error", {}).get("Message", "")
     return code in {"ResourceNotFound", "ResourceNotFoundException"} or (
-        code == "ValidationException" and ("does not exist" in msg or "Could not find" in msg)
+        code == "ValidationException"
+        and ("does not exist" in msg or "Could not find" in msg or "RecordNotFound" in msg)
     )
+
+
+#: Error codes of a call the caller's policy does not allow.
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+
+def is_access_denied(exc: BaseException) -> bool:
+    """The caller may not make this call (IAM, an SCP): another call may still be allowed."""
+    if not isinstance(exc, ClientError):
+        return False
+    return exc.response.get("Error", {}).get("Code", "") in ACCESS_DENIED_CODES

@@ -3,8 +3,10 @@
 Why this shape: CloudWatch bills per metric requested and throttles per call, and a real
 account has thousands of endpoint variants. So every series of a region is one query in a
 ``GetMetricData`` call of at most 500 queries, never one call per resource per metric.
-One call may return at most 100,800 datapoints, so the lookback is cut into sub-windows of
-at most floor(100800 / 500) = 201 hourly periods: calls = ceil(queries / 500) x sub-windows.
+One call may return at most 100,800 datapoints, so either the whole lookback is read in
+batches of floor(100800 / hours) queries, or it is cut into sub-windows of at most
+floor(100800 / 500) = 201 hourly periods read in 500-query batches, whichever takes fewer
+calls (:func:`read_plan`; the whole window when equal, so each metric is billed once).
 
 Agent and GPU metrics exist only where something publishes them, so they are discovered
 with one ``ListMetrics`` (paginated) per region and namespace, and exactly the listed
@@ -13,20 +15,24 @@ dimension sets are queried. Labels, namespaces and dimensions follow docs/CONTRA
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mlcost.model import (
-    Ec2Instance,
-    Endpoint,
-    MetricSeries,
-    NotebookInstance,
-    Resource,
-    SeriesStatus,
+from mlcost.model import MetricLabel, MetricSeries, Resource, ResourceKind, SeriesStatus
+from mlcost.sources.aws.descriptors import Dims, SeriesSpec
+from mlcost.sources.aws.kinds import (  # noqa: F401  (re-exported names of the contract)
+    AGENT_METRICS,
+    AGENT_NAMESPACE,
+    ASYNC_PROCESSED_METRICS,
+    CWAGENT_GPU_METRIC,
+    CWAGENT_NAMESPACE,
+    REGISTRY,
+    SAGEMAKER_NAMESPACE,
+    VARIANT_SCALABLE_DIMENSION,
+    is_gpu_type,
 )
 
 PERIOD_S = 3600
@@ -35,37 +41,8 @@ MAX_DATAPOINTS_PER_CALL = 100_800
 #: Periods per sub-window so that a full call of 500 queries fits one response.
 MAX_PERIODS_PER_CALL = MAX_DATAPOINTS_PER_CALL // MAX_QUERIES_PER_CALL  # 201
 
-SAGEMAKER_NAMESPACE = "AWS/SageMaker"
-#: Application Auto Scaling's dimension for an endpoint variant's instance count.
-VARIANT_SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-CWAGENT_NAMESPACE = "CWAgent"
-CWAGENT_GPU_METRIC = "nvidia_smi_utilization_gpu"
-AGENT_NAMESPACE = "MLCost/Agent"
-#: MLCost/Agent metric -> our label
-AGENT_METRICS = {
-    "Busy": "AgentBusy",
-    "IdleSeconds": "AgentIdleSeconds",
-    "GPUUtilization": "AgentGPUUtilization",
-}
-
-#: Endpoint variant series: (label, namespace, metric, stat, only on GPU instance types)
-ENDPOINT_METRICS: tuple[tuple[str, str, str, str, bool], ...] = (
-    ("Invocations", "AWS/SageMaker", "Invocations", "Sum", False),
-    ("CPUUtilization", "/aws/sagemaker/Endpoints", "CPUUtilization", "Maximum", False),
-    ("MemoryUtilization", "/aws/sagemaker/Endpoints", "MemoryUtilization", "Maximum", False),
-    ("GPUUtilization", "/aws/sagemaker/Endpoints", "GPUUtilization", "Maximum", True),
-    ("GPUMemoryUtilization", "/aws/sagemaker/Endpoints", "GPUMemoryUtilization", "Maximum", True),
-)
-
-#: Asynchronous endpoints publish no ``Invocations`` (async-inference-monitor.html); their
-#: traffic is the processed count per variant and the queue per endpoint. The processed
-#: count is published as ``InvocationsProcessed``; AWS's metric table spells it
-#: ``InvocationsProcesssed``. Both spellings are queried under one label (a name CloudWatch
-#: does not have reads as an empty series, at the price of one query), so neither a doc typo
-#: nor its later correction can make a busy endpoint look idle.
-ASYNC_PROCESSED_LABEL = "InvocationsProcessed"
-ASYNC_PROCESSED_METRICS = ("InvocationsProcessed", "InvocationsProcesssed")
-ASYNC_BACKLOG_LABEL = "ApproximateBacklogSize"
+#: Which labels of which kinds to read; None: every series the kinds declare.
+Labels = Mapping[ResourceKind, Collection[MetricLabel]] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,119 +132,77 @@ class ListedMetrics:
         return list(self._by_pair.get((namespace, metric, name, value), []))
 
 
-@functools.cache
-def is_gpu_type(instance_type: str | None) -> bool:
-    """Whether SageMaker publishes GPUUtilization for this type: NVIDIA GPUs only.
+def series_specs(kind: ResourceKind, labels: Labels = None) -> list[SeriesSpec]:
+    """The series a kind declares, limited to the labels wanted for it."""
+    spec = REGISTRY.get(kind)
+    if spec is None:
+        return []
+    if labels is None:
+        return list(spec.series)
+    wanted = labels.get(kind, ())
+    return [s for s in spec.series if s.label in wanted]
 
-    Inferentia/Trainium (Neuron) instances publish no GPU metrics; querying them would give
-    an empty "ok" series that a check could misread as an idle GPU. Asks the price
-    catalogue's specs first; falls back to the family letter (g*, p*) when the catalogue
-    does not know the type.
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One ListMetrics to run: its parameters and the metric names it is for."""
+
+    namespace: str
+    params: dict[str, str]
+    metrics: frozenset[str]
+
+
+def listings(kinds: Iterable[ResourceKind], labels: Labels = None) -> list[Listing]:
+    """One paginated ListMetrics per namespace with discovered series (for these kinds).
+
+    With one metric name in a namespace the listing names it; with several it lists the
+    namespace (one listing instead of one per metric).
     """
-    if not instance_type:
-        return False
-    try:
-        from mlcost.pricing import catalogue
+    by_namespace: dict[str, set[str]] = {}
+    for kind in sorted(set(kinds)):
+        for s in series_specs(kind, labels):
+            if s.discovered:
+                by_namespace.setdefault(s.namespace, set()).update(s.metrics)
+    out = []
+    for namespace, metrics in sorted(by_namespace.items()):
+        params = {"Namespace": namespace}
+        if len(metrics) == 1:
+            params["MetricName"] = next(iter(metrics))
+        out.append(Listing(namespace, params, frozenset(metrics)))
+    return out
 
-        spec = catalogue.spec(instance_type)
-        return spec.gpu_count > 0 and spec.accelerator == "nvidia"
-    except (NotImplementedError, LookupError, ValueError, OSError):
-        family = instance_type.removeprefix("ml.").split(".")[0]
-        return family[:1] in {"g", "p"}
 
+def plan_queries(
+    resources: Iterable[Resource], listed: ListedMetrics, labels: Labels = None
+) -> list[MetricQuery]:
+    """Every series the checks need for these resources (docs/CONTRACTS.md table), as the
+    kinds' descriptors declare them.
 
-def plan_queries(resources: Iterable[Resource], listed: ListedMetrics) -> list[MetricQuery]:
-    """Every series the checks need for these resources (docs/CONTRACTS.md table).
-
-    Agent and CWAgent series are planned only for the dimension sets ListMetrics found.
+    Discovered series are planned only for the dimension sets ListMetrics found; fixed ones
+    are asked in the order ListMetrics listed the same set, if it did.
     """
     queries: list[MetricQuery] = []
     for r in resources:
-        if isinstance(r, Endpoint):
-            queries.extend(_endpoint_queries(r, listed))
-        elif isinstance(r, Ec2Instance):
-            queries.append(
-                MetricQuery(
-                    r.key,
-                    "CPUUtilization",
-                    "AWS/EC2",
-                    "CPUUtilization",
-                    (("InstanceId", r.id),),
-                    "Maximum",
-                )
-            )
-            for dims in listed.matching(CWAGENT_NAMESPACE, CWAGENT_GPU_METRIC, "InstanceId", r.id):
-                queries.append(
-                    MetricQuery(
-                        r.key,
-                        "GPUUtilization",
-                        CWAGENT_NAMESPACE,
-                        CWAGENT_GPU_METRIC,
-                        dims,
-                        "Maximum",
-                    )
-                )
-            queries.extend(_agent_queries(r, "InstanceId", listed))
-        elif isinstance(r, NotebookInstance):
-            queries.extend(_agent_queries(r, "NotebookInstanceName", listed))
+        for s in series_specs(r.kind, labels):
+            for metric in s.metrics:
+                for dims in _dimension_sets(s, r, metric, listed):
+                    queries.append(MetricQuery(r.key, s.label, s.namespace, metric, dims, s.stat))
     return queries
 
 
-def _endpoint_queries(r: Endpoint, listed: ListedMetrics) -> list[MetricQuery]:
-    """Per-variant series, async traffic series, and Invocations of replaced variants."""
-    out: list[MetricQuery] = []
-    current = {v.name for v in r.variants}
-    for v in r.variants:
-        dims = (("EndpointName", r.id), ("VariantName", v.name))
-        serverless = v.instance_type is None and v.serverless_memory_mb is not None
-        for label, namespace, metric, stat, gpu_only in ENDPOINT_METRICS:
-            if label == "Invocations" and r.is_async:
-                continue  # never published for async endpoints: an empty series would lie
-            if namespace != SAGEMAKER_NAMESPACE and serverless:
-                continue  # serverless variants publish no instance utilisation
-            if gpu_only and not is_gpu_type(v.instance_type):
-                continue
-            query_dims = listed.as_listed(namespace, metric, dims)
-            out.append(MetricQuery(r.key, label, namespace, metric, query_dims, stat))
-        if r.is_async:
-            for metric in ASYNC_PROCESSED_METRICS:
-                out.append(
-                    MetricQuery(
-                        r.key, ASYNC_PROCESSED_LABEL, SAGEMAKER_NAMESPACE, metric, dims, "Sum"
-                    )
-                )
-    if r.is_async:
-        out.append(
-            MetricQuery(
-                r.key,
-                ASYNC_BACKLOG_LABEL,
-                SAGEMAKER_NAMESPACE,
-                "ApproximateBacklogSize",
-                (("EndpointName", r.id),),
-                "Maximum",
-            )
-        )
-    # variants replaced by a redeploy: their traffic is under the old VariantName
-    for dims in listed.matching(SAGEMAKER_NAMESPACE, "Invocations", "EndpointName", r.id):
-        names = dict(dims)
-        if set(names) != {"EndpointName", "VariantName"} or names["VariantName"] in current:
-            continue
-        out.append(
-            MetricQuery(r.key, "Invocations", SAGEMAKER_NAMESPACE, "Invocations", dims, "Sum")
-        )
-    return out
-
-
-def _agent_queries(r: Resource, dimension: str, listed: ListedMetrics) -> list[MetricQuery]:
-    out = []
-    for metric, label in AGENT_METRICS.items():
-        for dims in listed.matching(AGENT_NAMESPACE, metric, dimension, r.id):
-            out.append(MetricQuery(r.key, label, AGENT_NAMESPACE, metric, dims, "Maximum"))
-    return out
+def _dimension_sets(s: SeriesSpec, r: Resource, metric: str, listed: ListedMetrics) -> list[Dims]:
+    if s.listed_by is not None:
+        name, value = s.listed_by(r)
+        found = listed.matching(s.namespace, metric, name, value)
+        if s.keep_listed is not None:
+            found = [d for d in found if s.keep_listed(r, d)]
+        return found
+    assert s.dimensions is not None
+    return [listed.as_listed(s.namespace, metric, dims) for dims in s.dimensions(r)]
 
 
 def unreadable_series(
-    resources: Iterable[Resource], listed: ListedMetrics
+    resources: Iterable[Resource], listed: ListedMetrics, labels: Labels = None
 ) -> list[tuple[str, MetricSeries]]:
     """Error series for labels whose discovery (ListMetrics) failed.
 
@@ -275,55 +210,30 @@ def unreadable_series(
     installed" from "could not look".
     """
     out: list[tuple[str, MetricSeries]] = []
+    if not listed.failed:
+        return out
     for r in resources:
-        if isinstance(r, Endpoint) and SAGEMAKER_NAMESPACE in listed.failed:
-            # replaced variants could not be looked for: one error Invocations series per
-            # current variant, so no check reads "no traffic" from the current ones alone
-            message = listed.failed[SAGEMAKER_NAMESPACE]
-            for v in r.variants or [None]:
-                dims = {"EndpointName": r.id}
-                if v is not None:
-                    dims["VariantName"] = v.name
+        for s in series_specs(r.kind, labels):
+            if s.listed_by is None or s.namespace not in listed.failed:
+                continue
+            message = listed.failed[s.namespace]
+            dim_sets = s.unreadable(r) if s.unreadable else [(s.listed_by(r),)]
+            for dims in dim_sets:
                 out.append(
                     (
                         r.key,
                         MetricSeries(
-                            name="Invocations",
-                            namespace=SAGEMAKER_NAMESPACE,
-                            metric="Invocations",
-                            dimensions=dims,
-                            stat="Sum",
+                            name=s.label,
+                            namespace=s.namespace,
+                            metric=s.metrics[0],
+                            dimensions=dict(dims),
+                            stat=s.stat,
                             period_s=PERIOD_S,
                             status=SeriesStatus.ERROR,
                             error=f"ListMetrics failed: {message}",
                         ),
                     )
                 )
-        wanted: list[tuple[str, str, str, str]] = []
-        if isinstance(r, Ec2Instance):
-            wanted.append((CWAGENT_NAMESPACE, CWAGENT_GPU_METRIC, "GPUUtilization", "InstanceId"))
-        if isinstance(r, Ec2Instance | NotebookInstance):
-            dim = "InstanceId" if isinstance(r, Ec2Instance) else "NotebookInstanceName"
-            wanted += [(AGENT_NAMESPACE, m, label, dim) for m, label in AGENT_METRICS.items()]
-        for namespace, metric, label, dim in wanted:
-            message = listed.failed.get(namespace)
-            if message is None:
-                continue
-            out.append(
-                (
-                    r.key,
-                    MetricSeries(
-                        name=label,
-                        namespace=namespace,
-                        metric=metric,
-                        dimensions={dim: r.id},
-                        stat="Maximum",
-                        period_s=PERIOD_S,
-                        status=SeriesStatus.ERROR,
-                        error=f"ListMetrics failed: {message}",
-                    ),
-                )
-            )
     return out
 
 
@@ -345,10 +255,43 @@ def sub_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime
     return windows
 
 
-def batches(queries: Sequence[MetricQuery]) -> Iterator[list[MetricQuery]]:
-    """Consecutive chunks of at most 500 queries."""
-    for i in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        yield list(queries[i : i + MAX_QUERIES_PER_CALL])
+def batches(queries: Sequence[Any], size: int = MAX_QUERIES_PER_CALL) -> Iterator[list[Any]]:
+    """Consecutive chunks of at most ``size`` (<= 500) queries."""
+    for i in range(0, len(queries), size):
+        yield list(queries[i : i + size])
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """How a region's queries are read: batches of ``batch_size`` x ``windows``."""
+
+    batch_size: int
+    windows: list[tuple[datetime, datetime]]
+
+    def calls(self, n_queries: int) -> int:
+        return math.ceil(n_queries / self.batch_size) * len(self.windows) if n_queries else 0
+
+
+def read_plan(n_queries: int, start: datetime, end: datetime) -> ReadPlan:
+    """The fewest GetMetricData calls that keep every response within 100,800 datapoints.
+
+    Either 500-query batches over sub-windows of <= 201 hours, or the whole window in
+    smaller batches (floor(100,800 / hours) queries: 300 for 14 days). The whole window is
+    taken when it needs no more calls, because CloudWatch bills every metric of every call:
+    a query read over two sub-windows is billed twice (and serialised twice).
+    """
+    split = sub_windows(start, end)
+    if len(split) <= 1:
+        return ReadPlan(MAX_QUERIES_PER_CALL, split)
+    whole = [(split[0][0], split[-1][1])]
+    periods = math.ceil((whole[0][1] - whole[0][0]) / timedelta(seconds=PERIOD_S))
+    size = MAX_DATAPOINTS_PER_CALL // periods
+    if size >= 1:
+        one = ReadPlan(size, whole)
+        many = ReadPlan(MAX_QUERIES_PER_CALL, split)
+        if one.calls(n_queries) <= many.calls(n_queries):
+            return one
+    return ReadPlan(MAX_QUERIES_PER_CALL, split)
 
 
 def call_count(n_queries: int, n_windows: int) -> int:
@@ -441,7 +384,13 @@ def assemble(
             series[index].status = SeriesStatus.ERROR
             series[index].error = message
     for s, pts in zip(series, points, strict=True):
-        if s.status is SeriesStatus.ERROR:
+        if s.status is SeriesStatus.ERROR or not pts:
+            continue
+        stamps = [t for t, _ in pts]
+        if all(a < b for a, b in zip(stamps, stamps[1:], strict=False)):
+            # one window read oldest first (ScanBy TimestampAscending): already in order
+            s.timestamps = stamps
+            s.values = [float(v) for _, v in pts]
             continue
         merged = dict(pts)  # sub-windows do not overlap; keep the last value per timestamp
         for ts in sorted(merged):

@@ -7,11 +7,11 @@ from typing import Any
 
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
+    add_unpriced,
     finding_for,
     hours_between,
     money,
     quote,
-    unpriced_evidence,
     window_evidence,
 )
 from mlcost.checks.registry import check
@@ -58,6 +58,8 @@ def _discount(
 @check(
     "training-spot",
     ResourceKind.TRAINING_JOB,
+    # finished runs only: describing InProgress/Failed/Stopping jobs would be reads for nothing
+    statuses=("Completed", "Stopped"),
     min_hours=1.0,
     spot_discount=None,
 )
@@ -67,7 +69,9 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
 
     Rule: ``EnableManagedSpotTraining`` was off, the job ended Completed or Stopped in the
     window (failed jobs and short runs are not worth the interruption risk), and its
-    billable time per instance is at least ``min_hours``. AWS: managed spot training saves
+    billable time per instance is at least ``min_hours``. A job that ran on a SageMaker
+    training plan (``ResourceConfig.TrainingPlanArn``) is left alone: that capacity is
+    reserved and paid up front, and a training-plan job cannot use managed spot. AWS: managed spot training saves
     "up to 90%" over on-demand (model-managed-spot-training.html).
 
     Saving over the window: training price x instance count x billable hours x discount (for
@@ -79,6 +83,8 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
     """
     if resource.managed_spot or resource.status not in ("Completed", "Stopped"):
         return []
+    if resource.training_plan_arn:
+        return []  # reserved training-plan capacity: paid up front, and never managed spot
     if resource.end is not None and not (inventory.start <= resource.end <= inventory.end):
         return []
     seconds = (
@@ -124,9 +130,7 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
         }
         group_evidence.append(g)
         if p.quote is None:
-            evidence.update(
-                unpriced_evidence(instance_type, resource.region, Usage.TRAINING, p.reason or "")
-            )
+            add_unpriced(evidence, instance_type, resource.region, Usage.TRAINING, p.reason or "")
             window_cost = window_saving = None
             confidence = 0.3
             continue
@@ -137,10 +141,13 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
         if window_cost is not None:
             window_cost += cost_g
         if discount is None:
-            if "unpriced" not in evidence:
-                evidence["unpriced"] = g["discount_source"]
-                evidence["unpriced_instance_type"] = instance_type
-                evidence["unpriced_usage"] = "managed-spot discount"
+            add_unpriced(
+                evidence,
+                instance_type,
+                resource.region,
+                "managed-spot discount",
+                g["discount_source"],
+            )
             window_saving = None
             confidence = min(confidence, 0.4)
         elif window_saving is not None:
