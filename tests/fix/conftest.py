@@ -7,11 +7,22 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from action_calls import ActionCalls
 from fix_helpers import journal_urls, postgres_journal
 from moto import mock_aws
 
 from mlcost.demo import emulator
 from mlcost.journal import Journal, open_journal
+
+
+@pytest.fixture(autouse=True)
+def action_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[ActionCalls]:
+    """Every fix test doubles as a drift check: each AWS operation a fix action calls (apply,
+    undo, verify, waiter polls, deferral tags) must be one that action declares, or the
+    policy `mlcost policy self --fix` prints would be denied it."""
+    recorder = ActionCalls().install(monkeypatch)
+    yield recorder
+    assert recorder.undeclared() == {}, "fix actions called operations they do not declare"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`mlcost policy`: IAM policies. `self` prints the least-privilege policy mlcost's scan needs."""
+"""`mlcost policy`: IAM policies. `self` prints the least-privilege policy mlcost needs."""
 
 from __future__ import annotations
 
@@ -16,10 +16,28 @@ def policy_self(
         list[str] | None,
         typer.Option("--check", help="Only what these checks read; repeat for several."),
     ] = None,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Add the permissions `mlcost fix`, `undo` and `verify` need for the fixes "
+            "of these checks (statement MlcostFix).",
+        ),
+    ] = False,
 ) -> None:
     """Print the read-only IAM policy `mlcost scan` needs (JSON), computed from the resource
-    kinds' descriptors and the checks' needs: attach it to the role the scan runs as."""
+    kinds' descriptors and the checks' needs: attach it to the role the scan runs as.
+
+    With --fix the same document also allows the fix actions' calls, computed from what
+    each action declares; the scan's reads stay in it because `mlcost fix` re-checks each
+    finding against AWS before it changes anything."""
     from mlcost.checks import needs_for
     from mlcost.sources.aws.policy import scan_policy
 
-    typer.echo(json.dumps(scan_policy(needs_for(check or None)), indent=2))
+    needs = needs_for(check or None)
+    policy = scan_policy(needs)
+    if fix:
+        from mlcost.fix.policy import fix_actions, fix_statements
+
+        policy["Statement"] += fix_statements(fix_actions(needs.kinds))
+    typer.echo(json.dumps(policy, indent=2))

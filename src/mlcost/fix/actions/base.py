@@ -17,6 +17,21 @@ from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
 from mlcost.sources.aws.errors import is_not_found
 
+#: ``(boto3 service, API operation)`` pairs, e.g. ``("sagemaker", "DeleteEndpoint")``.
+Calls = frozenset[tuple[str, str]]
+
+#: The calls of a deferred fix (``--after``), by the service that carries its tag
+#: (:meth:`Action.tag_target`): tag it, read the tag back when due, remove it after.
+DEFER_CALLS: dict[str, Calls] = {
+    "sagemaker": frozenset(
+        {("sagemaker", "AddTags"), ("sagemaker", "ListTags"), ("sagemaker", "DeleteTags")}
+    ),
+    "ec2": frozenset({("ec2", "CreateTags"), ("ec2", "DescribeTags"), ("ec2", "DeleteTags")}),
+}
+
+#: SageMaker's tag reads (snapshots keep every tag to put it back on undo).
+LIST_TAGS: Calls = frozenset({("sagemaker", "ListTags")})
+
 
 class Skip(Exception):
     """The fix must not go ahead (found before any change); it ends ``skipped``."""
@@ -31,10 +46,28 @@ class PlanLines:
 
 
 class Action:
-    """Base of the fix actions; subclasses set ``name`` and ``kind`` and implement the rest."""
+    """Base of the fix actions; subclasses set ``name``, ``kind``, ``calls`` and implement
+    the rest.
+
+    ``calls`` declares every AWS operation the action may make (apply, snapshot, undo,
+    verify, and the Describe calls its waiters poll), as data beside the code, so that
+    ``mlcost policy self --fix`` derives the IAM policy from it (Cloud Custodian's
+    ``get_permissions`` idea); ``tests/fix`` records every call each action makes on moto
+    and fails on one it does not declare. ``implied`` holds IAM actions AWS checks on the
+    caller beyond the call itself (``iam:PassRole`` for a role a call hands to SageMaker).
+    """
 
     name: ClassVar[str]
     kind: ClassVar[ResourceKind]
+    calls: ClassVar[Calls]
+    implied: ClassVar[Calls] = frozenset()
+    #: The service that carries a deferred fix's ``mlcost:planned-fix`` tag.
+    tag_service: ClassVar[str] = "sagemaker"
+
+    @classmethod
+    def permissions(cls) -> Calls:
+        """Every (service, operation) IAM must allow for this action, deferral included."""
+        return cls.calls | cls.implied | DEFER_CALLS[cls.tag_service]
 
     def plan(self, finding: Finding) -> PlanLines:
         raise NotImplementedError
@@ -57,7 +90,7 @@ class Action:
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
         """(service, ARN or id) to carry the ``mlcost:planned-fix`` tag of a deferred fix."""
-        return "sagemaker", finding.resource_arn
+        return self.tag_service, finding.resource_arn
 
 
 def user_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.waiter import WaiterModel
 
-from mlcost.fix.actions.base import Action, PlanLines, Skip
+from mlcost.fix.actions.base import Action, Calls, PlanLines, Skip
 from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
 
@@ -118,6 +118,18 @@ def _start_instances(ctx: FixContext, ids: list[str]) -> None:
     ctx.wait("ec2", "instance_running", f"starting {', '.join(ids)}", InstanceIds=ids)
 
 
+#: Describe (snapshot, verify, and the instance_stopped/instance_running waiters), stop,
+#: start (undo), and the Spot request read that refuses a one-time Spot Instance.
+INSTANCE_CALLS: Calls = frozenset(
+    {
+        ("ec2", "DescribeInstances"),
+        ("ec2", "DescribeSpotInstanceRequests"),
+        ("ec2", "StopInstances"),
+        ("ec2", "StartInstances"),
+    }
+)
+
+
 def _snapshot_instances(ctx: FixContext, ids: list[str]) -> dict[str, Any]:
     return {"instances": _instances(ctx, ids)}
 
@@ -147,6 +159,8 @@ def _running_again(clients: Clients, region: str, ids: list[str]) -> str | None:
 class StopInstances(Action):
     name = "stop-instances"
     kind = ResourceKind.EC2_INSTANCE
+    calls = INSTANCE_CALLS
+    tag_service = "ec2"
 
     def plan(self, finding: Finding) -> PlanLines:
         ids = finding.fix.params["InstanceIds"]
@@ -175,7 +189,7 @@ class StopInstances(Action):
         return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
-        return "ec2", finding.resource_id
+        return self.tag_service, finding.resource_id
 
 
 def _group(ctx: FixContext, name: str) -> dict[str, Any]:
@@ -193,6 +207,15 @@ def _lifecycle(group: dict[str, Any], ids: list[str]) -> set[str]:
 class ScaleDownAutoScalingGroup(Action):
     name = "scale-down-auto-scaling-group"
     kind = ResourceKind.EC2_INSTANCE
+    # DescribeAutoScalingInstances: the STANDBY waiter's poll
+    calls = INSTANCE_CALLS | {
+        ("autoscaling", "DescribeAutoScalingGroups"),
+        ("autoscaling", "DescribeAutoScalingInstances"),
+        ("autoscaling", "UpdateAutoScalingGroup"),
+        ("autoscaling", "EnterStandby"),
+        ("autoscaling", "ExitStandby"),
+    }
+    tag_service = "ec2"
 
     def plan(self, finding: Finding) -> PlanLines:
         p = finding.fix.params
@@ -283,12 +306,15 @@ class ScaleDownAutoScalingGroup(Action):
         return _running_again(clients, fix["region"], fix["params"]["InstanceIds"])
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
-        return "ec2", finding.resource_id
+        return self.tag_service, finding.resource_id
 
 
 class ScaleDownNodegroup(Action):
     name = "scale-down-nodegroup"
     kind = ResourceKind.EC2_INSTANCE
+    # DescribeNodegroup: snapshot, verify, and the nodegroup_active waiter's poll
+    calls = frozenset({("eks", "DescribeNodegroup"), ("eks", "UpdateNodegroupConfig")})
+    tag_service = "ec2"
 
     def plan(self, finding: Finding) -> PlanLines:
         p = finding.fix.params
@@ -365,4 +391,4 @@ class ScaleDownNodegroup(Action):
         return None
 
     def tag_target(self, finding: Finding) -> tuple[str, str]:
-        return "ec2", finding.resource_id
+        return self.tag_service, finding.resource_id

@@ -16,6 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mlcost.fix.actions.base import Action, PlanLines, Skip, exists, input_members, user_tags
 from mlcost.fix.actions.endpoints import (
+    PASS_ROLE,
+    RESTORE_CALLS,
+    SNAPSHOT_CALLS,
     SNAPSHOT_LINES,
     endpoint_state,
     restore_definition,
@@ -23,6 +26,7 @@ from mlcost.fix.actions.endpoints import (
     summary,
 )
 from mlcost.fix.actions.scaling import (
+    SCALING_CHANGE_CALLS,
     deregister_targets,
     restore_scaling,
     snapshot_scaling,
@@ -156,6 +160,14 @@ def _with_scaling_off(
 class UpdateEndpoint(Action):
     name = "update-endpoint"
     kind = ResourceKind.ENDPOINT
+    # undo may recreate a deleted model (CreateModel: PassRole) and config
+    calls = (
+        SNAPSHOT_CALLS
+        | RESTORE_CALLS
+        | SCALING_CHANGE_CALLS
+        | {("sagemaker", "UpdateEndpoint"), ("sagemaker", "CreateEndpointConfig")}
+    )
+    implied = PASS_ROLE
 
     def plan(self, finding: Finding) -> PlanLines:
         p = finding.fix.params

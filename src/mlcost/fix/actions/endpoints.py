@@ -14,14 +14,23 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlcost.fix.actions.base import (
+    LIST_TAGS,
     Action,
+    Calls,
     PlanLines,
     exists,
     input_members,
     list_tags,
     user_tags,
 )
-from mlcost.fix.actions.scaling import restore_scaling, snapshot_scaling, variant_resource_id
+from mlcost.fix.actions.scaling import (
+    AAS,
+    SCALING_CHANGE_CALLS,
+    SCALING_SNAPSHOT_CALLS,
+    restore_scaling,
+    snapshot_scaling,
+    variant_resource_id,
+)
 from mlcost.fix.context import Clients, FixContext, StepFailed
 from mlcost.model import Finding, ResourceKind
 from mlcost.sources.aws.errors import is_not_found
@@ -33,6 +42,31 @@ SNAPSHOT_LINES = [
     "Application Auto Scaling scalable targets, scaling policies, scheduled actions and "
     "the CloudWatch alarms of step-scaling policies",
 ]
+
+
+#: What :func:`snapshot_endpoint` reads (DescribeEndpoint also serves verify and the
+#: endpoint waiters' poll).
+SNAPSHOT_CALLS: Calls = (
+    LIST_TAGS
+    | SCALING_SNAPSHOT_CALLS
+    | {
+        ("sagemaker", "DescribeEndpoint"),
+        ("sagemaker", "DescribeEndpointConfig"),
+        ("sagemaker", "DescribeModel"),
+    }
+)
+#: What :func:`restore_definition` calls to recreate a deleted model or endpoint config.
+RESTORE_CALLS: Calls = frozenset(
+    {
+        ("sagemaker", "DescribeModel"),
+        ("sagemaker", "CreateModel"),
+        ("sagemaker", "DescribeEndpointConfig"),
+        ("sagemaker", "CreateEndpointConfig"),
+    }
+)
+#: CreateModel hands the model's ExecutionRoleArn to SageMaker: IAM checks iam:PassRole on
+#: the caller for that role.
+PASS_ROLE: Calls = frozenset({("iam", "PassRole")})
 
 
 def snapshot_endpoint(ctx: FixContext, name: str) -> dict[str, Any]:
@@ -144,6 +178,14 @@ def endpoint_state(ctx: FixContext, name: str) -> dict[str, Any] | None:
 class DeleteEndpoint(Action):
     name = "delete-endpoint"
     kind = ResourceKind.ENDPOINT
+    calls = (
+        SNAPSHOT_CALLS
+        | RESTORE_CALLS
+        | SCALING_CHANGE_CALLS
+        | {("sagemaker", "DeleteEndpoint"), ("sagemaker", "CreateEndpoint")}
+    )
+    # AWS deregisters a deleted endpoint's scalable targets as the caller (docs/fixes.md)
+    implied = PASS_ROLE | {(AAS, "DeregisterScalableTarget")}
 
     def plan(self, finding: Finding) -> PlanLines:
         name = finding.fix.params["EndpointName"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlcost.fix.actions.base import Action, PlanLines, Skip, exists, list_tags
+from mlcost.fix.actions.base import LIST_TAGS, Action, Calls, PlanLines, Skip, exists, list_tags
 from mlcost.fix.context import Clients, FixContext
 from mlcost.model import Finding, ResourceKind
 from mlcost.sources.aws.errors import is_not_found
@@ -24,6 +24,14 @@ def _notebook(ctx: FixContext, name: str) -> dict[str, Any]:
 
 def _status(ctx: FixContext, name: str) -> str:
     return str(_notebook(ctx, name).get("NotebookInstanceStatus", ""))
+
+
+#: Describe (snapshot, verify, and the notebook waiters' poll), tags, stop and start.
+NOTEBOOK_CALLS: Calls = LIST_TAGS | {
+    ("sagemaker", "DescribeNotebookInstance"),
+    ("sagemaker", "StopNotebookInstance"),
+    ("sagemaker", "StartNotebookInstance"),
+}
 
 
 def _snapshot_notebook(ctx: FixContext, name: str) -> dict[str, Any]:
@@ -75,6 +83,7 @@ def _notebook_state(clients: Clients, region: str, name: str) -> dict[str, Any] 
 class StopNotebook(Action):
     name = "stop-notebook-instance"
     kind = ResourceKind.NOTEBOOK_INSTANCE
+    calls = NOTEBOOK_CALLS
 
     def plan(self, finding: Finding) -> PlanLines:
         name = finding.fix.params["NotebookInstanceName"]
@@ -118,6 +127,12 @@ def autostop_script() -> bytes:
 class AttachLifecycleConfig(Action):
     name = "attach-lifecycle-config"
     kind = ResourceKind.NOTEBOOK_INSTANCE
+    calls = NOTEBOOK_CALLS | {
+        ("sagemaker", "DescribeNotebookInstanceLifecycleConfig"),
+        ("sagemaker", "CreateNotebookInstanceLifecycleConfig"),
+        ("sagemaker", "UpdateNotebookInstanceLifecycleConfig"),
+        ("sagemaker", "UpdateNotebookInstance"),
+    }
 
     def plan(self, finding: Finding) -> PlanLines:
         p = finding.fix.params

@@ -14,11 +14,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcost.fix.actions.base import input_members
+from mlcost.fix.actions.base import Calls, input_members
 from mlcost.fix.context import FixContext
 
 AAS = "application-autoscaling"
 _ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+
+#: What :func:`snapshot_scaling` reads.
+SCALING_SNAPSHOT_CALLS: Calls = frozenset(
+    {
+        (AAS, "DescribeScalableTargets"),
+        (AAS, "DescribeScalingPolicies"),
+        (AAS, "DescribeScheduledActions"),
+        ("cloudwatch", "DescribeAlarms"),
+    }
+)
+#: What :func:`deregister_targets` and :func:`restore_scaling` call (restore re-points
+#: step-scaling alarms with PutMetricAlarm).
+SCALING_CHANGE_CALLS: Calls = frozenset(
+    {
+        (AAS, "DescribeScalableTargets"),
+        (AAS, "DescribeScalingPolicies"),
+        (AAS, "DeregisterScalableTarget"),
+        (AAS, "RegisterScalableTarget"),
+        (AAS, "PutScalingPolicy"),
+        (AAS, "PutScheduledAction"),
+        ("cloudwatch", "PutMetricAlarm"),
+    }
+)
 
 
 def variant_resource_id(endpoint: str, variant: str) -> str:
