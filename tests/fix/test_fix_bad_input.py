@@ -135,3 +135,50 @@ def test_no_finding_chosen_and_bad_after(seeded):
     _one_line_exit_2(proc, "--after")
     assert REGION  # the account stays untouched
     assert endpoint_names(server) == {"keep-me"}
+
+
+def _with_advisory_finding(report: dict, findings: Path) -> str:
+    """The report plus a training-spot finding: advice mlcost does not apply itself."""
+    advisory = json.loads(json.dumps(report["findings"][0]))
+    advisory.update(
+        id="5b07aaaaaaaa",
+        check="training-spot",
+        resource_kind="training-job",
+        resource_id="nightly-train-0412",
+        fix={
+            "action": "enable-managed-spot-training",
+            "params": {"TrainingJobName": "nightly-train-0412", "EnableManagedSpotTraining": True},
+        },
+    )
+    report["findings"].append(advisory)
+    findings.write_text(json.dumps(report))
+    return advisory["id"]
+
+
+def test_all_lists_advice_it_cannot_apply_and_plans_the_rest(seeded):
+    server, report, findings = seeded
+    advisory_id = _with_advisory_finding(report, findings)
+    db = findings.parent / "journal.db"
+
+    proc = run_cli(
+        server.endpoint_url, "fix", "--all", "--from", str(findings), "--db", f"sqlite:///{db}"
+    )
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not applied by mlcost (1 finding(s))" in proc.stdout
+    assert f"enable-managed-spot-training: {advisory_id}" in proc.stdout
+    assert "DeleteEndpoint keep-me" in proc.stdout  # the endpoint's fix is still planned
+    assert endpoint_names(server) == {"keep-me"}
+
+
+def test_naming_a_finding_mlcost_cannot_apply_is_refused(seeded):
+    server, report, findings = seeded
+    advisory_id = _with_advisory_finding(report, findings)
+    db = findings.parent / "journal.db"
+
+    proc = run_cli(
+        server.endpoint_url, "fix", advisory_id, "--from", str(findings), "--db", f"sqlite:///{db}"
+    )
+
+    _one_line_exit_2(proc, "cannot apply the fix 'enable-managed-spot-training'")
+    assert endpoint_names(server) == {"keep-me"}

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mlcost.errors import UserError
+from mlcost.model import Finding
 
 DbOption = Annotated[
     str | None,
@@ -98,6 +99,16 @@ def _exit_for(outcomes) -> None:
         raise typer.Exit(1)
 
 
+def _by_hand_note(findings: list[Finding]) -> str:
+    """One line per advisory fix mlcost leaves to the user, with the finding ids."""
+    by_action: dict[str, list[str]] = {}
+    for f in findings:
+        by_action.setdefault(f.fix.action, []).append(f.id)
+    lines = [f"not applied by mlcost ({len(findings)} finding(s)); carry these out by hand:"]
+    lines += [f"  {action}: {', '.join(ids)}" for action, ids in sorted(by_action.items())]
+    return "\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     """Add `fix`, `undo`, `history` and `verify` to the root app."""
 
@@ -134,7 +145,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Apply the fixes of chosen findings: dry run unless --apply; re-checked, snapshotted,
         journaled, undoable."""
-        from mlcost.fix.actions import action_for
+        from mlcost.fix.actions import ACTIONS, action_for
         from mlcost.fix.findings import select
         from mlcost.fix.plan import render_outcomes, render_plan
         from mlcost.fix.run import parse_after
@@ -168,7 +179,14 @@ def register(app: typer.Typer) -> None:
         found = _findings(from_, region, lookback_days, only)
         chosen = select(found, finding_ids or [], check or [], all_)
         for finding in chosen:
-            action_for(finding.fix.action)  # an action mlcost cannot apply: refused up front
+            if finding.id in (finding_ids or []):
+                action_for(finding.fix.action)  # named, but mlcost cannot apply it: refused
+        # Chosen by --all or --check: findings whose fix is advice to carry out by hand
+        # (managed spot on the next run of a job, measuring a GPU first) are listed, not fatal.
+        by_hand = [f for f in chosen if f.fix.action not in ACTIONS]
+        chosen = [f for f in chosen if f.fix.action in ACTIONS]
+        if by_hand:
+            out.print(_by_hand_note(by_hand), highlight=False)
         if not chosen:
             out.print("no finding matches: nothing to fix", highlight=False)
             return
