@@ -71,3 +71,17 @@ def test_reingesting_a_file_replaces_its_rows(tmp_path: Path) -> None:
     ingest([CUR_LEGACY_SAMPLE], db)
     ingest([CUR_LEGACY_SAMPLE], db)
     assert _q(db, "SELECT count(*) FROM line_items") == (1281,)
+
+
+def test_report_states_each_real_exports_bill_total(tmp_path: Path) -> None:
+    """The report's bill total is the README's sum of the whole export, ML or not."""
+    from mlcost.billing import report
+
+    got = {}
+    for name, sample in (("focus", FOCUS_SAMPLE), ("cur", CUR_LEGACY_SAMPLE)):
+        db = tmp_path / f"{name}.duckdb"
+        ingest([sample], db)
+        [got[name]] = report.build(report.duckdb_runner(db)).sections["bill_total"]
+    assert round(got["focus"]["bill_billed_cost"], 6) == Decimal("20.520227")
+    assert round(got["focus"]["bill_effective_cost"], 6) == Decimal("14.976514")
+    assert round(got["cur"]["bill_billed_cost"], 7) == Decimal("1.6823087")

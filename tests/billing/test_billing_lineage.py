@@ -49,6 +49,10 @@ FOCUS_CLASS_COLUMNS = {
     "x_ServiceCode",
     "ChargeCategory",
     "x_UsageType",
+    # FOCUS 1.2 (AWS): the usage type, and unused capacity reservations
+    "SkuMeter",
+    "CapacityReservationStatus",
+    "ServiceProviderName",  # FOCUS 1.3
     "ChargeDescription",
     "SkuPriceDetails",
     "RegionId",
@@ -63,7 +67,14 @@ FOCUS_CLASS_COLUMNS = {
 )
 def test_each_formats_class_columns(fmt: Format, expected: set[str]) -> None:
     # a column list in file order, with columns that must not be part of the key around them
-    columns = ["line_item_resource_id", "ResourceId", "BilledCost", *sorted(expected), "product"]
+    columns = [
+        "line_item_resource_id",
+        "ResourceId",
+        "CapacityReservationId",  # only the resource id reads it
+        "BilledCost",
+        *sorted(expected),
+        "product",
+    ]
     assert set(class_sources(fmt, columns)) == expected
 
 

@@ -17,21 +17,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from mlcost.billing import report, synth
 from mlcost.billing.ingest import ingest
 
 
 def D(s: str) -> Decimal:  # noqa: N802
     return Decimal(s)
-
-
-@pytest.fixture
-def rep(tmp_path: Path, small_bill_parquet: Path) -> report.Report:
-    db = tmp_path / "b.duckdb"
-    ingest([small_bill_parquet], db)
-    return report.build(report.duckdb_runner(db), tag="team")
 
 
 def _by(rows: list[dict], key: str, value: str = "effective_cost") -> dict:

@@ -101,6 +101,13 @@ COLUMNS: dict[Format, dict[str, Kind]] = {
         "SubAccountId": Kind.TEXT,
         "x_ServiceCode": Kind.TEXT,
         "x_UsageType": Kind.TEXT,
+        # FOCUS 1.2: AWS's export has no x_UsageType; its usage type is SkuMeter, and an
+        # unused capacity reservation is CapacityReservationStatus 'Unused'
+        "SkuMeter": Kind.TEXT,
+        "CapacityReservationId": Kind.TEXT,
+        "CapacityReservationStatus": Kind.TEXT,
+        # FOCUS 1.3: the provider, ProviderName being deprecated
+        "ServiceProviderName": Kind.TEXT,
         # FOCUS 1.1 (optional): JSON of SKU properties; some writers put InstanceType there
         "SkuPriceDetails": Kind.TEXT,
         "Tags": Kind.MAP,

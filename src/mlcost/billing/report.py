@@ -16,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mlcost.billing import rollup, storage
+from mlcost.billing import rollup, storage, totals
 from mlcost.billing.ingest import sql_text
 from mlcost.model import usd
 
 SECTIONS: tuple[tuple[str, str], ...] = (
+    ("bill_total", "All spend in the bill and the ML share"),
     ("by_service", "ML spend by service"),
     ("by_stage", "SageMaker spend by stage"),
     ("by_family", "ML spend by instance family"),
@@ -40,9 +41,11 @@ Runner = Callable[[str], Rows]
 class Report:
     sections: dict[str, Rows] = field(default_factory=dict)
     tag: str | None = None
+    #: section -> its total row (the sums of its amount columns), for list sections
+    totals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"tag": self.tag, "sections": self.sections}
+        return {"tag": self.tag, "sections": self.sections, "totals": self.totals}
 
 
 def query_text(section: str, tag: str | None = None) -> str:
@@ -81,7 +84,12 @@ def build(run: Runner, tag: str | None = None) -> Report:
         rows = run(query_text(section, tag))
         if section == "savings_plans":
             rows = [_sp_ratios(r) for r in rows]
+        if section == "bill_total":
+            rows = [totals.ml_share(r) for r in rows]
         rep.sections[section] = rows
+        total = totals.section_total(section, rows)
+        if total is not None:
+            rep.totals[section] = total
     return rep
 
 
@@ -102,7 +110,7 @@ def _sp_ratios(r: dict[str, Any]) -> dict[str, Any]:
 
 def _cell(v: Any, key: str = "") -> str:
     if isinstance(v, Decimal):
-        if key in ("coverage", "utilisation"):
+        if key in ("coverage", "utilisation", "ml_share"):
             return f"{v * 100:.1f}%"
         return (
             f"{usd(v):,.2f}"
@@ -127,12 +135,24 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _total_cells(rep: Report, section: str, keys: list[str]) -> list[str] | None:
+    """The section's total row as cells under ``keys``: 'total' in the first column, the
+    sums under their columns, the other columns blank; ``None`` where it has no total."""
+    total = rep.totals.get(section)
+    if total is None:
+        return None
+    return [
+        "total" if i == 0 else _cell(total[k], k) if k in total else "" for i, k in enumerate(keys)
+    ]
+
+
 def render_json(rep: Report) -> str:
     data = {
         s: [{k: _jsonable(v) for k, v in r.items()} for r in rows]
         for s, rows in rep.sections.items()
     }
-    return json.dumps({"tag": rep.tag, "sections": data}, indent=2)
+    sums = {s: {k: _jsonable(v) for k, v in t.items()} for s, t in rep.totals.items()}
+    return json.dumps({"tag": rep.tag, "sections": data, "totals": sums}, indent=2)
 
 
 def render_markdown(rep: Report) -> str:
@@ -150,6 +170,9 @@ def render_markdown(rep: Report) -> str:
         out.append("| " + " | ".join(keys) + " |")
         out.append("|" + "---|" * len(keys))
         out.extend("| " + " | ".join(_cell(r[k], k) for k in keys) + " |" for r in rows)
+        total = _total_cells(rep, section, keys)
+        if total is not None:
+            out.append("| " + " | ".join(f"**{c}**" if c else "" for c in total) + " |")
         out.append("")
     return "\n".join(out)
 
@@ -169,6 +192,10 @@ def render_table(rep: Report) -> None:
             table.add_column(k)
         for r in rows:
             table.add_row(*(_cell(r[k], k) for k in keys))
+        total = _total_cells(rep, section, keys) if rows else None
+        if total is not None:
+            table.add_section()
+            table.add_row(*total, style="bold")
         console.print(table)
 
 
@@ -221,6 +248,13 @@ def render_html(rep: Report) -> str:
             "<tr>" + "".join(f"<td>{html.escape(_cell(r[k], k))}</td>" for k in keys) + "</tr>"
             for r in rows
         )
+        total = _total_cells(rep, section, keys)
+        if total is not None:
+            body.append(
+                '<tr class="total">'
+                + "".join(f"<th>{html.escape(c)}</th>" for c in total)
+                + "</tr>"
+            )
         body.append("</table>")
     style = "body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
     return f"<!doctype html><html><head><meta charset='utf-8'><title>mlcost billing report</title><style>{style}</style></head><body>{''.join(body)}</body></html>"

@@ -1,6 +1,8 @@
--- FOCUS 1.x -> normalised line items. FOCUS has no usage type; AWS's FOCUS export adds
--- x_UsageType / x_ServiceCode, which we use when present. Other tools' FOCUS exports lack
--- them: then usage_type is derived as '<stage>:<instance type>' in AWS's usage-type shape
+-- FOCUS 1.x -> normalised line items. FOCUS has no usage type; AWS's FOCUS 1.0 export adds
+-- x_UsageType / x_ServiceCode, which we use when present. AWS's FOCUS 1.2 export has no
+-- x_UsageType: the usage type is in SkuMeter (read only where the provider is AWS, because
+-- other providers' SkuMeter is a meter name such as 'Compute Usage', no usage type). Other
+-- tools' FOCUS exports lack both: then usage_type is derived as '<stage>:<instance type>' in AWS's usage-type shape
 -- (e.g. 'Train:ml.p4d.24xlarge'), the instance type taken from ChargeDescription (mandatory)
 -- or SkuPriceDetails and the SageMaker stage from ChargeDescription keywords, so that
 -- classify.sql finds the instance family and stage as it does for AWS's own exports.
@@ -21,8 +23,17 @@ WITH d AS (
             WHEN ChargeDescription ILIKE '%hosting%' OR ChargeDescription ILIKE '%endpoint%'
                 OR ChargeDescription ILIKE '%inference%' THEN 'Host'
             ELSE 'Usage'
-        END AS described_stage
+        END AS described_stage,
+        -- FOCUS 1.3 names the provider in ServiceProviderName (ProviderName is deprecated there)
+        coalesce(x_UsageType, CASE WHEN coalesce(ServiceProviderName, ProviderName) IN ('AWS', 'Amazon Web Services')
+            THEN SkuMeter END)
+            AS exported_usage_type
     FROM typed
+),
+stated AS (
+    SELECT *,
+        coalesce(exported_usage_type, described_stage || ':' || described_instance_type) AS stated_usage_type
+    FROM d
 )
 SELECT
     ChargePeriodStart AS usage_start,
@@ -37,9 +48,21 @@ SELECT
         ELSE ServiceName END) AS service_code,
     ServiceName AS service_name,
     ChargeCategory AS line_item_type,
-    coalesce(x_UsageType, described_stage || ':' || described_instance_type) AS usage_type,
+    -- FOCUS 1.2 states an unused capacity reservation in CapacityReservationStatus; CUR (and
+    -- classify.sql) in the usage type (UnusedBox:/UnusedDed:). A line marked Unused whose
+    -- usage type does not say so is given CUR's shape, 'UnusedBox:<instance type>', so the
+    -- unused-reservation section and the instance family come out as for CUR 2.0
+    CASE
+        WHEN CapacityReservationStatus = 'Unused'
+            AND NOT (coalesce(stated_usage_type, '') LIKE '%UnusedBox%' OR coalesce(stated_usage_type, '') LIKE '%UnusedDed%')
+            THEN 'UnusedBox:' || coalesce(
+                nullif(regexp_extract(stated_usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[0-9a-z]+)$', 1), ''),
+                described_instance_type, '')
+        ELSE stated_usage_type
+    END AS usage_type,
     RegionId AS region,
-    ResourceId AS resource_id,
+    -- an unused capacity reservation line names the reservation (FOCUS 1.2)
+    coalesce(ResourceId, CapacityReservationId) AS resource_id,
     ConsumedQuantity AS usage_amount,
     BilledCost AS billed_cost,
     EffectiveCost AS effective_cost,
@@ -60,4 +83,4 @@ SELECT
     -- hash of the file and the input columns the class attributes above read, computed
     -- by ingest (lineage.py): lines with one key share every class attribute
     class_key
-FROM d
+FROM stated
