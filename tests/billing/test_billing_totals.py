@@ -15,7 +15,7 @@ from pathlib import Path
 from billing_fixtures import write_csv
 from test_billing_focus12 import FOCUS12_AWS_HEADER, FOCUS12_BILL
 
-from mlcost.billing import report
+from mlcost.billing import report, totals
 from mlcost.billing.ingest import ingest
 
 
@@ -74,3 +74,11 @@ def test_totals_rendered(rep: report.Report) -> None:
     assert "99.7%" in md
     page = report.render_html(rep)
     assert '<tr class="total"><th>total</th><th></th><th>1.00</th><th>21.96</th></tr>' in page
+
+
+def test_an_empty_list_totals_zero_in_its_columns_types() -> None:
+    assert totals.section_total("unused_reservations", []) == {
+        "unused_hours": 0.0,
+        "unused_cost": Decimal(0),
+    }
+    assert isinstance(totals.section_total("unused_reservations", [])["unused_cost"], Decimal)

@@ -34,9 +34,8 @@ def section_total(section: str, rows: list[dict[str, Any]]) -> dict[str, Any] | 
     out: dict[str, Any] = {}
     for c in cols:
         values = [r[c] for r in rows if r.get(c) is not None]
-        out[c] = (
-            sum(values, Decimal(0)) if all(isinstance(v, Decimal) for v in values) else sum(values)
-        )
+        # amounts are DECIMAL, hours DOUBLE: the total keeps the column's type, also when empty
+        out[c] = sum(values, Decimal(0) if "cost" in c else 0.0)
     return out
 
 
