@@ -3,6 +3,11 @@
 Stopping keeps the ML storage volume (the user's files); only the kernels' memory is lost.
 Attaching a lifecycle config needs the notebook ``Stopped`` (UpdateNotebookInstance's rule):
 a running notebook is stopped, updated and started again; a stopped one stays stopped.
+
+A notebook found in a transitional state (``Pending``, ``Stopping``, ``Updating``) is waited
+on until it settles, and the fix decides from the settled state: UpdateNotebookInstance and
+StartNotebookInstance are refused unless it is ``Stopped``, StopNotebookInstance unless
+``InService``. One ``Deleting`` or ``Failed`` is not acted on.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlcost.fix.actions.base import LIST_TAGS, Action, Calls, PlanLines, Skip, exists, list_tags
-from mlcost.fix.context import Clients, FixContext
+from mlcost.fix.context import Clients, FixContext, StepFailed
 from mlcost.model import Finding, ResourceKind
 from mlcost.sources.aws.errors import is_not_found
 
@@ -34,8 +39,46 @@ NOTEBOOK_CALLS: Calls = LIST_TAGS | {
 }
 
 
-def _snapshot_notebook(ctx: FixContext, name: str) -> dict[str, Any]:
+#: Transitional states and the waiter that sees each one settle.
+_SETTLES = {
+    "Pending": "notebook_instance_in_service",
+    "Stopping": "notebook_instance_stopped",
+    "Updating": "notebook_instance_stopped",
+}
+#: States the fixes do not act on.
+_UNUSABLE = ("Deleting", "Failed")
+
+
+def _settled(ctx: FixContext, name: str) -> dict[str, Any]:
+    """The notebook's description once any transition under way has ended (bounded wait;
+    a waiter reaching ``Failed`` ends it with StepFailed)."""
     described = _notebook(ctx, name)
+    status = str(described.get("NotebookInstanceStatus", ""))
+    waiter = _SETTLES.get(status)
+    if waiter:
+        ctx.wait(
+            "sagemaker",
+            waiter,
+            f"waiting for notebook {name} ({status}) to settle",
+            NotebookInstanceName=name,
+        )
+        described = _notebook(ctx, name)
+    return described
+
+
+def _settled_status(ctx: FixContext, name: str) -> str:
+    """The settled status, for an undo: a notebook ``Deleting`` or ``Failed`` fails it."""
+    status = str(_settled(ctx, name).get("NotebookInstanceStatus", ""))
+    if status in _UNUSABLE:
+        raise StepFailed(f"notebook {name} is {status}; it cannot be restored")
+    return status
+
+
+def _snapshot_notebook(
+    ctx: FixContext, name: str, described: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    if described is None:
+        described = _notebook(ctx, name)
     return {"notebook": described, "tags": list_tags(ctx, described["NotebookInstanceArn"])}
 
 
@@ -106,7 +149,8 @@ class StopNotebook(Action):
 
     def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
         name = snap["notebook"]["NotebookInstanceName"]
-        _start(ctx, name)
+        if _settled_status(ctx, name) != "InService":  # started again already: nothing to do
+            _start(ctx, name)
         return {"notebook": name, "status": _status(ctx, name)}
 
     def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:
@@ -139,6 +183,7 @@ class AttachLifecycleConfig(Action):
         nb, lcc = p["NotebookInstanceName"], p["LifecycleConfigName"]
         return PlanLines(
             changes=[
+                f"wait for {nb} to settle if it is Pending, Stopping or Updating",
                 f"create (or update) lifecycle config {lcc} with the mlcost agent's OnStart script",
                 f"StopNotebookInstance {nb} if it runs, wait until Stopped",
                 f"UpdateNotebookInstance {nb} LifecycleConfigName={lcc}",
@@ -155,7 +200,11 @@ class AttachLifecycleConfig(Action):
         name, lcc = p["NotebookInstanceName"], p["LifecycleConfigName"]
 
         def take() -> dict[str, Any]:
-            snap = _snapshot_notebook(ctx, name)
+            described = _settled(ctx, name)
+            status = described.get("NotebookInstanceStatus")
+            if status in _UNUSABLE:
+                raise Skip(f"notebook status is {status}; it must be InService or Stopped")
+            snap = _snapshot_notebook(ctx, name, described)
             snap["config"] = exists(
                 ctx,
                 "sagemaker",
@@ -229,7 +278,7 @@ class AttachLifecycleConfig(Action):
         old = snap["notebook"].get("NotebookInstanceLifecycleConfigName")
         lcc = fix["params"]["LifecycleConfigName"]
         was_running = snap["notebook"]["NotebookInstanceStatus"] == "InService"
-        if _status(ctx, name) in ("Pending", "InService"):
+        if _settled_status(ctx, name) == "InService":
             _stop(ctx, name, "stop-notebook-for-undo")
         params: dict[str, Any] = {"NotebookInstanceName": name}
         if old:
