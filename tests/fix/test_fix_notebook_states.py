@@ -151,3 +151,24 @@ def test_undo_on_a_deleting_notebook_fails_with_the_reason_and_no_change(ctx, sm
         with pytest.raises(StepFailed, match="Deleting"):
             AttachLifecycleConfig().undo(ctx, fix, snap)
         sm.assert_no_pending_responses()
+
+
+def test_attach_resumed_after_the_restart_does_not_wait_for_a_stop(ctx, sm):
+    """A run that ended while the restarted notebook came up (here the wait's read failed)
+    is resumed: stop and update are done, so the notebook, now InService, is not waited on
+    to stop (that wait would last its whole timeout)."""
+    _describe(sm, "InService")  # found running: no settle wait
+    _snapshot_reads(sm)
+    sm.add_response("stop_notebook_instance", {}, NAME)
+    _describe(sm, "Stopped")
+    sm.add_response("update_notebook_instance", {}, {**NAME, "LifecycleConfigName": LCC})
+    _describe(sm, "Stopped", lcc=LCC)
+    sm.add_response("start_notebook_instance", {}, NAME)
+    sm.add_client_error("describe_notebook_instance", "ValidationException", "network blip")
+    with sm, pytest.raises(StepFailed):
+        AttachLifecycleConfig().apply(ctx, _finding())
+    _describe(sm, "InService", "InService", lcc=LCC)  # the start's wait, the after read
+    with sm:
+        result = AttachLifecycleConfig().apply(ctx, _finding())
+        sm.assert_no_pending_responses()
+    assert result["after"]["status"] == "InService"

@@ -114,6 +114,13 @@ def _start(ctx: FixContext, name: str, step: str = "start-notebook") -> None:
     )
 
 
+def _done(ctx: FixContext, step: str) -> bool:
+    """Whether ``step`` was journaled done by an earlier run of this fix (on resume, a
+    notebook started again is not waited on to stop)."""
+    last = ctx.journal.last_call(ctx.fix_id, step)
+    return last is not None and last["state"] in ("ok", "reconciled")
+
+
 def _notebook_state(clients: Clients, region: str, name: str) -> dict[str, Any] | None:
     try:
         return clients("sagemaker", region).describe_notebook_instance(NotebookInstanceName=name)
@@ -242,21 +249,24 @@ class AttachLifecycleConfig(Action):
                 {"NotebookInstanceLifecycleConfigName": lcc, "OnStart": on_start},
             )
         running = status == "InService"
-        if running:
-            _stop(ctx, name)
-        ctx.act(
-            "update-notebook-instance",
-            "sagemaker",
-            "UpdateNotebookInstance",
-            {"NotebookInstanceName": name, "LifecycleConfigName": lcc},
-            applied=lambda: _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == lcc,
-        )
-        ctx.wait(
-            "sagemaker",
-            "notebook_instance_stopped",
-            f"updating notebook {name}",
-            NotebookInstanceName=name,
-        )
+        if not _done(ctx, "start-notebook"):  # resumed after the start: all this is done
+            if running:
+                _stop(ctx, name)
+            ctx.act(
+                "update-notebook-instance",
+                "sagemaker",
+                "UpdateNotebookInstance",
+                {"NotebookInstanceName": name, "LifecycleConfigName": lcc},
+                applied=lambda: (
+                    _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == lcc
+                ),
+            )
+            ctx.wait(
+                "sagemaker",
+                "notebook_instance_stopped",
+                f"updating notebook {name}",
+                NotebookInstanceName=name,
+            )
         if running:
             _start(ctx, name)
         after = _notebook(ctx, name)
@@ -278,26 +288,31 @@ class AttachLifecycleConfig(Action):
         old = snap["notebook"].get("NotebookInstanceLifecycleConfigName")
         lcc = fix["params"]["LifecycleConfigName"]
         was_running = snap["notebook"]["NotebookInstanceStatus"] == "InService"
-        if _settled_status(ctx, name) == "InService":
-            _stop(ctx, name, "stop-notebook-for-undo")
-        params: dict[str, Any] = {"NotebookInstanceName": name}
-        if old:
-            params["LifecycleConfigName"] = old
-        else:
-            params["DisassociateLifecycleConfig"] = True
-        ctx.act(
-            "restore-notebook-lifecycle-config",
-            "sagemaker",
-            "UpdateNotebookInstance",
-            params,
-            applied=lambda: _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == old,
-        )
-        ctx.wait(
-            "sagemaker",
-            "notebook_instance_stopped",
-            f"updating notebook {name}",
-            NotebookInstanceName=name,
-        )
+        restarted = _done(ctx, "start-notebook-after-undo")  # resumed after the start
+        status = _settled_status(ctx, name)
+        if not restarted:
+            if status == "InService":
+                _stop(ctx, name, "stop-notebook-for-undo")
+            params: dict[str, Any] = {"NotebookInstanceName": name}
+            if old:
+                params["LifecycleConfigName"] = old
+            else:
+                params["DisassociateLifecycleConfig"] = True
+            ctx.act(
+                "restore-notebook-lifecycle-config",
+                "sagemaker",
+                "UpdateNotebookInstance",
+                params,
+                applied=lambda: (
+                    _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == old
+                ),
+            )
+            ctx.wait(
+                "sagemaker",
+                "notebook_instance_stopped",
+                f"updating notebook {name}",
+                NotebookInstanceName=name,
+            )
         if snap["config"] is not None:  # it existed: put its scripts back as they were
             ctx.act(
                 "restore-lifecycle-config",
