@@ -309,6 +309,26 @@ class ScaleDownAutoScalingGroup(Action):
         return self.tag_service, finding.resource_id
 
 
+def _resize_nodegroup(
+    ctx: FixContext, step: str, cluster: str, nodegroup: str, scaling: dict[str, Any]
+) -> None:
+    """UpdateNodegroupConfig as journaled step ``step``, then wait until the group is ACTIVE:
+    the fix and its undo differ only in the step's name and the sizes."""
+    ctx.act(
+        step,
+        "eks",
+        "UpdateNodegroupConfig",
+        {"clusterName": cluster, "nodegroupName": nodegroup, "scalingConfig": scaling},
+    )
+    ctx.wait(
+        "eks",
+        "nodegroup_active",
+        f"resizing node group {nodegroup}",
+        clusterName=cluster,
+        nodegroupName=nodegroup,
+    )
+
+
 class ScaleDownNodegroup(Action):
     name = "scale-down-nodegroup"
     kind = ResourceKind.EC2_INSTANCE
@@ -347,37 +367,13 @@ class ScaleDownNodegroup(Action):
             "maxSize": scaling["maxSize"],
             "desiredSize": desired,
         }
-        ctx.act(
-            "update-nodegroup-config",
-            "eks",
-            "UpdateNodegroupConfig",
-            {"clusterName": cluster, "nodegroupName": nodegroup, "scalingConfig": new},
-        )
-        ctx.wait(
-            "eks",
-            "nodegroup_active",
-            f"resizing node group {nodegroup}",
-            clusterName=cluster,
-            nodegroupName=nodegroup,
-        )
+        _resize_nodegroup(ctx, "update-nodegroup-config", cluster, nodegroup, new)
         return {"before": {"scalingConfig": scaling}, "after": {"scalingConfig": new}}
 
     def undo(self, ctx: FixContext, fix: dict[str, Any], snap: dict[str, Any]) -> dict[str, Any]:
         cluster, nodegroup = snap["clusterName"], snap["nodegroupName"]
         scaling = {k: snap["scalingConfig"][k] for k in ("minSize", "maxSize", "desiredSize")}
-        ctx.act(
-            "restore-nodegroup-config",
-            "eks",
-            "UpdateNodegroupConfig",
-            {"clusterName": cluster, "nodegroupName": nodegroup, "scalingConfig": scaling},
-        )
-        ctx.wait(
-            "eks",
-            "nodegroup_active",
-            f"resizing node group {nodegroup}",
-            clusterName=cluster,
-            nodegroupName=nodegroup,
-        )
+        _resize_nodegroup(ctx, "restore-nodegroup-config", cluster, nodegroup, scaling)
         return {"scalingConfig": scaling}
 
     def came_back(self, clients: Clients, fix: dict[str, Any]) -> str | None:

@@ -175,6 +175,28 @@ def autostop_script() -> bytes:
     return lifecycle.render("notebook", lifecycle.agent_args("notebook"))
 
 
+def _set_lifecycle_config(
+    ctx: FixContext, step: str, params: dict[str, Any], expect: str | None
+) -> None:
+    """UpdateNotebookInstance (on a Stopped notebook) as journaled step ``step``, counted as
+    applied once the notebook names ``expect`` (None: no config), then wait until it is
+    Stopped again: attaching and its undo differ only in the step's name and parameters."""
+    name = params["NotebookInstanceName"]
+    ctx.act(
+        step,
+        "sagemaker",
+        "UpdateNotebookInstance",
+        params,
+        applied=lambda: _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == expect,
+    )
+    ctx.wait(
+        "sagemaker",
+        "notebook_instance_stopped",
+        f"updating notebook {name}",
+        NotebookInstanceName=name,
+    )
+
+
 class AttachLifecycleConfig(Action):
     name = "attach-lifecycle-config"
     kind = ResourceKind.NOTEBOOK_INSTANCE
@@ -252,20 +274,11 @@ class AttachLifecycleConfig(Action):
         if not _done(ctx, "start-notebook"):  # resumed after the start: all this is done
             if running:
                 _stop(ctx, name)
-            ctx.act(
+            _set_lifecycle_config(
+                ctx,
                 "update-notebook-instance",
-                "sagemaker",
-                "UpdateNotebookInstance",
                 {"NotebookInstanceName": name, "LifecycleConfigName": lcc},
-                applied=lambda: (
-                    _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == lcc
-                ),
-            )
-            ctx.wait(
-                "sagemaker",
-                "notebook_instance_stopped",
-                f"updating notebook {name}",
-                NotebookInstanceName=name,
+                expect=lcc,
             )
         if running:
             _start(ctx, name)
@@ -298,21 +311,7 @@ class AttachLifecycleConfig(Action):
                 params["LifecycleConfigName"] = old
             else:
                 params["DisassociateLifecycleConfig"] = True
-            ctx.act(
-                "restore-notebook-lifecycle-config",
-                "sagemaker",
-                "UpdateNotebookInstance",
-                params,
-                applied=lambda: (
-                    _notebook(ctx, name).get("NotebookInstanceLifecycleConfigName") == old
-                ),
-            )
-            ctx.wait(
-                "sagemaker",
-                "notebook_instance_stopped",
-                f"updating notebook {name}",
-                NotebookInstanceName=name,
-            )
+            _set_lifecycle_config(ctx, "restore-notebook-lifecycle-config", params, expect=old)
         if snap["config"] is not None:  # it existed: put its scripts back as they were
             ctx.act(
                 "restore-lifecycle-config",

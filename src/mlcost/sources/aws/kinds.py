@@ -43,9 +43,6 @@ from mlcost.sources.aws.descriptors import (
     Window,
 )
 
-#: Kept for callers of the old name.
-BuildContext = RegionContext
-
 REGISTRY: dict[ResourceKind, KindSpec] = {}
 
 
