@@ -216,37 +216,33 @@ def idle_ec2_gpu(
 
     cost = None
     evidence["platform"] = resource.platform
+    unpriceable: str | None = None  # why the catalogue's Linux on-demand list price does not apply
     if resource.platform not in LINUX_PLATFORMS:
-        reason = (
+        unpriceable = (
             f"platform {resource.platform}: the price catalogue holds Linux/UNIX on-demand "
             "prices only; this platform's rate (licence included) is higher and unknown here"
         )
-        evidence.update(
-            unpriced_evidence(resource.instance_type, resource.region, Usage.EC2, reason)
-        )
-        confidence = min(confidence, 0.5)
     elif resource.lifecycle != "on-demand":
-        reason = (
+        unpriceable = (
             f"{resource.lifecycle} instance: billed at the {resource.lifecycle} rate, "
             "which the price catalogue does not hold (only on-demand list prices)"
         )
+    looked_up = (
+        None
+        if unpriceable is not None
+        else quote(resource.instance_type, resource.region, Usage.EC2)
+    )
+    if looked_up is not None and looked_up.quote is None:
+        unpriceable = looked_up.reason or ""
+    if unpriceable is not None:
         evidence.update(
-            unpriced_evidence(resource.instance_type, resource.region, Usage.EC2, reason)
+            unpriced_evidence(resource.instance_type, resource.region, Usage.EC2, unpriceable)
         )
         confidence = min(confidence, 0.5)
     else:
-        p = quote(resource.instance_type, resource.region, Usage.EC2)
-        if p.quote is None:
-            evidence.update(
-                unpriced_evidence(
-                    resource.instance_type, resource.region, Usage.EC2, p.reason or ""
-                )
-            )
-            confidence = min(confidence, 0.5)
-        else:
-            evidence["price"] = p.quote.evidence()
-            cost = money(p.quote.usd_per_hour * HOURS_PER_MONTH)
-            confidence = min(confidence, confidence * p.quote.confidence)
+        evidence["price"] = looked_up.quote.evidence()
+        cost = money(looked_up.quote.usd_per_hour * HOURS_PER_MONTH)
+        confidence = min(confidence, confidence * looked_up.quote.confidence)
     fix, group_note = _fix(resource)
     if group_note:
         evidence["replacement"] = group_note
