@@ -154,7 +154,9 @@ class Org:
         return sum(1 for r in self.resources if r.kind == kind and region in (None, r.region))
 
 
-class _Builder:
+class OrgBuilder:
+    """Builds the org: shapes (office hours, noise), resources and series, the manifest."""
+
     def __init__(self, now: datetime, seed: int) -> None:
         self.now = now
         self.rng = np.random.default_rng(seed)
@@ -429,7 +431,7 @@ def build_org(now: datetime, seed: int = 7) -> Org:
     manifest. ``now`` is taken as UTC when naive.
     """
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-    b = _Builder(now, seed)
+    b = OrgBuilder(now, seed)
     use1, euw1 = REGIONS
     nlp = b.tags("nlp", "support-bot", "ana@example.com")
     vision = b.tags("vision", "defect-detect", "li@example.com")
@@ -835,6 +837,9 @@ def build_org(now: datetime, seed: int = 7) -> Org:
                 tags=team,
             )
 
+    from mlcost.demo.scenarios import plant_all
+
+    plant_all(b, seed)
     return Org(
         now=now,
         seed=seed,
