@@ -122,6 +122,14 @@ def main() -> None:
         try:
             agent = root / "mlcost-agent.py"
             agent.write_text(bundle.build_script())
+            # what a notebook lifecycle script installs: signs with botocore, which it
+            # imports at start once it knows its target (a notebook, from the metadata file)
+            notebook_agent = root / "mlcost-agent-notebook.py"
+            signals = frozenset({"jupyter", "terminal", "gpu", "cpu"})
+            notebook_agent.write_text(bundle.build_script("notebook", signals, "botocore"))
+            meta = root / "resource-metadata.json"
+            arn = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/bench"
+            meta.write_text(json.dumps({"ResourceArn": arn, "ResourceName": "bench"}))
             base = [
                 "--sample-seconds",
                 "1",
@@ -142,6 +150,21 @@ def main() -> None:
                     [*embedded, *default], env, a.seconds, a.warmup
                 ),
                 "embedded script, + ssh": measure([*embedded, *every], env, a.seconds, a.warmup),
+                "notebook script's agent (botocore signer, venv python), default signals": measure(
+                    [
+                        sys.executable,
+                        str(notebook_agent),
+                        "run",
+                        *[x for x in default if x not in ("--target", "none")],
+                        "--target",
+                        "notebook",
+                        "--metadata-file",
+                        str(meta),
+                    ],
+                    env,
+                    a.seconds,
+                    a.warmup,
+                ),
                 "mlcost agent run (venv CLI), default signals": measure(
                     [*cli, *default], env, a.seconds, a.warmup
                 ),

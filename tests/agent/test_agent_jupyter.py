@@ -80,7 +80,9 @@ def test_sleeping_cell_is_busy_then_idle_only_after_timeout(
     tracker = IdleTracker(IDLE.total_seconds(), start)
 
     msg_id = kc.execute(_cell_until(tmp_path / "done"))
-    busy = _wait(lambda: (r := jupyter.sample(servers)).busy and r, "the kernel to report busy")
+    busy = _wait(
+        lambda: (r := jupyter.sample_servers(servers)).busy and r, "the kernel to report busy"
+    )
     # Decide at the sample's own time (a busy kernel's activity stamp is "now" when read):
     # on a loaded machine, reading the clock later could fall after the cell's end.
     assert busy.last_active is not None
@@ -95,7 +97,7 @@ def test_sleeping_cell_is_busy_then_idle_only_after_timeout(
     reply = kc.get_shell_msg(timeout=30)
     assert reply["parent_header"]["msg_id"] == msg_id
     done = _wait(
-        lambda: (r := jupyter.sample(servers)).busy is False and r, "the kernel to go idle"
+        lambda: (r := jupyter.sample_servers(servers)).busy is False and r, "the kernel to go idle"
     )
     ended = done.last_active
     assert ended is not None and ended > start
@@ -114,7 +116,7 @@ def test_recent_terminal_activity_keeps_machine_busy(
     term = _api(jserver, "POST", "api/terminals")
     try:
         r = _wait(
-            lambda: (x := jupyter.sample(servers)).stamps.get("terminals") and x,
+            lambda: (x := jupyter.sample_servers(servers)).stamps.get("terminals") and x,
             "the terminal to be listed",
         )
         last = max(r.stamps["terminals"])
@@ -129,7 +131,7 @@ def test_recent_terminal_activity_keeps_machine_busy(
 
 
 def test_wrong_token_is_unreadable_and_blocks_the_stop(jserver: dict) -> None:
-    r = jupyter.sample([jupyter.Server(jserver["url"], "wrong-token", "test")])
+    r = jupyter.sample_servers([jupyter.Server(jserver["url"], "wrong-token", "test")])
     assert r.busy is None and ("403" in r.detail or "401" in r.detail)
     tracker = IdleTracker(60, datetime.now(UTC) - timedelta(days=1))
     d = tracker.decide([r], datetime.now(UTC))
@@ -137,14 +139,14 @@ def test_wrong_token_is_unreadable_and_blocks_the_stop(jserver: dict) -> None:
 
 
 def test_unreachable_jupyter_is_unreadable() -> None:
-    r = jupyter.sample([jupyter.Server("http://127.0.0.1:9/", None, "test")])
+    r = jupyter.sample_servers([jupyter.Server("http://127.0.0.1:9/", None, "test")])
     assert r.busy is None and "unreachable" in r.detail
 
 
 def test_no_server_found_says_where_it_looked(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("MLCOST_AGENT_ONLY_ENV_RUNTIME_DIR", "1")
-    r = jupyter.sample(jupyter.find_servers((), None, str(tmp_path / "no-metadata.json")))
+    r = jupyter.sample_servers(jupyter.find_servers((), None, str(tmp_path / "no-metadata.json")))
     assert r.busy is None and str(tmp_path) in r.detail and "--jupyter-url" in r.detail
 
 
@@ -201,13 +203,13 @@ def test_agent_end_to_end_busy_cell_then_stop_in_moto(
 
     servers = [jupyter.Server(jserver["url"], jserver["token"], "t")]
     kc.execute(_cell_until(tmp_path / "done"))
-    _wait(lambda: jupyter.sample(servers).busy, "the kernel to report busy")
+    _wait(lambda: jupyter.sample_servers(servers).busy, "the kernel to report busy")
     offset[0] = timedelta(hours=2)  # long past the agent's start: only the cell keeps it alive
     d = agent.step()
     assert not d.idle and not agent.stopped
     (tmp_path / "done").touch()
     kc.get_shell_msg(timeout=30)
-    _wait(lambda: jupyter.sample(servers).busy is False, "the kernel to go idle")
+    _wait(lambda: jupyter.sample_servers(servers).busy is False, "the kernel to go idle")
     d = agent.step()  # seconds after the busy sample: idle, not for long enough
     assert not d.idle and not agent.stopped
     assert (
@@ -276,7 +278,7 @@ def test_cell_and_terminal_between_samples_publish_busy(
     assert interval()["Busy"] == 0.0  # nothing since the agent started
     kc.execute("x = 1 + 1")
     kc.get_shell_msg(timeout=30)
-    _wait(lambda: jupyter.sample(servers).busy is False, "the kernel to go idle")
+    _wait(lambda: jupyter.sample_servers(servers).busy is False, "the kernel to go idle")
     busy = interval()
     assert busy["Busy"] == 1.0 and busy["JupyterBusyKernels"] == 1.0
     term = _api(jserver, "POST", "api/terminals")

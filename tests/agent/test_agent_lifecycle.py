@@ -35,16 +35,20 @@ DOCS = Path(__file__).parents[2] / "docs" / "agent.md"
 ON_START_LIMIT_S = 300  # SageMaker fails a notebook whose OnStart runs longer
 
 
-@pytest.mark.parametrize("kind", ["notebook", "ec2", "studio"])
-def test_script_fits_what_aws_accepts(kind: str) -> None:
-    script = lifecycle.render(kind, lifecycle.agent_args(kind))
+@pytest.mark.parametrize(
+    ("kind", "standalone"),
+    [("notebook", False), ("ec2", False), ("studio", False), ("notebook", True), ("studio", True)],
+)
+def test_script_fits_what_aws_accepts(kind: str, standalone: bool) -> None:
+    script = lifecycle.render(kind, lifecycle.agent_args(kind), standalone=standalone)
     content = base64.b64encode(script).decode()  # what the API call carries
     if kind == "ec2":
         assert len(script) <= 16384  # EC2: user data, before base64
         script = gzip.decompress(script)  # what cloud-init runs
     else:
         assert len(content) <= 16384  # SageMaker: the base64 Content
-    assert len(content) <= lifecycle.CONTENT_BUDGET
+    if not standalone:  # issue 15: 12,000 base64 characters, room to grow
+        assert len(content) <= lifecycle.CONTENT_BUDGET == 12000
     assert script.startswith(b"#!/bin/bash\n" + lifecycle.MARKER.encode())
     assert f"--target {kind}".encode() in script
 
@@ -196,15 +200,25 @@ def _wait_for(path: Path, needle: str, timeout: float = 60.0) -> str:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@pytest.mark.parametrize("kind", ["notebook", "studio", "ec2"])
+@pytest.mark.parametrize(
+    ("kind", "standalone"),
+    [("notebook", False), ("studio", False), ("ec2", False), ("notebook", True), ("studio", True)],
+)
 def test_script_installs_and_starts_the_agent_offline(
     kind: str,
+    standalone: bool,
     tmp_path: Path,
     imds,  # noqa: ANN001 - conftest's fake IMDSv2 (the EC2 instance's identity)
 ) -> None:
     """Run as SageMaker (or cloud-init) does: /bin/bash on the file; the agent decides
-    within seconds, and finds its own target (metadata file, or IMDSv2 on EC2)."""
-    no_boto3 = subprocess.run([BARE_PYTHON, "-c", "import boto3"], capture_output=True)
+    within seconds, and finds its own target (metadata file, or IMDSv2 on EC2).
+
+    Notebook and Studio scripts sign with the botocore of SageMaker's own python (here:
+    this test's python, which has botocore); EC2 and ``--standalone`` scripts run on a
+    bare python with the agent's own signer."""
+    signer = lifecycle.signer_for(kind, standalone)
+    python = BARE_PYTHON if signer == "stdlib" else sys.executable
+    no_boto3 = subprocess.run([python, "-c", "import boto3"], capture_output=True)
     meta = _metadata(tmp_path, "nb-offline")
     target = "notebook NotebookInstanceName=nb-offline"
     if kind == "studio":
@@ -215,7 +229,7 @@ def test_script_installs_and_starts_the_agent_offline(
         imds.data = {"meta-data/instance-id": "i-0abc", "meta-data/placement/region": "us-east-1"}
         target = "ec2 InstanceId=i-0abc"
     script = tmp_path / "on-start.sh"
-    rendered = lifecycle.render(kind, lifecycle.agent_args(kind))
+    rendered = lifecycle.render(kind, lifecycle.agent_args(kind), standalone=standalone)
     script.write_bytes(gzip.decompress(rendered) if kind == "ec2" else rendered)  # cloud-init
     # last value wins in argparse: decide once, at once, and only log the stop
     extra = (
@@ -223,6 +237,7 @@ def test_script_installs_and_starts_the_agent_offline(
         "--sample-seconds 0.2 --once --dry-run --no-publish"
     )
     env = _offline_env(tmp_path, meta, extra)
+    env["MLCOST_AGENT_PYTHON"] = python
     if kind == "ec2":
         env["MLCOST_AGENT_IMDS_URL"] = imds.url
     began = time.monotonic()
@@ -241,11 +256,43 @@ def test_script_installs_and_starts_the_agent_offline(
     assert f"start: target {target} in us-east-1" in text
     assert "decision=IDLE" in text
     assert f"dry run, would stop {target} in us-east-1" in text
-    if no_boto3.returncode != 0:  # the bare python really had no boto3
+    if signer == "botocore":
+        assert "AWS via botocore SigV4" in text
+    elif no_boto3.returncode != 0:  # the bare python really had no boto3
         assert "AWS via stdlib SigV4" in text
     # the recorded command restarts the same agent (what systemd's ExecStart holds)
     command = (prefix / "command").read_text()
-    assert command.startswith(f"{BARE_PYTHON} {prefix}/mlcost-agent.py run --target {kind}")
+    assert command.startswith(f"{python} {prefix}/mlcost-agent.py run --target {kind}")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_without_a_python_that_has_botocore_the_script_says_so(tmp_path: Path) -> None:
+    """A custom image without botocore: the script names what is missing and the way out
+    (a --standalone script), instead of an agent that could never stop anything."""
+    if subprocess.run([BARE_PYTHON, "-c", "import botocore"], capture_output=True).returncode == 0:
+        pytest.skip("the system python has botocore")
+    meta = _metadata(tmp_path, "nb-nobotocore")
+    script = tmp_path / "on-start.sh"
+    script.write_bytes(lifecycle.render("notebook", lifecycle.agent_args("notebook")))
+    env = _offline_env(tmp_path, meta, "--no-publish --dry-run")
+    del env["MLCOST_AGENT_PYTHON"]  # the script looks for one itself, on PATH=/usr/bin:/bin
+    done = subprocess.run(["/bin/bash", str(script)], env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "mlcost-agent: no python with botocore: use a --standalone script"
+    ]
+    # forced onto that python anyway, the agent refuses at start with the reason (exit 2)
+    agent = tmp_path / "agent.py"
+    agent.write_text(
+        bundle.build_script("notebook", lifecycle.signals_in(["--no-publish"]), "botocore")
+    )
+    run = subprocess.run(
+        [BARE_PYTHON, str(agent), "run", "--target", "notebook", "--metadata-file", str(meta)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "not running (nothing will be stopped): No module named 'botocore'" in run.stderr
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -308,8 +355,8 @@ def test_ec2_script_writes_a_systemd_unit_when_systemd_runs(tmp_path: Path) -> N
     assert f"ExecStart={BARE_PYTHON} {tmp_path}/p/mlcost-agent.py run --target ec2" in unit
     assert calls.read_text().splitlines() == [
         "daemon-reload",
-        "enable mlcost-agent.service",
-        "restart mlcost-agent.service",
+        "enable mlcost-agent",
+        "restart mlcost-agent",
     ]
 
 

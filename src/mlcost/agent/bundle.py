@@ -69,6 +69,10 @@ def _bound_names(node: ast.stmt) -> list[str]:
 
 #: What ``--target`` takes; a per-target build keeps its own kind and ``none``.
 KINDS = ("notebook", "ec2", "studio")
+#: What ``--signals`` takes (core/config.py); a build keeps the signals it was made for.
+SIGNALS = frozenset({"jupyter", "terminal", "gpu", "cpu", "ssh"})
+#: The signers a build can carry (core/aws.py's SIGNER).
+SIGNERS = ("stdlib", "botocore")
 _OTHER_TARGETS = {"auto", *KINDS}
 
 
@@ -81,17 +85,30 @@ class _Specialize(ast.NodeTransformer):
     the stop calls and metadata parsing no branch reaches any more.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(
+        self, kind: str, signals: frozenset[str] | None = None, signer: str = "stdlib"
+    ) -> None:
         self.drop = _OTHER_TARGETS - {kind}
+        self.drop_signals = SIGNALS - signals if signals is not None else frozenset()
+        self.constants = {"SIGNER": signer, "BUILD_TARGET": kind}
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast's API
+        """The build's signer and target are constants (``aws.SIGNER``,
+        ``install.BUILD_TARGET``), so what only another build needs folds away."""
+        if isinstance(node.ctx, ast.Load) and node.id in self.constants:
+            return ast.copy_location(ast.Constant(self.constants[node.id]), node)
+        return node
 
     def visit_Tuple(self, node: ast.Tuple) -> ast.AST:  # noqa: N802 - ast's API
         words = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-        if (
-            len(words) == len(node.elts)
-            and set(words) & self.drop
-            and set(words) <= _OTHER_TARGETS | {"none"}
+        if len(words) != len(node.elts) or not words:
+            return node
+        for names, drop in (
+            (_OTHER_TARGETS | {"none"}, self.drop),
+            (SIGNALS, self.drop_signals),
         ):
-            node.elts = [e for e in node.elts if e.value not in self.drop]  # type: ignore[attr-defined]
+            if set(words) & drop and set(words) <= names:
+                node.elts = [e for e in node.elts if e.value not in drop]  # type: ignore[attr-defined]
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:  # noqa: N802
@@ -100,6 +117,18 @@ class _Specialize(ast.NodeTransformer):
             return node
         op, right = node.ops[0], node.comparators[0]
         negated = isinstance(op, (ast.NotEq, ast.NotIn))
+        left = node.left
+        constants = isinstance(left, ast.Constant) and isinstance(right, ast.Constant)
+        if isinstance(op, (ast.Eq, ast.NotEq)) and constants:  # the signer, once substituted
+            return ast.Constant((left.value == right.value) != negated)  # type: ignore[attr-defined]
+        if (  # "ssh" in cfg.signals, for a signal this build left out
+            isinstance(op, ast.In)
+            and isinstance(left, ast.Constant)
+            and left.value in self.drop_signals
+            and isinstance(right, ast.Attribute)
+            and right.attr == "signals"
+        ):
+            return ast.Constant(False)
         other_kind = isinstance(right, ast.Constant) and right.value in self.drop
         if isinstance(op, (ast.Eq, ast.NotEq)) and other_kind:
             return ast.Constant(negated)
@@ -140,7 +169,7 @@ class _Specialize(ast.NodeTransformer):
         for sub in ast.walk(node):
             for field in ("body", "orelse", "finalbody"):
                 block = getattr(sub, field, None)
-                if isinstance(block, list):
+                if isinstance(block, list) and block:  # an empty else/finally stays empty
                     block[:] = [
                         ast.Assign([b.target], b.value)
                         if isinstance(b, ast.AnnAssign) and b.value is not None
@@ -213,11 +242,15 @@ def _shake(tree: ast.Module) -> ast.Module:
     return tree
 
 
-def flatten(kind: str | None = None) -> str:
+def flatten(
+    kind: str | None = None, signals: frozenset[str] | None = None, signer: str = "stdlib"
+) -> str:
     """The core package as one module that runs ``main()`` when executed.
 
     With ``kind`` (notebook, ec2 or studio), only what an agent started with
-    ``--target kind`` (or ``--target none``) can reach: see ``_Specialize`` and ``_shake``.
+    ``--target kind`` (or ``--target none``) can reach: see ``_Specialize`` and ``_shake``;
+    with ``signals``, only those samplers (the agent refuses the others in ``--signals``);
+    ``signer``: which of core/aws.py's signers the build carries.
 
     Raises ValueError when two modules define (or import) the same top-level name for
     different things, or when a core module is missing from MODULES (it would be silently
@@ -263,8 +296,12 @@ def flatten(kind: str | None = None) -> str:
     lines = ["from __future__ import annotations", *sum(imports.values(), [])]
     source = "\n".join(lines + parts) + "\n"
     if kind is None:
+        if signals is not None or signer != "stdlib":
+            raise ValueError("signals and signer specialise a build for one target (kind)")
         return source
-    tree = _Specialize(kind).visit(ast.parse(source))
+    if signer not in SIGNERS or (signals is not None and not signals <= SIGNALS):
+        raise ValueError(f"unknown signer {signer!r} or signals {sorted(signals or ())}")
+    tree = _Specialize(kind, signals, signer).visit(ast.parse(source))
     return ast.unparse(_shake(ast.fix_missing_locations(tree))) + "\n"
 
 
@@ -296,17 +333,21 @@ def minify(source: str) -> str:
 
 
 @cache
-def build_script(kind: str | None = None) -> str:
+def build_script(
+    kind: str | None = None, signals: frozenset[str] | None = None, signer: str = "stdlib"
+) -> str:
     """The agent as one minified python script (``python3 mlcost-agent.py run ...``).
 
-    ``kind``: the script a lifecycle config of that target carries (``flatten(kind)``);
-    None: every target, what the tests run with ``--target auto``.
+    ``kind``, ``signals``, ``signer``: the build a lifecycle config of that target carries
+    (``flatten``); no kind: every target, what the tests run with ``--target auto``.
     """
-    return minify(flatten(kind))
+    return minify(flatten(kind, signals, signer))
 
 
 @cache
-def compressed(kind: str | None = None) -> bytes:
+def compressed(
+    kind: str | None = None, signals: frozenset[str] | None = None, signer: str = "stdlib"
+) -> bytes:
     """The script as one .lzma ("alone") stream: a 13-byte header instead of xz's ~60.
 
     Measured alternatives (issue 15): lc/lp/pb other than 3/0/0 cost 10 to 160 bytes;
@@ -314,20 +355,28 @@ def compressed(kind: str | None = None) -> bytes:
     has to spell out the filter, which costs more than that in the script.
     """
     lzma1 = {"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0}
-    return lzma.compress(build_script(kind).encode(), format=lzma.FORMAT_ALONE, filters=[lzma1])
+    script = build_script(kind, signals, signer).encode()
+    return lzma.compress(script, format=lzma.FORMAT_ALONE, filters=[lzma1])
 
 
-def binary_payload(kind: str | None = None) -> bytes:
+def binary_payload(
+    kind: str | None = None, signals: frozenset[str] | None = None, signer: str = "stdlib"
+) -> bytes:
     """The compressed script, escaped for a quoted here-document ending in HEREDOC_END."""
-    data = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()[0]], compressed(kind))
+    data = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()[0]], compressed(kind, signals, signer))
     if f"\n{HEREDOC_END}\n".encode() in b"\n" + data + b"\n":
         raise ValueError("the payload contains the here-document's end line")  # never seen
     return data
 
 
-def text_payload(kind: str | None = None, width: int = 4000) -> str:
+def text_payload(
+    kind: str | None = None,
+    signals: frozenset[str] | None = None,
+    signer: str = "stdlib",
+    width: int = 4000,
+) -> str:
     """The compressed script as base85 lines of ``width`` characters."""
-    raw = base64.b85encode(compressed(kind)).decode()
+    raw = base64.b85encode(compressed(kind, signals, signer)).decode()
     return "\n".join(raw[i : i + width] for i in range(0, len(raw), width))
 
 

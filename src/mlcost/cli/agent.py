@@ -132,6 +132,12 @@ def lifecycle_config(
     print_size: bool = typer.Option(
         False, "--print-size", help="Print the script's size against AWS's limit, not the script."
     ),
+    standalone: bool = typer.Option(
+        False,
+        "--standalone",
+        help="Notebook/Studio: sign AWS calls with the agent's own SigV4 instead of the "
+        "botocore of SageMaker's python (for images without botocore; a larger script).",
+    ),
 ) -> None:
     """Print a lifecycle script that installs and starts the agent with no network access.
 
@@ -162,7 +168,7 @@ def lifecycle_config(
             dry_run=dry_run,
             stop_on_unreadable=stop_on_unreadable,
         )
-        script = lifecycle.render(target, args)
+        script = lifecycle.render(target, args, standalone=standalone)
     except (ConfigError, ValueError) as err:
         raise UserError(f"cannot build the lifecycle script: {err}") from err
     if print_size:

@@ -17,6 +17,9 @@ DEFAULT_SIGNALS = ("jupyter", "terminal", "gpu", "cpu")
 TARGETS = ("auto", "notebook", "ec2", "studio", "none")
 DEFAULT_METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
 DEFAULT_IMDS_URL = "http://169.254.169.254"
+#: The target this copy of the agent was built for: ``bundle`` sets it (a lifecycle
+#: script's agent), ``auto`` where it was not (``mlcost agent run``, the tests).
+BUILD_TARGET = "auto"
 
 
 class ConfigError(ValueError):

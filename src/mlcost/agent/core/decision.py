@@ -60,7 +60,7 @@ class IdleTracker:
                     quiet = (now - last).total_seconds()
                     idle_for.append(quiet)
                     parts.append(
-                        f"{r.name} UNREADABLE, counted idle since last seen busy {_fmt(quiet)} "
+                        f"{r.name} UNREADABLE, idle since last busy {_fmt(quiet)} "
                         f"(--stop-on-unreadable): {r.detail}"
                     )
                     continue

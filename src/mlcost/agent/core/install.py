@@ -1,5 +1,5 @@
 """Install and start the agent on this machine: what a lifecycle script does once it has
-unpacked the agent (``python3 mlcost-agent.py install MODE DIR LOG [agent options]``).
+unpacked the agent (``python3 mlcost-agent.py install MODE DIR [agent options]``).
 
 This is python, not bash, because the lifecycle script's own text is paid for twice
 against AWS's size limit (raw, then base64) while this module travels compressed with
@@ -17,9 +17,11 @@ import shutil
 import subprocess
 import sys
 
-UNIT = (
-    "[Unit]\nDescription=mlcost idle agent\n[Service]\nExecStart={}\nRestart=always\n"
-    "RestartSec=30\nRestartPreventExitStatus=2\n[Install]\nWantedBy=multi-user.target\n"
+from .config import BUILD_TARGET
+
+UNIT = (  # no [Unit] Description: `systemctl status mlcost-agent` names it well enough
+    "[Service]\nExecStart={}\nRestart=always\nRestartSec=30\nRestartPreventExitStatus=2\n"
+    "[Install]\nWantedBy=multi-user.target\n"
 )
 
 
@@ -36,8 +38,11 @@ def _stop_previous(pid_file: str) -> None:
 
 
 def install(argv: list[str]) -> int:
-    """Start the agent; ``argv`` is MODE DIR LOG followed by the agent's own options."""
-    mode, prefix, log, *args = argv
+    """Start the agent; ``argv`` is MODE DIR followed by the agent's own options.
+
+    Without systemd the agent logs to DIR/agent.log (or $MLCOST_AGENT_LOG)."""
+    mode, prefix, *args = argv
+    log = os.environ.get("MLCOST_AGENT_LOG") or os.path.join(prefix, "agent.log")
     cmd = [sys.executable, os.path.join(prefix, "mlcost-agent.py"), "run", *args]
     with open(os.path.join(prefix, "command"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
@@ -45,7 +50,8 @@ def install(argv: list[str]) -> int:
     _stop_previous(pid_file)
     env = os.environ.get
     if (
-        mode == "systemd"
+        BUILD_TARGET != "studio"  # no systemd in Studio; first: the bundle folds `False and`
+        and mode == "systemd"
         and not env("MLCOST_AGENT_NO_SYSTEMD")
         and os.path.isdir(env("MLCOST_AGENT_SYSTEMD_RUN", "/run/systemd/system"))
         and shutil.which("systemctl")
@@ -55,13 +61,9 @@ def install(argv: list[str]) -> int:
         )
         with open(unit, "w") as fh:
             fh.write(UNIT.format(" ".join(cmd)))
-        for step in (
-            "daemon-reload",
-            "enable mlcost-agent.service",
-            "restart mlcost-agent.service",
-        ):
+        for step in ("daemon-reload", "enable mlcost-agent", "restart mlcost-agent"):
             subprocess.run(["systemctl", *step.split()], check=True)
-        print(f"mlcost-agent: systemd unit {unit} started")
+        print(f"mlcost-agent: started {unit}")
         return 0
     os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
     with open(log, "ab") as out:

@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from .config import BUILD_TARGET
 from .signals import Reading
 
 BUSY_STATES = ("busy", "starting")
@@ -37,26 +38,15 @@ def runtime_dirs() -> list[str]:
     """Every runtime directory a Jupyter server of this host may have written to.
 
     The agent usually runs as root while Jupyter runs as ec2-user (notebook instances)
-    or sagemaker-user (Studio), so other users' homes are searched too.
+    or sagemaker-user (Studio), so every home is searched; the agent's own
+    JUPYTER_DATA_DIR or XDG_DATA_HOME say nothing of where another user's server writes.
     """
-    dirs: list[str] = []
     env = os.environ.get("JUPYTER_RUNTIME_DIR")
-    if env:
-        dirs.append(env)
-        if os.environ.get("MLCOST_AGENT_ONLY_ENV_RUNTIME_DIR"):
-            return dirs
-    data = os.environ.get("JUPYTER_DATA_DIR")
-    if data:
-        dirs.append(os.path.join(data, "runtime"))
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    dirs.append(os.path.join(xdg, "jupyter", "runtime"))
-    dirs.extend(sorted(glob.glob("/home/*/.local/share/jupyter/runtime")))
-    dirs.append("/root/.local/share/jupyter/runtime")
-    seen: list[str] = []
-    for d in dirs:
-        if d not in seen:
-            seen.append(d)
-    return seen
+    dirs = [env] if env else []
+    if not (env and os.environ.get("MLCOST_AGENT_ONLY_ENV_RUNTIME_DIR")):  # tests: only env
+        dirs += sorted(glob.glob("/home/*/.local/share/jupyter/runtime"))
+        dirs += ["/root/.local/share/jupyter/runtime"]
+    return dirs
 
 
 def _pid_alive(pid: object) -> bool:
@@ -100,16 +90,21 @@ def find_servers(cfg_urls: tuple[str, ...], token: str | None, metadata_file: st
             found.setdefault(url, Server(url, token or info.get("token") or None, path))
     if found:
         return list(found.values())
-    if os.path.exists(metadata_file):
-        try:
-            with open(metadata_file) as fh:
-                meta = json.load(fh)
-        except (OSError, ValueError):
-            meta = {}
-        if meta.get("DomainId"):
-            return [Server("http://127.0.0.1:8888/jupyterlab/default/", token, "studio default")]
+    if not os.path.exists(metadata_file):
+        return []
+    # the build's target decides; only an agent built for no target reads the metadata
+    if BUILD_TARGET == "notebook" or (BUILD_TARGET == "auto" and not _in_studio(metadata_file)):
         return [Server("https://127.0.0.1:8443/", token, "notebook-instance default")]
-    return []
+    return [Server("http://127.0.0.1:8888/jupyterlab/default/", token, "studio default")]
+
+
+def _in_studio(metadata_file: str) -> bool:
+    """SageMaker's metadata file names a Studio domain (DomainId) in Studio apps only."""
+    try:
+        with open(metadata_file) as fh:
+            return bool(json.load(fh).get("DomainId"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _slash(url: str) -> str:
@@ -122,10 +117,9 @@ def _get(server: Server, path: str, timeout: float = 5.0) -> object:
         req.add_header("Authorization", f"token {server.token}")
     ctx = None
     if server.url.startswith("https://"):
-        # Local servers use self-signed certificates (SageMaker's on 8443 does).
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        # Local servers use self-signed certificates (SageMaker's on 8443 does); PEP 476
+        # names this function as the way to opt out of verification.
+        ctx = ssl._create_unverified_context()
     with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
         return json.loads(resp.read().decode("utf-8"))
 
@@ -141,15 +135,15 @@ def parse_time(value: object) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)  # noqa: UP017 - the embedded core also runs on python < 3.11
 
 
-def sample(servers: list[Server]) -> Reading:
+def sample_servers(servers: list[Server]) -> Reading:
     """Read every server; any server that can't be read makes the signal unreadable."""
     if not servers:
         return Reading(
             "jupyter",
             None,
-            "no Jupyter server found (no live jpserver-*.json in "
+            "no Jupyter server (no live jpserver-*.json in "
             + ", ".join(runtime_dirs())
-            + " and no SageMaker metadata) - pass --jupyter-url, or drop jupyter from --signals",
+            + ") - pass --jupyter-url or drop jupyter from --signals",
         )
     kernel_stamps: list[datetime] = []
     terminal_stamps: list[datetime] = []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import jupyter, system
 from . import target as target_mod
-from .aws import AwsApi, Imds
+from .aws import SIGNER, AwsApi, Imds
 from .config import AgentConfig, ConfigError, build_parser, from_args, validate
 from .decision import Decision, IdleTracker
 from .gpu import GpuSampler
@@ -40,7 +40,7 @@ def build_samplers(cfg: AgentConfig) -> list[tuple[str, Sampler]]:
 
         def jup() -> Reading:
             servers = jupyter.find_servers(cfg.jupyter_urls, cfg.jupyter_token, cfg.metadata_file)
-            return jupyter.sample(servers)
+            return jupyter.sample_servers(servers)
 
         out.append(("jupyter", jup))
     if "terminal" in cfg.signals:
@@ -69,7 +69,9 @@ class Agent:
         self.cfg = cfg
         self.clock = clock
         self.sleep = sleep
-        imds = Imds(cfg.imds_url)
+        # IMDS: EC2's identity, and the instance role for the stdlib signer (one expression:
+        # the bundle folds it to None for a SageMaker build signed by botocore)
+        imds = Imds(cfg.imds_url) if SIGNER == "stdlib" or cfg.target in ("ec2", "auto") else None
         self.target = target or target_mod.discover(cfg.target, cfg.metadata_file, imds, cfg.region)
         self.samplers = samplers if samplers is not None else build_samplers(cfg)
         self.api = api
@@ -132,7 +134,7 @@ class Agent:
         try:
             what = target_mod.stop(t, self.api)
         except Exception as err:  # AwsError, or botocore's ClientError from mlcost's Boto3Api
-            log.error("idle, but the stop call failed (will retry next sample): %s", err)
+            log.error("idle, but the stop failed (retried next sample): %s", err)
             return
         self.stopped = True
         log.info("idle: stopped via %s: %s", self.api.via, what)
@@ -166,7 +168,8 @@ def resolve_target(cfg: AgentConfig) -> target_mod.Target:
     An agent that cannot stop anything would log "idle, but not stopping" for hours while
     looking installed: refusing at start puts the cause in the one place people look.
     """
-    t = target_mod.discover(cfg.target, cfg.metadata_file, Imds(cfg.imds_url), cfg.region)
+    imds = Imds(cfg.imds_url) if cfg.target in ("ec2", "auto") else None
+    t = target_mod.discover(cfg.target, cfg.metadata_file, imds, cfg.region)
     if t.kind == "none" and cfg.target != "none":
         raise ConfigError(f"cannot tell what to stop: {t.problem} (or pass --target none)")
     return t
@@ -189,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = from_args(ns)
         validate(cfg)
         target = resolve_target(cfg)
-    except (ConfigError, ValueError) as err:
+        if SIGNER == "botocore" and target.region:  # a stop must not fail hours from now
+            import botocore.auth  # noqa: F401
+    except (ConfigError, ValueError, ImportError) as err:
         log.error("not running (nothing will be stopped): %s", err)
         return 2
     Agent(cfg, target=target).run()

@@ -64,7 +64,7 @@ class CpuSampler:
             return Reading("cpu", None, f"cannot read {self.proc}/stat: {err}")
         prev, self._prev = self._prev, (busy, total, mine)
         if prev is None or total <= prev[1]:
-            return Reading("cpu", None, "no CPU baseline yet (first sample)")
+            return Reading("cpu", None, "no CPU baseline yet")
         d_total = total - prev[1]
         d_busy = max(0, (busy - prev[0]) - (mine - prev[2]))
         machine_pct = 100.0 * d_busy / d_total
@@ -73,7 +73,7 @@ class CpuSampler:
         return Reading(
             "cpu",
             busy_now,
-            f"{core_pct:.1f}% of one core ({machine_pct:.1f}% of {ncpu} vCPU, agent excluded), "
+            f"{core_pct:.1f}% of one core ({machine_pct:.1f}% of {ncpu} vCPU), "
             f"threshold {self.threshold:g}%",
             values={"cpu_machine_pct": machine_pct, "cpu_core_pct": core_pct},
         )

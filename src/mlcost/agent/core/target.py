@@ -93,7 +93,7 @@ def _from_metadata(path: str, kind: str, region: str | None) -> Target:
     return Target("none", region, problem=f"--target {kind}")  # refused before: never here
 
 
-def discover(kind: str, metadata_file: str, imds: Imds, region: str | None) -> Target:
+def discover(kind: str, metadata_file: str, imds: Imds | None, region: str | None) -> Target:
     """Find this machine's own resource; ``auto`` prefers SageMaker metadata, then IMDS."""
     if kind == "none":
         return Target("none", region, problem="--target none")
@@ -101,9 +101,9 @@ def discover(kind: str, metadata_file: str, imds: Imds, region: str | None) -> T
     if kind in ("notebook", "studio") or (kind == "auto" and os.path.exists(metadata_file)):
         return _from_metadata(metadata_file, kind, region)
     if kind in ("ec2", "auto"):
-        try:
-            instance_id = imds.get("meta-data/instance-id").strip()
-            region = region or imds.get("meta-data/placement/region").strip()
+        try:  # the callers pass an Imds whenever kind is ec2 or auto
+            instance_id = imds.get("meta-data/instance-id").strip()  # type: ignore[union-attr]
+            region = region or imds.get("meta-data/placement/region").strip()  # type: ignore[union-attr]
         except AwsError as err:
             hint = "" if kind == "ec2" else f" and no SageMaker metadata at {metadata_file}"
             return Target("none", region, problem=f"{err}{hint}")
