@@ -72,6 +72,14 @@ class MetricLabel(StrEnum):
     AGENT_BUSY = "AgentBusy"
     AGENT_IDLE_SECONDS = "AgentIdleSeconds"
     AGENT_GPU_UTILIZATION = "AgentGPUUtilization"
+    #: CloudWatch agent nvidia_smi_power_draw (W) and nvidia_smi_temperature_gpu (C), per GPU.
+    GPU_POWER_DRAW = "GPUPowerDraw"
+    GPU_TEMPERATURE = "GPUTemperature"
+    #: CloudWatch agent nvidia_smi_memory_used (MiB), per GPU.
+    GPU_MEMORY_USED = "GPUMemoryUsed"
+    #: AWS/EC2/CapacityReservations InstanceUtilization (percent of the reserved instances
+    #: in use) by CapacityReservationId.
+    INSTANCE_UTILIZATION = "InstanceUtilization"
 
 
 class Risk(StrEnum):
@@ -175,6 +183,26 @@ class Ec2Instance(Resource):
     lifecycle: str = "on-demand"  # on-demand | spot | scheduled | capacity-block
     #: PlatformDetails as EC2 reports it ("Linux/UNIX", "Windows", "Red Hat Enterprise Linux"...)
     platform: str = "Linux/UNIX"
+
+
+@dataclass(slots=True)
+class CapacityReservation(Resource):
+    """An EC2 On-Demand Capacity Reservation (DescribeCapacityReservations): billed at the
+    on-demand rate for every reserved instance, used or not, until it ends or is cancelled."""
+
+    state: str = ""  # active | expired | cancelled | pending | failed | scheduled | ...
+    instance_type: str = ""
+    platform: str = "Linux/UNIX"  # InstancePlatform
+    availability_zone: str = ""
+    tenancy: str = "default"
+    total_instances: int = 0  # TotalInstanceCount
+    available_instances: int = 0  # AvailableInstanceCount (reserved, not in use now)
+    start_date: datetime | None = None
+    end_date: datetime | None = None  # None with EndDateType "unlimited"
+    end_date_type: str = "unlimited"  # unlimited | limited
+    instance_match_criteria: str = "open"  # open | targeted
+    #: ReservationType: "default" (on-demand) or "capacity-block"
+    reservation_type: str = "default"
 
 
 # --------------------------------------------------------------------------- metrics

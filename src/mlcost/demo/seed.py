@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from mlcost.demo import emulator
+from mlcost.demo import ec2_ext, emulator
 from mlcost.demo.org import IMAGE, ROLE_ARN, TRAIN_IMAGE, Org, ResourceSpec
 
 AMI_ID = "ami-12c6146b"  # one of moto's built-in images
@@ -140,7 +140,7 @@ def _training(spec: ResourceSpec, client: Any) -> None:
     sm.create_training_job(
         TrainingJobName=spec.name,
         AlgorithmSpecification={
-            "TrainingImage": TRAIN_IMAGE.format(region=spec.region),
+            "TrainingImage": x.get("image") or TRAIN_IMAGE.format(region=spec.region),
             "TrainingInputMode": "File",
         },
         RoleArn=ROLE_ARN,
@@ -257,6 +257,27 @@ def _ec2(spec: ResourceSpec, client: Any) -> None:
     emulator.backdate("ec2-instance", instance_id, spec.created, spec.region)
 
 
+def _capacity_reservation(spec: ResourceSpec, client: Any) -> None:
+    """An ODCR whose id is the spec's name (the manifest names it), started at
+    ``spec.created``, with ``extra["used"]`` instances running in it now."""
+    ec2 = client("ec2", spec.region)
+    out = ec2.create_capacity_reservation(
+        InstanceType=spec.instance_type,
+        InstancePlatform="Linux/UNIX",
+        AvailabilityZone=spec.extra.get("az", f"{spec.region}a"),
+        InstanceCount=spec.instance_count,
+        InstanceMatchCriteria=spec.extra.get("match", "open"),
+        TagSpecifications=[{"ResourceType": "capacity-reservation", "Tags": _tags(spec.tags)}],
+    )
+    ec2_ext.set_capacity_reservation(
+        spec.region,
+        out["CapacityReservation"]["CapacityReservationId"],
+        new_id=spec.name,
+        start=spec.created,
+        used=spec.extra.get("used", 0),
+    )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -264,4 +285,5 @@ _CREATORS = {
     "processing-job": _processing,
     "transform-job": _transform,
     "ec2-instance": _ec2,
+    "capacity-reservation": _capacity_reservation,
 }
