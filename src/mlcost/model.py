@@ -38,6 +38,8 @@ class ResourceKind(StrEnum):
     EC2_INSTANCE = "ec2-instance"
     CAPACITY_RESERVATION = "capacity-reservation"
     ACCOUNT = "account"
+    #: An IAM role or user (IAM guardrail checks).
+    IAM_PRINCIPAL = "iam-principal"
 
 
 class Usage(StrEnum):
@@ -203,6 +205,23 @@ class CapacityReservation(Resource):
     instance_match_criteria: str = "open"  # open | targeted
     #: ReservationType: "default" (on-demand) or "capacity-block"
     reservation_type: str = "default"
+
+
+@dataclass(slots=True)
+class IamPrincipal(Resource):
+    """An IAM role or user with the policy documents that grant it permissions
+    (GetAccountAuthorizationDetails; managed policy documents read once per ARN)."""
+
+    principal_type: str = ""  # role | user
+    #: inline policy documents (the principal's, and for a user its groups')
+    inline_policies: list[dict[str, Any]] = field(default_factory=list)
+    #: ARNs of the managed policies attached (for a user, its groups' too)
+    attached_policy_arns: list[str] = field(default_factory=list)
+    #: managed policy ARN -> its default version's document; filled by the kind's enrichment,
+    #: an ARN missing here could not be read
+    managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    permissions_boundary_arn: str | None = None
 
 
 # --------------------------------------------------------------------------- metrics

@@ -10,6 +10,7 @@ the bulk loader. Works against a server (``endpoint_url``) or in-process under
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import boto3
@@ -278,6 +279,32 @@ def _capacity_reservation(spec: ResourceSpec, client: Any) -> None:
     )
 
 
+def _iam_role(spec: ResourceSpec, client: Any) -> None:
+    """An IAM role (global: created once, whatever ``spec.region``) with the inline policy
+    documents of ``extra["policies"]`` ({name: document})."""
+    iam = client("iam", spec.region)
+    iam.create_role(
+        RoleName=spec.name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sagemaker.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        Tags=_tags(spec.tags),
+    )
+    for name, document in spec.extra.get("policies", {}).items():
+        iam.put_role_policy(
+            RoleName=spec.name, PolicyName=name, PolicyDocument=json.dumps(document)
+        )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -286,4 +313,5 @@ _CREATORS = {
     "transform-job": _transform,
     "ec2-instance": _ec2,
     "capacity-reservation": _capacity_reservation,
+    "iam-role": _iam_role,
 }
