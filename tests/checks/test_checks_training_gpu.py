@@ -191,3 +191,11 @@ def test_gpu_memory_that_needs_every_gpu_keeps_the_fleet(run_one):
     # 95 % of each GPU's memory (summed 380 % -> 91.2 GiB): nothing smaller holds it
     job, metrics = big_job(40.0, gmem_sum=380.0)
     assert run_one("underused-training", job, inventory([job], metrics)) == []
+
+
+def test_neuron_and_heterogeneous_jobs_are_not_judged(run_one):
+    trainium = gpu_job("trn", "ml.trn1.2xlarge", image=SKLEARN)
+    hetero = gpu_job("hetero", image=SKLEARN, instance_groups=[("ml.g4dn.xlarge", 1)])
+    for job in (trainium, hetero):
+        assert run_one("training-cpu-framework-on-gpu", job, inventory([job])) == []
+        assert run_one("underused-training", job, inventory([job])) == []
