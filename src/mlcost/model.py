@@ -38,6 +38,8 @@ class ResourceKind(StrEnum):
     EC2_INSTANCE = "ec2-instance"
     CAPACITY_RESERVATION = "capacity-reservation"
     ACCOUNT = "account"
+    #: An IAM role or user (IAM guardrail checks).
+    IAM_PRINCIPAL = "iam-principal"
 
 
 class Usage(StrEnum):
@@ -72,6 +74,14 @@ class MetricLabel(StrEnum):
     AGENT_BUSY = "AgentBusy"
     AGENT_IDLE_SECONDS = "AgentIdleSeconds"
     AGENT_GPU_UTILIZATION = "AgentGPUUtilization"
+    #: CloudWatch agent nvidia_smi_power_draw (W) and nvidia_smi_temperature_gpu (C), per GPU.
+    GPU_POWER_DRAW = "GPUPowerDraw"
+    GPU_TEMPERATURE = "GPUTemperature"
+    #: CloudWatch agent nvidia_smi_memory_used (MiB), per GPU.
+    GPU_MEMORY_USED = "GPUMemoryUsed"
+    #: AWS/EC2/CapacityReservations InstanceUtilization (percent of the reserved instances
+    #: in use) by CapacityReservationId.
+    INSTANCE_UTILIZATION = "InstanceUtilization"
 
 
 class Risk(StrEnum):
@@ -175,6 +185,43 @@ class Ec2Instance(Resource):
     lifecycle: str = "on-demand"  # on-demand | spot | scheduled | capacity-block
     #: PlatformDetails as EC2 reports it ("Linux/UNIX", "Windows", "Red Hat Enterprise Linux"...)
     platform: str = "Linux/UNIX"
+
+
+@dataclass(slots=True)
+class CapacityReservation(Resource):
+    """An EC2 On-Demand Capacity Reservation (DescribeCapacityReservations): billed at the
+    on-demand rate for every reserved instance, used or not, until it ends or is cancelled."""
+
+    state: str = ""  # active | expired | cancelled | pending | failed | scheduled | ...
+    instance_type: str = ""
+    platform: str = "Linux/UNIX"  # InstancePlatform
+    availability_zone: str = ""
+    tenancy: str = "default"
+    total_instances: int = 0  # TotalInstanceCount
+    available_instances: int = 0  # AvailableInstanceCount (reserved, not in use now)
+    start_date: datetime | None = None
+    end_date: datetime | None = None  # None with EndDateType "unlimited"
+    end_date_type: str = "unlimited"  # unlimited | limited
+    instance_match_criteria: str = "open"  # open | targeted
+    #: ReservationType: "default" (on-demand) or "capacity-block"
+    reservation_type: str = "default"
+
+
+@dataclass(slots=True)
+class IamPrincipal(Resource):
+    """An IAM role or user with the policy documents that grant it permissions
+    (GetAccountAuthorizationDetails; managed policy documents read once per ARN)."""
+
+    principal_type: str = ""  # role | user
+    #: inline policy documents (the principal's, and for a user its groups')
+    inline_policies: list[dict[str, Any]] = field(default_factory=list)
+    #: ARNs of the managed policies attached (for a user, its groups' too)
+    attached_policy_arns: list[str] = field(default_factory=list)
+    #: managed policy ARN -> its default version's document; filled by the kind's enrichment,
+    #: an ARN missing here could not be read
+    managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    permissions_boundary_arn: str | None = None
 
 
 # --------------------------------------------------------------------------- metrics

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import cloudwatch_ext, iam_ext, sagemaker_ext
+from mlcost.demo import cloudwatch_ext, ec2_ext, iam_ext, sagemaker_ext
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -42,6 +42,7 @@ def patch_moto() -> None:
         cloudwatch_ext.apply()
         sagemaker_ext.apply()
         iam_ext.apply()
+        ec2_ext.apply()
         _patched = True
 
 

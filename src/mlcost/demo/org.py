@@ -76,7 +76,7 @@ EOF
 class ResourceSpec:
     """One resource to create. ``kind`` uses the findings contract's resource kinds."""
 
-    kind: str  # notebook-instance | endpoint | training-job | processing-job | transform-job | ec2-instance
+    kind: str  # notebook-instance | endpoint | training-job | processing-job | transform-job | ec2-instance | capacity-reservation | iam-role
     region: str
     name: str
     instance_type: str
@@ -402,9 +402,12 @@ class OrgBuilder:
         spot: bool = False,
         billable_hours: float | None = None,
         tags: dict[str, str],
+        image: str | None = None,
     ) -> None:
         start = self.ago(start_days_ago)
         extra: dict[str, Any] = {"start": start, "end": start + timedelta(hours=hours)}
+        if image is not None:
+            extra["image"] = image  # default: TRAIN_IMAGE (training jobs)
         if kind == "training-job":
             run = int(hours * 3600)
             extra["billable_seconds"] = int(

@@ -10,11 +10,12 @@ the bulk loader. Works against a server (``endpoint_url``) or in-process under
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import boto3
 
-from mlcost.demo import emulator
+from mlcost.demo import ec2_ext, emulator
 from mlcost.demo.org import IMAGE, ROLE_ARN, TRAIN_IMAGE, Org, ResourceSpec
 
 AMI_ID = "ami-12c6146b"  # one of moto's built-in images
@@ -140,7 +141,7 @@ def _training(spec: ResourceSpec, client: Any) -> None:
     sm.create_training_job(
         TrainingJobName=spec.name,
         AlgorithmSpecification={
-            "TrainingImage": TRAIN_IMAGE.format(region=spec.region),
+            "TrainingImage": x.get("image") or TRAIN_IMAGE.format(region=spec.region),
             "TrainingInputMode": "File",
         },
         RoleArn=ROLE_ARN,
@@ -257,6 +258,53 @@ def _ec2(spec: ResourceSpec, client: Any) -> None:
     emulator.backdate("ec2-instance", instance_id, spec.created, spec.region)
 
 
+def _capacity_reservation(spec: ResourceSpec, client: Any) -> None:
+    """An ODCR whose id is the spec's name (the manifest names it), started at
+    ``spec.created``, with ``extra["used"]`` instances running in it now."""
+    ec2 = client("ec2", spec.region)
+    out = ec2.create_capacity_reservation(
+        InstanceType=spec.instance_type,
+        InstancePlatform="Linux/UNIX",
+        AvailabilityZone=spec.extra.get("az", f"{spec.region}a"),
+        InstanceCount=spec.instance_count,
+        InstanceMatchCriteria=spec.extra.get("match", "open"),
+        TagSpecifications=[{"ResourceType": "capacity-reservation", "Tags": _tags(spec.tags)}],
+    )
+    ec2_ext.set_capacity_reservation(
+        spec.region,
+        out["CapacityReservation"]["CapacityReservationId"],
+        new_id=spec.name,
+        start=spec.created,
+        used=spec.extra.get("used", 0),
+    )
+
+
+def _iam_role(spec: ResourceSpec, client: Any) -> None:
+    """An IAM role (global: created once, whatever ``spec.region``) with the inline policy
+    documents of ``extra["policies"]`` ({name: document})."""
+    iam = client("iam", spec.region)
+    iam.create_role(
+        RoleName=spec.name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sagemaker.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        Tags=_tags(spec.tags),
+    )
+    for name, document in spec.extra.get("policies", {}).items():
+        iam.put_role_policy(
+            RoleName=spec.name, PolicyName=name, PolicyDocument=json.dumps(document)
+        )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -264,4 +312,6 @@ _CREATORS = {
     "processing-job": _processing,
     "transform-job": _transform,
     "ec2-instance": _ec2,
+    "capacity-reservation": _capacity_reservation,
+    "iam-role": _iam_role,
 }

@@ -116,8 +116,16 @@ def collect_inventory(
         max_workers=min(len(regions), max_workers), thread_name_prefix="mlcost-region"
     ) as pool:
         scans = [
-            RegionScan(r, factory, window, max_workers, sink, needs=needs, targets=wanted)
-            for r in regions
+            RegionScan(
+                r,
+                factory,
+                window,
+                max_workers,
+                sink,
+                needs=needs if i == 0 else regional_needs(needs),
+                targets=wanted,
+            )
+            for i, r in enumerate(regions)
         ]
         futures = [pool.submit(scan.run) for scan in scans]
         results = [f.result() for f in futures]
@@ -132,6 +140,16 @@ def collect_inventory(
     if denied:
         inventory.notes.append(search_denied_note(sorted(set(denied))))
     return inventory
+
+
+def regional_needs(needs: Needs) -> Needs:
+    """``needs`` without the global kinds (IAM): those are read in the first region only."""
+    kinds = frozenset(k for k in needs.kinds if not REGISTRY[k].global_service)
+    return Needs(
+        kinds=kinds,
+        labels={k: v for k, v in needs.labels.items() if k in kinds},
+        statuses={k: v for k, v in needs.statuses.items() if k in kinds},
+    )
 
 
 def search_denied_note(regions: Sequence[str]) -> str:

@@ -254,6 +254,8 @@ class KindSpec:
     lookups: tuple[str, ...] = ()
     #: The model class the builder returns (for readers and the policy listing).
     model: type[Resource] = field(default=Resource)
+    #: A global service (IAM): read in the first region scanned only, not once per region.
+    global_service: bool = False
 
     def operations(self) -> list[tuple[str, str]]:
         """Every (service, snake_case operation or API name) a scan of this kind may call."""

@@ -20,9 +20,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mlcost.model import (
+    CapacityReservation,
     Ec2Instance,
     Endpoint,
     EndpointVariant,
+    IamPrincipal,
     Job,
     MetricLabel,
     NotebookInstance,
@@ -261,6 +263,121 @@ def build_ec2_instance(ctx: RegionContext, item: dict[str, Any]) -> Ec2Instance:
     )
 
 
+def build_capacity_reservation(ctx: RegionContext, item: dict[str, Any]) -> CapacityReservation:
+    rid = item["CapacityReservationId"]
+    return CapacityReservation(
+        kind=ResourceKind.CAPACITY_RESERVATION,
+        id=rid,
+        arn=item.get("CapacityReservationArn", ""),
+        region=ctx.region,
+        created=item.get("CreateDate"),
+        tags=_tags(item.get("Tags")),
+        state=item.get("State", ""),
+        instance_type=item.get("InstanceType", ""),
+        platform=item.get("InstancePlatform") or "Linux/UNIX",
+        availability_zone=item.get("AvailabilityZone", ""),
+        tenancy=item.get("Tenancy") or "default",
+        total_instances=int(item.get("TotalInstanceCount") or 0),
+        available_instances=int(item.get("AvailableInstanceCount") or 0),
+        start_date=item.get("StartDate"),
+        end_date=item.get("EndDate"),
+        end_date_type=item.get("EndDateType") or "unlimited",
+        instance_match_criteria=item.get("InstanceMatchCriteria") or "open",
+        reservation_type=item.get("ReservationType") or "default",
+    )
+
+
+def _policy_document(doc: Any) -> dict[str, Any]:
+    """A policy document as a dict: boto3 decodes IAM's URL-encoded JSON; a string that is
+    not JSON stays unreadable ({})."""
+    if isinstance(doc, dict):
+        return doc
+    if isinstance(doc, str):
+        import json
+        from urllib.parse import unquote
+
+        try:
+            return json.loads(unquote(doc))
+        except ValueError:
+            return {}
+    return {}
+
+
+def build_iam_principal(ctx: RegionContext, item: dict[str, Any]) -> IamPrincipal:
+    """A role (RoleDetailList) or user (UserDetailList) of GetAccountAuthorizationDetails;
+    the ``_type`` key is added by the listing."""
+    is_role = item.get("_type") == "role"
+    inline = item.get("RolePolicyList" if is_role else "UserPolicyList") or []
+    boundary = item.get("PermissionsBoundary") or {}
+    return IamPrincipal(
+        kind=ResourceKind.IAM_PRINCIPAL,
+        id=item["RoleName" if is_role else "UserName"],
+        arn=item.get("Arn", ""),
+        region=ctx.region,
+        created=item.get("CreateDate"),
+        tags=_tags(item.get("Tags")),
+        principal_type="role" if is_role else "user",
+        inline_policies=[_policy_document(p.get("PolicyDocument")) for p in inline],
+        attached_policy_arns=[p["PolicyArn"] for p in item.get("AttachedManagedPolicies") or []],
+        groups=list(item.get("GroupList") or []),
+        permissions_boundary_arn=boundary.get("PermissionsBoundaryArn"),
+    )
+
+
+def _iam_principals(page: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for role in page.get("RoleDetailList", []):
+        yield {**role, "_type": "role"}
+    for user in page.get("UserDetailList", []):
+        yield {**user, "_type": "user"}
+
+
+def attach_policy_documents(ctx: RegionContext, resources: list[Resource]) -> None:
+    """Complete each principal with its groups' policies (users) and the documents of every
+    managed policy attached: one paginated GetAccountAuthorizationDetails for the groups,
+    then GetPolicy + GetPolicyVersion once per distinct policy ARN. A document that cannot
+    be read is left out of ``managed_policies`` (and the failure recorded): the check then
+    says it could not judge, never "unrestricted" from half the policies."""
+    principals = [r for r in resources if isinstance(r, IamPrincipal)]
+    groups: dict[str, dict[str, Any]] = {}
+    if any(p.groups for p in principals):
+        try:
+            client = ctx.client("iam")
+            pages = client.get_paginator("get_account_authorization_details").paginate(
+                Filter=["Group"], PaginationConfig={"PageSize": 1000}
+            )
+            for page in pages:
+                for g in page.get("GroupDetailList", []):
+                    groups[g["GroupName"]] = g
+        except Exception as exc:
+            ctx.error("iam", "GetAccountAuthorizationDetails", exc)
+    for p in principals:
+        for name in p.groups:
+            g = groups.get(name)
+            if g is None:
+                continue
+            p.inline_policies += [
+                _policy_document(d.get("PolicyDocument")) for d in g.get("GroupPolicyList") or []
+            ]
+            p.attached_policy_arns += [
+                a["PolicyArn"] for a in g.get("AttachedManagedPolicies") or []
+            ]
+    documents: dict[str, dict[str, Any]] = {}
+    for arn in sorted({a for p in principals for a in p.attached_policy_arns}):
+        try:
+            policy = ctx.lookup("iam", "get_policy", PolicyArn=arn)["Policy"]
+            version = ctx.lookup(
+                "iam",
+                "get_policy_version",
+                PolicyArn=arn,
+                VersionId=policy["DefaultVersionId"],
+            )["PolicyVersion"]
+            documents[arn] = _policy_document(version.get("Document"))
+        except Exception:  # recorded by lookup; the principal stays partly unread
+            continue
+    for p in principals:
+        p.managed_policies = {a: documents[a] for a in p.attached_policy_arns if a in documents}
+
+
 def _ec2_items(page: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for reservation in page.get("Reservations", []):
         for instance in reservation.get("Instances", []):
@@ -330,6 +447,12 @@ SAGEMAKER_NAMESPACE = "AWS/SageMaker"
 ENDPOINT_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 CWAGENT_NAMESPACE = "CWAgent"
 CWAGENT_GPU_METRIC = "nvidia_smi_utilization_gpu"
+#: Further CloudWatch agent nvidia_gpu measurements (per GPU, dimension ``index``) -> label.
+CWAGENT_GPU_EXTRA_METRICS = {
+    "nvidia_smi_power_draw": MetricLabel.GPU_POWER_DRAW,
+    "nvidia_smi_temperature_gpu": MetricLabel.GPU_TEMPERATURE,
+    "nvidia_smi_memory_used": MetricLabel.GPU_MEMORY_USED,
+}
 AGENT_NAMESPACE = "MLCost/Agent"
 #: MLCost/Agent metric -> our label
 AGENT_METRICS = {
@@ -478,7 +601,63 @@ EC2_SERIES: tuple[SeriesSpec, ...] = (
         "Maximum",
         listed_by=_instance_id,
     ),
+    *(
+        SeriesSpec(label, CWAGENT_NAMESPACE, (metric,), "Maximum", listed_by=_instance_id)
+        for metric, label in CWAGENT_GPU_EXTRA_METRICS.items()
+    ),
     *_agent_series(_instance_id),
+)
+
+
+# SageMaker training / processing job instance metrics: one series per host, dimension
+# ``Host`` = "<job name>/algo-<n>" (n = 1..InstanceCount), published every minute while
+# the job runs (training-metrics.html, "Training job metrics"). GPUUtilization and
+# GPUMemoryUtilization, like CPUUtilization, are summed over the host's GPUs / vCPUs.
+TRAINING_JOB_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+PROCESSING_JOB_NAMESPACE = "/aws/sagemaker/ProcessingJobs"
+
+
+def _host_dims(r: Resource, *, gpu: bool = False) -> list[Dims]:
+    """``Host`` = "<job>/algo-<n>" per instance of a homogeneous job; ``gpu``: NVIDIA types
+    only (a CPU host publishes no GPU metric, and reading one would cost a query)."""
+    assert isinstance(r, Job)
+    if not r.instance_type or (gpu and not is_gpu_type(r.instance_type)):
+        return []
+    return [(("Host", f"{r.id}/algo-{n}"),) for n in range(1, max(r.instance_count, 1) + 1)]
+
+
+def _job_series(namespace: str) -> tuple[SeriesSpec, ...]:
+    return tuple(
+        SeriesSpec(
+            label,
+            namespace,
+            (str(label),),
+            "Maximum",
+            dimensions=functools.partial(_host_dims, gpu=gpu),
+        )
+        for label, gpu in (
+            (MetricLabel.CPU_UTILIZATION, False),
+            (MetricLabel.MEMORY_UTILIZATION, False),
+            (MetricLabel.GPU_UTILIZATION, True),
+            (MetricLabel.GPU_MEMORY_UTILIZATION, True),
+        )
+    )
+
+
+TRAINING_JOB_SERIES = _job_series(TRAINING_JOB_NAMESPACE)
+PROCESSING_JOB_SERIES = _job_series(PROCESSING_JOB_NAMESPACE)
+
+#: AWS/EC2/CapacityReservations publishes, per reservation, InstanceUtilization (percent
+#: of the reserved instances in use) every five minutes (capacity-reservation-cw-metrics).
+CAPACITY_RESERVATION_NAMESPACE = "AWS/EC2/CapacityReservations"
+CAPACITY_RESERVATION_SERIES: tuple[SeriesSpec, ...] = (
+    SeriesSpec(
+        MetricLabel.INSTANCE_UTILIZATION,
+        CAPACITY_RESERVATION_NAMESPACE,
+        ("InstanceUtilization",),
+        "Average",
+        dimensions=lambda r: [(("CapacityReservationId", r.id),)],
+    ),
 )
 
 
@@ -537,6 +716,7 @@ register(
         fallback=ListCall("list_training_jobs", "TrainingJobSummaries", params=_jobs_since),
         describe=Describe("describe_training_job", ("TrainingJobName",)),
         keep=_created_in_window,
+        series=TRAINING_JOB_SERIES,
         build=build_training_job,
         model=Job,
     )
@@ -551,6 +731,7 @@ register(
         listing=ListCall("list_processing_jobs", "ProcessingJobSummaries", params=_jobs_since),
         describe=Describe("describe_processing_job", ("ProcessingJobName",)),
         keep=_created_in_window,
+        series=PROCESSING_JOB_SERIES,
         build=build_processing_job,
         model=Job,
     )
@@ -598,5 +779,55 @@ register(
         series=EC2_SERIES,
         build=build_ec2_instance,
         model=Ec2Instance,
+    )
+)
+
+register(
+    KindSpec(
+        kind=ResourceKind.CAPACITY_RESERVATION,
+        service="ec2",
+        id_field="CapacityReservationId",
+        arn_field="CapacityReservationArn",
+        listing=ListCall(
+            "describe_capacity_reservations",
+            "CapacityReservations",
+            page_size=1000,  # DescribeCapacityReservations MaxResults: 1..1000
+            statuses=lambda states: {"Filters": [{"Name": "state", "Values": sorted(states)}]},
+            # no id filter exists; CapacityReservationIds fails the call on an unknown id,
+            # which a re-check reads as "gone"
+            targets=lambda ids: {"CapacityReservationIds": list(ids)},
+        ),
+        status_field="State",
+        tags=Tagging.INLINE,
+        series=CAPACITY_RESERVATION_SERIES,
+        build=build_capacity_reservation,
+        model=CapacityReservation,
+    )
+)
+
+register(
+    KindSpec(
+        kind=ResourceKind.IAM_PRINCIPAL,
+        service="iam",
+        id_field="Arn",
+        arn_field="Arn",
+        listing=ListCall(
+            "get_account_authorization_details",
+            "RoleDetailList",
+            params=lambda _w: {"Filter": ["Role", "User"]},
+            page_size=1000,  # MaxItems: 1..1000
+            items=_iam_principals,
+        ),
+        tags=Tagging.INLINE,
+        enrich=(
+            Enrichment(
+                "iam",
+                ("get_account_authorization_details", "get_policy", "get_policy_version"),
+                attach_policy_documents,
+            ),
+        ),
+        build=build_iam_principal,
+        model=IamPrincipal,
+        global_service=True,
     )
 )
