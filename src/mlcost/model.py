@@ -72,6 +72,7 @@ class MetricLabel(StrEnum):
     AGENT_BUSY = "AgentBusy"
     AGENT_IDLE_SECONDS = "AgentIdleSeconds"
     AGENT_GPU_UTILIZATION = "AgentGPUUtilization"
+    AGENT_CPU_UTILIZATION = "AgentCPUUtilization"
 
 
 class Risk(StrEnum):
