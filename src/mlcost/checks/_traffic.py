@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mlcost.checks._endpoints import variant_series
-from mlcost.checks._support import ceil_hour, floor_hour, in_window
+from mlcost.checks._support import ceil_hour, floor_hour
 from mlcost.model import Endpoint, EndpointVariant, Inventory, MetricLabel
 
 
@@ -63,13 +63,15 @@ def hourly_traffic(
     if n <= 0:
         return None
     hourly = [0.0] * n
+    origin = first.timestamp()
     for v in variants:
         series = variant_series(inventory, endpoint, label, v.name)
         if not series or not all(s.readable for s in series):
             return None
         for s in series:
-            for t, value in in_window(s, first, last):
-                i = int((floor_hour(t) - first) / timedelta(hours=1))
+            for t, value in zip(s.timestamps, s.values, strict=False):
+                # the clock hour the datapoint falls in, counted from the first whole hour
+                i = int((t.timestamp() - origin) // 3600)
                 if 0 <= i < n:
                     hourly[i] += value
     return Traffic(first, tuple(hourly), label)
@@ -103,8 +105,11 @@ def replay_target_tracking(
     Scaling reacts in minutes); scale-in waits ``scale_in_lag_hours`` (AWS scales in
     conservatively, after a cooldown): an hour keeps the largest count of itself and the
     hours before it within the lag."""
+    per_instance = capacity * target
     raw = [
-        min(max_capacity, max(min_capacity, instances_needed(r, capacity * target)))
+        min(max_capacity, max(min_capacity, math.ceil(r / per_instance - 1e-9) if r > 0 else 0))
         for r in traffic.hourly
     ]
+    if scale_in_lag_hours <= 0:
+        return raw
     return [max(raw[max(0, i - scale_in_lag_hours) : i + 1]) for i in range(len(raw))]

@@ -177,6 +177,12 @@ def endpoint_inference_type(
     traffic = hourly_traffic(inventory, resource, [v], start)
     if traffic is None or traffic.hours < int(settings["min_hours"]) or traffic.total <= 0:
         return []  # idle endpoints are idle-endpoint's finding
+    share, busiest = _bulk_share(traffic, int(settings["batch_window_hours"]))
+    bulk = share >= float(settings["batch_bulk_share"])
+    if traffic.active_hours == traffic.hours and not bulk:
+        # requests every hour: scale-to-zero never happens (asynchronous costs what
+        # real-time with autoscaling does) and no batch: real-time is the right type
+        return []
     spec = spec_or_none(v.instance_type or "")
     window_hours = Decimal(traffic.hours)
     capacity = per_instance_capacity(traffic, v.instance_count)
@@ -200,8 +206,6 @@ def endpoint_inference_type(
         max_capacity=v.instance_count,
         scale_in_lag_hours=lag,
     )
-    share, busiest = _bulk_share(traffic, int(settings["batch_window_hours"]))
-    bulk = share >= float(settings["batch_bulk_share"])
     batch_hours = sum(instances_needed(d, capacity) for d in _daily_totals(traffic))
     gpu = spec is None or spec.gpu_count > 0 or spec.accelerator is not None
     footprint = _footprint_mb(inventory, resource, v.name, spec.memory_gib) if spec else None
