@@ -73,3 +73,18 @@ def test_idle_endpoints_are_left_to_idle_endpoint():
     b, mb = _ep("quiet-b")
     ma[0] = endpoint_series("quiet-a", "AllTraffic", "Invocations", lambda _t: None)
     assert all(f == [] for f in _run((a, ma), (b, mb)).values())
+
+
+def test_groups_are_capped_at_max_endpoints():
+    eps = [_ep("churn-a"), _ep("churn-b"), _ep("churn-c")]
+    inv = inventory([e for e, _ in eps], {e.key: m for e, m in eps})
+    check = load_all()[CHECK]
+    found = {e.id: check.run(e, inv, {"max_endpoints": 2}) for e, _ in eps}
+    # 3 members, at most 2 a group: [churn-a, churn-b] and [churn-c] (alone: no group)
+    assert [len(found[n]) for n in ("churn-a", "churn-b", "churn-c")] == [1, 0, 0]
+    [f] = found["churn-a"]
+    assert [m["endpoint"] for m in f.evidence["members"]] == ["churn-a", "churn-b"]
+    # 2 x 0.4 vCPU x 1.25 = 1 vCPU; 2 x 2.4 GiB x 1.25 = 6 GiB: ml.m5.large (2 vCPUs, 8 GiB,
+    # $0.115/h); saving (2 x 0.23 - 0.115) x 730 = 251.85
+    assert f.fix.params["InstanceType"] == "ml.m5.large"
+    assert f.monthly_savings_usd == Decimal("251.85")

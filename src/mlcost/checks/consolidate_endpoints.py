@@ -128,8 +128,9 @@ def _member(inv: Inventory, ep: Endpoint, settings: dict[str, Any]) -> _Member |
 
 
 def _groups(inv: Inventory, settings: dict[str, Any]) -> dict[str, list[_Member]]:
-    """Under-used endpoints by (region, instance family), members sorted by name; only
-    groups of at least ``min_endpoints``. Keyed by the first member's resource key."""
+    """Under-used endpoints by (region, instance family), sorted by name and split into
+    groups of at most ``max_endpoints`` (as even as possible); only groups of at least
+    ``min_endpoints``. Keyed by the first member's resource key."""
     by_family: dict[tuple[str, str], list[_Member]] = {}
     for r in inv.of_kind(ResourceKind.ENDPOINT):
         if not isinstance(r, Endpoint):
@@ -138,10 +139,16 @@ def _groups(inv: Inventory, settings: dict[str, Any]) -> dict[str, list[_Member]
         if m is not None:
             by_family.setdefault((r.region, m.spec.family), []).append(m)
     out = {}
+    most = max(int(settings["max_endpoints"]), 1)
     for members in by_family.values():
         members.sort(key=lambda m: m.endpoint.id)
-        if len(members) >= int(settings["min_endpoints"]):
-            out[members[0].endpoint.key] = members
+        # groups of at most max_endpoints, as even as possible, in name order
+        n_groups = -(-len(members) // most)
+        size = -(-len(members) // n_groups) if members else 0
+        for i in range(0, len(members), max(size, 1)):
+            group = members[i : i + size]
+            if len(group) >= int(settings["min_endpoints"]):
+                out[group[0].endpoint.key] = group
     return out
 
 
@@ -151,9 +158,11 @@ _CACHE: dict[str, Any] = {}
 def _cached_groups(inv: Inventory, settings: dict[str, Any]) -> dict[str, list[_Member]]:
     """The groups of the inventory being scanned, computed once for all its endpoints (the
     runner calls the check once per endpoint)."""
-    key = repr(sorted(settings.items()))
-    if _CACHE.get("inventory") is not inv or _CACHE.get("settings") != key:
-        _CACHE.update(inventory=inv, settings=key, groups=_groups(inv, settings))
+    # the same inventory object with the same resources and settings: a resource list
+    # replaced or grown since (a re-check narrows it) is grouped again
+    key = (id(inv.resources), len(inv.resources), repr(sorted(settings.items())))
+    if _CACHE.get("inventory") is not inv or _CACHE.get("key") != key:
+        _CACHE.update(inventory=inv, key=key, groups=_groups(inv, settings))
     return _CACHE["groups"]
 
 
@@ -177,6 +186,7 @@ def _summed_peak(members: list[_Member], field: str) -> float:
     ),
     statuses=("InService",),
     min_endpoints=2,
+    max_endpoints=10,
     cpu_threshold_pct=20.0,
     gpu_threshold_pct=20.0,
     headroom=1.25,
@@ -192,7 +202,9 @@ def consolidate_endpoints(
 
     Rule (AWS, "Host multiple models in one container behind one endpoint" and "inference
     components"; ML cost guidance: share instances between low-traffic models): at least
-    ``min_endpoints`` InService single-variant endpoints of the same family whose 95th
+    ``min_endpoints`` InService single-variant endpoints of the same family (in groups of at
+    most ``max_endpoints``, by name: every model is loaded on every instance of the shared
+    endpoint, so a group must fit one instance's memory) whose 95th
     percentile CPU (and GPU) utilisation per vCPU (GPU) is under ``cpu_threshold_pct``
     (``gpu_threshold_pct``) over at least ``min_hours`` hours. The shared endpoint must carry
     the hour-by-hour SUM of their CPU and GPU load, and hold every model at once: each
