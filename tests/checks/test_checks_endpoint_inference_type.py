@@ -204,3 +204,28 @@ def test_unpriced_type_reports_without_dollars(run_one):
 def test_min_monthly_savings_setting(run_one):
     ep, inv = _ep("office-ep", office_hours)
     assert run_one(CHECK, ep, inv, min_monthly_savings=200) == []  # saving is 117.93
+
+
+def test_a_lookback_that_does_not_start_on_the_hour_still_gives_a_week():
+    """A live scan's window starts at "now - 7 days", rarely on the hour: the hour it starts
+    in counts, so seven days of traffic are 168 hours (the default minimum)."""
+    from checks_helpers import inventory as make_inventory
+
+    ep, inv = _ep("office-ep", office_hours)
+    late = make_inventory(inv.resources, inv.metrics, end=NOW + timedelta(minutes=34))
+    [f] = run_one_check(ep, late)
+    assert f.evidence["hours_observed"] == 168
+
+
+def test_after_an_update_only_whole_hours_of_the_new_shape_count(run_one):
+    ep, inv = _ep("office-ep", office_hours, last_modified=NOW - timedelta(days=7, minutes=-20))
+    # updated at 12:20 a week ago: 12:00 mixes both shapes, 13:00 is the first whole hour
+    assert run_one(CHECK, ep, inv) == []  # 167 hours: under the 168 it needs
+    [f] = run_one(CHECK, ep, inv, min_hours=167)
+    assert f.evidence["hours_observed"] == 167
+
+
+def run_one_check(ep, inv):
+    from mlcost.checks import load_all
+
+    return load_all()[CHECK].run(ep, inv)

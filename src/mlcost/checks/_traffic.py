@@ -53,11 +53,16 @@ def hourly_traffic(
     variants: list[EndpointVariant],
     start: datetime,
 ) -> Traffic | None:
-    """The variants' requests summed per hour from the first whole hour after ``start`` to the
-    window's end; ``None`` when a series is missing or failed (no traffic is concluded from
-    a read that did not happen). Async endpoints count ``InvocationsProcessed``."""
+    """The variants' requests summed per clock hour up to the last whole hour of the window;
+    ``None`` when a series is missing or failed (no traffic is concluded from a read that
+    did not happen). Async endpoints count ``InvocationsProcessed``.
+
+    The series starts with the hour the lookback starts in (CloudWatch's bucket for it is
+    real traffic of this endpoint, so a 7-day lookback gives 168 hours), but after a change
+    to the endpoint (``start`` later than the lookback) at the first whole hour after it:
+    the hour of the change mixes the old shape's traffic with the new one's."""
     label = MetricLabel.INVOCATIONS_PROCESSED if endpoint.is_async else MetricLabel.INVOCATIONS
-    first = ceil_hour(start)
+    first = ceil_hour(start) if start > inventory.start else floor_hour(start)
     last = floor_hour(inventory.end)
     n = int((last - first) / timedelta(hours=1))
     if n <= 0:
