@@ -206,14 +206,12 @@ def test_min_monthly_savings_setting(run_one):
     assert run_one(CHECK, ep, inv, min_monthly_savings=200) == []  # saving is 117.93
 
 
-def test_a_lookback_that_does_not_start_on_the_hour_still_gives_a_week():
+def test_a_lookback_that_does_not_start_on_the_hour_still_gives_a_week(run_one):
     """A live scan's window starts at "now - 7 days", rarely on the hour: the hour it starts
     in counts, so seven days of traffic are 168 hours (the default minimum)."""
-    from checks_helpers import inventory as make_inventory
-
     ep, inv = _ep("office-ep", office_hours)
-    late = make_inventory(inv.resources, inv.metrics, end=NOW + timedelta(minutes=34))
-    [f] = run_one_check(ep, late)
+    late = inventory(inv.resources, inv.metrics, end=NOW + timedelta(minutes=34))
+    [f] = run_one(CHECK, ep, late)
     assert f.evidence["hours_observed"] == 168
 
 
@@ -223,9 +221,3 @@ def test_after_an_update_only_whole_hours_of_the_new_shape_count(run_one):
     assert run_one(CHECK, ep, inv) == []  # 167 hours: under the 168 it needs
     [f] = run_one(CHECK, ep, inv, min_hours=167)
     assert f.evidence["hours_observed"] == 167
-
-
-def run_one_check(ep, inv):
-    from mlcost.checks import load_all
-
-    return load_all()[CHECK].run(ep, inv)
