@@ -118,10 +118,22 @@ def expected_type(default: Any) -> str:
     return type(default).__name__
 
 
+def toml_literal(value: Any) -> str:
+    """A value as it is written in mlcost.toml (``true``, ``24``, ``0.9``, ``"text"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
 def allowed_settings(defaults: dict[str, Any]) -> str:
     """The settings of a check with their types and defaults, for a hint."""
     return (
-        ", ".join(f"{k} ({expected_type(v)}, default {v!r})" for k, v in sorted(defaults.items()))
+        ", ".join(
+            f"{k} ({expected_type(v)}, default {toml_literal(v)})"
+            for k, v in sorted(defaults.items())
+        )
         or "none (the check has no settings)"
     )
 
@@ -144,6 +156,6 @@ def validate_value(
     except ValidationError:
         raise UserError(
             f"{path}: checks.{check_id}.{key} = {value!r} is not {expected_type(defaults[key])}",
-            f"{key} takes {expected_type(defaults[key])} (default {defaults[key]!r})",
+            f"{key} takes {expected_type(defaults[key])} (default {toml_literal(defaults[key])})",
         ) from None
     return getattr(model, key)

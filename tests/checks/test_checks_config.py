@@ -77,7 +77,7 @@ def test_mlcost_toml_in_the_working_directory_is_read_by_default(tmp_path, monke
         (
             "[checks.underused-endpoint]\nallow_burstable = 1\n",
             "checks.underused-endpoint.allow_burstable = 1 is not true or false",
-            "allow_burstable takes true or false (default False)",
+            "allow_burstable takes true or false (default false)",
         ),
         (
             "[checks.idle-endpoints]\nmin_age_hours = 48\n",

@@ -16,6 +16,7 @@ import typer
 
 from mlcost.checks.registry import Check
 from mlcost.cli.scan import ConfigOption
+from mlcost.config import toml_literal
 
 
 def signal_lines(chk: Check) -> list[str]:
@@ -50,8 +51,8 @@ def describe(chk: Check, overrides: dict | None = None) -> str:
     for key, default in sorted(chk.defaults.items()):
         note = ""
         if overrides and key in overrides:
-            note = f"  -> {overrides[key]!r} from the config file"
-        out.append(f"  {key} = {default!r}{note}")
+            note = f"  -> {toml_literal(overrides[key])} from the config file"
+        out.append(f"  {key} = {toml_literal(default)}{note}")
     out.append("signals read (CloudWatch, hourly):")
     out += [f"  {line}" for line in signal_lines(chk)] or ["  none (resource fields only)"]
     statuses = "every status" if chk.statuses is None else ", ".join(sorted(chk.statuses))
