@@ -88,3 +88,13 @@ def test_stopped_notebook_not_judged(run_one):
     nb, inv = _nb("stopped-nb", "ml.m5.4xlarge", 5.0)
     nb.status = "Stopped"
     assert run_one(CHECK, nb, inv) == []
+
+
+def test_unpriced_current_type_is_reported_without_dollars(run_one):
+    # ml.g6.xlarge has specs (4 vCPUs, 16 GiB, 1 L4) but no notebook price in the catalogue
+    nb, inv = _nb("gina-g6-nb", "ml.g6.xlarge", 20.0, 0.0)
+    [f] = run_one(CHECK, nb, inv)
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert f.evidence["unpriced_instance_type"] == "ml.g6.xlarge"
+    assert f.evidence["proposed"]["instance_type"] == "ml.r5.large"  # 2 vCPUs, 16 GiB: smaller
+    assert f.confidence == 0.3

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
+    add_unpriced,
     finding_for,
     merged_hourly_maxima,
     money,
@@ -72,7 +73,9 @@ def oversized_notebook(
     does not report memory, so the proposal keeps the current memory (never less); a GPU
     that never ran (maximum 0 %) may go, a GPU that ran keeps its model and memory.
     Burstable types are proposed only with ``allow_burstable``. Saving: (current hourly -
-    proposed hourly) x 730 h, reported above ``min_monthly_savings``.
+    proposed hourly) x 730 h, reported above ``min_monthly_savings``. A current type
+    without a notebook price gives an unpriced finding (null dollars, a warning), and only
+    for a proposal no bigger in vCPUs, memory or GPUs.
     """
     if resource.status != "InService":
         return []
@@ -102,8 +105,6 @@ def oversized_notebook(
         gpu_memory_gib=0.0 if gpu_peak == 0 else None,
     )
     current = quote(resource.instance_type, resource.region, Usage.NOTEBOOK)
-    if current.quote is None:
-        return []
     proposal = cheapest_fleet(
         resource.region,
         Usage.NOTEBOOK,
@@ -115,12 +116,27 @@ def oversized_notebook(
     if proposal is None or proposal[0].instance_type == resource.instance_type:
         return []
     new = proposal[0]
-    cur_monthly = current.quote.usd_per_hour * HOURS_PER_MONTH
-    new_monthly = new.usd_per_hour * HOURS_PER_MONTH
-    saving = cur_monthly - new_monthly
-    if saving <= Decimal(str(settings["min_monthly_savings"])):
-        return []
     new_spec = spec_or_none(new.instance_type)
+    new_monthly = new.usd_per_hour * HOURS_PER_MONTH
+    unpriced: dict[str, Any] = {}
+    if current.quote is None:
+        # no price for what runs now: still say it is oversized (the finding is unpriced),
+        # but only for a type that is no bigger in any dimension
+        if new_spec is None or (
+            new_spec.vcpu > spec.vcpu
+            or new_spec.memory_gib > spec.memory_gib
+            or new_spec.gpu_count > spec.gpu_count
+        ):
+            return []
+        add_unpriced(
+            unpriced, resource.instance_type, resource.region, Usage.NOTEBOOK, current.reason or ""
+        )
+        cur_monthly = saving = None
+    else:
+        cur_monthly = current.quote.usd_per_hour * HOURS_PER_MONTH
+        saving = cur_monthly - new_monthly
+        if saving <= Decimal(str(settings["min_monthly_savings"])):
+            return []
     evidence: dict[str, Any] = {
         **window_evidence(inventory.start, inventory.end),
         "hours_measured": len(cpu),
@@ -141,8 +157,8 @@ def oversized_notebook(
             "vcpu": spec.vcpu,
             "memory_gib": str(spec.memory_gib),
             "gpus": spec.gpu_count,
-            "price": current.quote.evidence(),
-            "monthly_cost_usd": str(money(cur_monthly)),
+            "price": current.quote.evidence() if current.quote else None,
+            "monthly_cost_usd": None if cur_monthly is None else str(money(cur_monthly)),
         },
         "proposed": {
             "instance_type": new.instance_type,
@@ -152,7 +168,9 @@ def oversized_notebook(
             "price": new.evidence(),
             "monthly_cost_usd": str(money(new_monthly)),
         },
-        "saving_arithmetic": f"(${current.quote.usd_per_hour} - ${new.usd_per_hour})/h x "
+        "saving_arithmetic": None
+        if current.quote is None or saving is None
+        else f"(${current.quote.usd_per_hour} - ${new.usd_per_hour})/h x "
         f"{int(HOURS_PER_MONTH)} h = ${money(saving)}",
         "signals_used": [
             "MLCost/Agent CPUUtilization (Maximum, hourly)",
@@ -165,7 +183,12 @@ def oversized_notebook(
             "the EBS volume stays as it is (its size is not changed by a type change)",
         ],
     }
-    confidence = min(0.7, 0.7 * current.quote.confidence, 0.7 * new.confidence)
+    evidence.update(unpriced)
+    confidence = (
+        0.3
+        if current.quote is None
+        else min(0.7, 0.7 * current.quote.confidence, 0.7 * new.confidence)
+    )
     return [
         finding_for(
             "oversized-notebook",
