@@ -103,3 +103,14 @@ def test_min_capacity_setting(run_one):
     [v] = f.evidence["variants"]
     # quiet hours now run 1 instance: 50 x 4 + 118 x 1 = 318
     assert v["replayed_instance_hours"] == 318
+
+
+def test_unpriced_type_reports_instance_hours_without_dollars(run_one):
+    ep, inv = _ep("m6i-ep", office(400.0, 40.0))
+    ep.variants[0].instance_type = "ml.m6i.xlarge"  # specs known, no hosting price
+    [f] = run_one(CHECK, ep, inv)
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert f.evidence["unpriced_instance_type"] == "ml.m6i.xlarge"
+    [v] = f.evidence["variants"]
+    assert (v["fixed_instance_hours"], v["replayed_instance_hours"]) == (672, 436)
+    assert "fixed_monthly_cost_usd" not in v

@@ -215,7 +215,9 @@ def consolidate_endpoints(
     frameworks are not read (model images are not part of the inventory): the fix is one
     endpoint with an inference component per model, which hosts any mix of containers (a
     multi-model endpoint needs one framework). Saving: the members' hosting cost minus the
-    proposal's, x 730 h; reported once, on the group's first endpoint by name.
+    proposal's, x 730 h; reported once, on the group's first endpoint by name. An endpoint
+    whose type has no hosting price is left out of every group (its share of the saving
+    could not be stated).
     """
     members = _cached_groups(inventory, settings).get(resource.key)
     if not members:
