@@ -82,6 +82,7 @@ class MetricLabel(StrEnum):
     #: AWS/EC2/CapacityReservations InstanceUtilization (percent of the reserved instances
     #: in use) by CapacityReservationId.
     INSTANCE_UTILIZATION = "InstanceUtilization"
+    AGENT_CPU_UTILIZATION = "AgentCPUUtilization"
 
 
 class Risk(StrEnum):

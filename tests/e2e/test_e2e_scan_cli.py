@@ -226,3 +226,43 @@ def test_scan_cli_with_one_check_reports_only_that_check(seeded_server):
         (f["check"], f["resource_id"]) for f in report["findings"]
     }
     assert report["errors"] == []
+
+
+def test_skip_check_and_config_through_the_cli(seeded_server, tmp_path):
+    """`--skip-check` drops a check (and what only it reads); `--config` tunes another; a bad
+    config is one line, exit 2, before any AWS call."""
+    cfg = tmp_path / "mlcost.toml"
+    cfg.write_text("[checks.endpoint-inference-type]\nmin_hours = 100\n", encoding="utf-8")
+    proc = _run_cli(
+        "scan",
+        "-r",
+        REGION,
+        "--lookback-days",
+        "7",
+        "--format",
+        "json",
+        "--skip-check",
+        "idle-endpoint",
+        "--skip-check",
+        "notebook-no-autostop",
+        "--config",
+        str(cfg),
+        endpoint_url=seeded_server.endpoint_url,
+    )
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    checks = {f["check"] for f in findings}
+    assert "idle-endpoint" not in checks and "notebook-no-autostop" not in checks
+    # the nightly 02:00 batch of requests: a scheduled bulk, priced on batch transform
+    [nightly] = [f for f in findings if f["check"] == "endpoint-inference-type"]
+    assert nightly["resource_id"] == "busy-nightly"
+    assert nightly["evidence"]["recommended"] == "batch-transform"
+
+    cfg.write_text("[checks.endpoint-inference-type]\nmin_hours = 'a week'\n", encoding="utf-8")
+    bad = _run_cli("scan", "-r", REGION, "--config", str(cfg), endpoint_url=None)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == [
+        f"error: {cfg}: checks.endpoint-inference-type.min_hours = 'a week' is not a whole "
+        "number — min_hours takes a whole number (default 168)"
+    ]

@@ -18,11 +18,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlcost.cli import agent, billing, demo, fix, plan, policy, prices, scan
+    from mlcost.cli import agent, billing, demo, explain, fix, plan, policy, prices, scan
 
     scan.register(app)
     fix.register(app)
     demo.register(app)
+    explain.register(app)
     app.add_typer(prices.app, name="prices")
     app.add_typer(agent.app, name="agent")
     app.add_typer(billing.app, name="billing")

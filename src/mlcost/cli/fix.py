@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mlcost.cli.scan import ConfigOption
 from mlcost.errors import UserError
 from mlcost.model import Finding
 
@@ -66,7 +67,13 @@ def _out() -> Console:
     return console if console.is_terminal else Console(width=180)
 
 
-def _runner(journal, *, wait_timeout: float = 1800.0, poll: float = 15.0):
+def _runner(
+    journal,
+    *,
+    wait_timeout: float = 1800.0,
+    poll: float = 15.0,
+    settings: dict[str, dict[str, Any]] | None = None,
+):
     from mlcost.fix.context import Clients
     from mlcost.fix.run import FixRunner
     from mlcost.fix.waiters import Waiter
@@ -74,7 +81,7 @@ def _runner(journal, *, wait_timeout: float = 1800.0, poll: float = 15.0):
     waiter = Waiter(
         timeout_s=wait_timeout, delay_s=poll, progress=RichWaitProgress(Console(stderr=True))
     )
-    return FixRunner(journal, Clients(), waiter)
+    return FixRunner(journal, Clients(), waiter, settings=settings)
 
 
 def _findings(
@@ -82,6 +89,7 @@ def _findings(
     region: list[str] | None,
     lookback_days: str,
     checks: list[str] | None = None,
+    settings: dict[str, dict[str, Any]] | None = None,
 ):
     from mlcost.fix.findings import from_scan, load_findings_file
 
@@ -91,7 +99,9 @@ def _findings(
 
     days = parse_lookback_days(lookback_days)
     regions = list(dict.fromkeys(region)) if region else default_regions()
-    return from_scan(run_scan_command(regions, days, checks, Console(stderr=True)))
+    return from_scan(
+        run_scan_command(regions, days, checks, Console(stderr=True), settings=settings)
+    )
 
 
 def _exit_for(outcomes) -> None:
@@ -142,9 +152,11 @@ def register(app: typer.Typer) -> None:
         wait_timeout: Annotated[
             float, typer.Option("--wait-timeout", help="Seconds to wait for each new state.")
         ] = 1800.0,
+        config: ConfigOption = None,
     ) -> None:
         """Apply the fixes of chosen findings: dry run unless --apply; re-checked, snapshotted,
         journaled, undoable."""
+        from mlcost.config import load_config
         from mlcost.fix.actions import ACTIONS, action_for
         from mlcost.fix.findings import select
         from mlcost.fix.plan import render_outcomes, render_plan
@@ -152,6 +164,8 @@ def register(app: typer.Typer) -> None:
         from mlcost.journal import journal
         from mlcost.journal.store import check_journal
 
+        # the scan's thresholds: the scan (without --from) and every re-check judge with them
+        settings = load_config(config).checks
         delay = parse_after(after) if after else None
         chosen_any = bool(finding_ids or check or all_)
         if resume and (chosen_any or from_ or after):
@@ -166,7 +180,7 @@ def register(app: typer.Typer) -> None:
                     "`mlcost fix --apply` alone runs the deferred fixes that are due",
                 )
             with journal(db) as j:
-                runner = _runner(j, wait_timeout=wait_timeout)
+                runner = _runner(j, wait_timeout=wait_timeout, settings=settings)
                 # --resume: what a killed run left; --apply alone: the deferred fixes now due
                 outcomes = runner.resume() if resume else runner.run_due_deferred()
             if not outcomes:
@@ -176,7 +190,7 @@ def register(app: typer.Typer) -> None:
             _exit_for(outcomes)
             return
         only = check if check and not (finding_ids or all_) else None
-        found = _findings(from_, region, lookback_days, only)
+        found = _findings(from_, region, lookback_days, only, settings)
         chosen = select(found, finding_ids or [], check or [], all_)
         for finding in chosen:
             if finding.id in (finding_ids or []):
@@ -197,7 +211,9 @@ def register(app: typer.Typer) -> None:
         if not yes:
             typer.confirm(f"Apply {len(chosen)} fix(es) to AWS?", abort=True)
         with journal(db) as j:
-            outcomes = _runner(j, wait_timeout=wait_timeout).apply(found, chosen, after=delay)
+            outcomes = _runner(j, wait_timeout=wait_timeout, settings=settings).apply(
+                found, chosen, after=delay
+            )
         render_outcomes(outcomes, out)
         _exit_for(outcomes)
 

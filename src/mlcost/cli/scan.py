@@ -82,12 +82,38 @@ def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> No
         console.print(f"wrote {fmt.value} report to {output}", highlight=False)
 
 
+def selected_checks(check: list[str] | None, skip: list[str] | None) -> list[str] | None:
+    """The check ids to run: ``--check`` ids (every check when none) minus ``--skip-check``
+    ids; ``None`` when that is every check. An unknown id in either is a UserError listing
+    the ids, and so is a selection that leaves nothing to run."""
+    from mlcost.checks import load_all
+
+    registry = load_all()
+    unknown = sorted(set(check or []) - set(registry)) + sorted(set(skip or []) - set(registry))
+    if unknown:
+        raise UserError(
+            f"unknown check {', '.join(unknown)}",
+            f"choose from {', '.join(sorted(registry))} (`mlcost explain` describes each)",
+        )
+    if not check and not skip:
+        return None
+    chosen = list(dict.fromkeys(check)) if check else sorted(registry)
+    left = [c for c in chosen if c not in set(skip or [])]
+    if not left:
+        raise UserError(
+            "--skip-check leaves no check to run",
+            "skip fewer checks, or name the ones to run with --check",
+        )
+    return left
+
+
 def _collect_and_check(
     regions: list[str],
     lookback_days: int,
     checks: list[str] | None,
     console: Console,
     now: datetime | None = None,
+    settings: dict[str, dict] | None = None,
 ):
     """(inventory, result): the scan command needs the inventory to tell "nothing read"."""
     from mlcost.cli.progress import rich_progress
@@ -99,7 +125,7 @@ def _collect_and_check(
         inventory = collect_inventory(
             regions, lookback_days, progress=sink, now=now, checks=checks or None
         )
-    return inventory, run_checks(inventory, only=checks or None)
+    return inventory, run_checks(inventory, only=checks or None, settings=settings)
 
 
 def run_scan_command(
@@ -108,11 +134,23 @@ def run_scan_command(
     checks: list[str] | None,
     console: Console,
     now: datetime | None = None,
+    settings: dict[str, dict] | None = None,
 ):
     """Collect a live inventory and run the checks, with a progress bar on stderr.
 
-    ``now`` pins the end of the window (the demo's organisation ends at a fixed hour)."""
-    return _collect_and_check(regions, lookback_days, checks, console, now)[1]
+    ``now`` pins the end of the window (the demo's organisation ends at a fixed hour);
+    ``settings`` are per-check overrides (``mlcost.toml``'s ``[checks.<id>]`` tables)."""
+    return _collect_and_check(regions, lookback_days, checks, console, now, settings)[1]
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Check settings file ([checks.<check-id>] tables; default ./mlcost.toml "
+        "when present).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -137,6 +175,11 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--check", help="Run only this check id; repeat for several."),
         ] = None,
+        skip_check: Annotated[
+            list[str] | None,
+            typer.Option("--skip-check", help="Do not run this check id; repeat for several."),
+        ] = None,
+        config: ConfigOption = None,
     ) -> None:
         """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes.
 
@@ -144,22 +187,15 @@ def register(app: typer.Typer) -> None:
         2 bad input or configuration; 3 nothing could be read: no resource found and every
         region reported an error (the report is still printed).
         """
-        from mlcost.checks import load_all
-
-        days = parse_lookback_days(lookback_days)
-        regions = list(dict.fromkeys(region)) if region else default_regions()
-        if check:
-            registry = load_all()
-            unknown = sorted(set(check) - set(registry))
-            if unknown:
-                raise UserError(
-                    f"unknown check {', '.join(unknown)}",
-                    f"choose from {', '.join(sorted(registry))}",
-                )
+        from mlcost.config import load_config
         from mlcost.scan import nothing_read
 
+        days = parse_lookback_days(lookback_days)
+        checks = selected_checks(check, skip_check)
+        settings = load_config(config).checks  # a bad file fails here, before any AWS call
+        regions = list(dict.fromkeys(region)) if region else default_regions()
         console = Console(stderr=True)
-        inventory, result = _collect_and_check(regions, days, check, console)
+        inventory, result = _collect_and_check(regions, days, checks, console, settings=settings)
         emit(result, fmt, output, Console())
         if nothing_read(inventory):
             console.print(

@@ -242,13 +242,17 @@ class OrgBuilder:
         gpu_mem_base_pct: float = 22.0,
         tags: dict[str, str],
         is_async: bool = False,
+        autoscaling: tuple[int, int] | None = None,
     ) -> None:
         """An endpoint with one variant; utilisation given as a 0..1 fraction per instance.
 
         GPU memory per GPU is the model's resident share (``gpu_mem_base_pct``) plus the
-        working set, which grows with GPU utilisation.
+        working set, which grows with GPU utilisation. ``autoscaling`` (min, max) registers
+        an Application Auto Scaling target on the variant.
         """
         extra: dict[str, Any] = {"variant": "AllTraffic"}
+        if autoscaling is not None:
+            extra["autoscaling"] = autoscaling
         if is_async:
             extra["async_output"] = f"s3://demo-ml-{region}/async-out/{name}/"
         self.resources.append(

@@ -98,6 +98,15 @@ def _endpoint(spec: ResourceSpec, client: Any) -> None:
     )
     emulator.backdate("endpoint-config", config["EndpointConfigName"], spec.created, spec.region)
     emulator.backdate("endpoint", spec.name, spec.created, spec.region)
+    if "autoscaling" in spec.extra:
+        low, high = spec.extra["autoscaling"]
+        client("application-autoscaling", spec.region).register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=f"endpoint/{spec.name}/variant/{spec.extra['variant']}",
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            MinCapacity=low,
+            MaxCapacity=high,
+        )
 
 
 def _notebook(spec: ResourceSpec, client: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 
@@ -70,8 +71,12 @@ def recheck(
     window_start: datetime,
     session: boto3.Session,
     now: datetime | None = None,
+    settings: dict[str, dict[str, Any]] | None = None,
 ) -> str | None:
-    """``None`` when the finding still holds with the same fix; otherwise why not."""
+    """``None`` when the finding still holds with the same fix; otherwise why not.
+
+    ``settings`` are the per-check overrides the scan ran with (``mlcost.toml``): the check is
+    re-run with the same thresholds, or a tuned-up threshold would refuse every fix."""
     now = now or datetime.now(UTC)
     inventory = _collect(finding, _lookback_days(window_start, now), session, now)
     resource = next(
@@ -96,7 +101,10 @@ def recheck(
     if reason:
         return reason
     inventory.resources = [resource]
-    result = run_checks(inventory, only=[finding.check])
+    own = (settings or {}).get(finding.check)
+    result = run_checks(
+        inventory, only=[finding.check], settings={finding.check: own} if own else None
+    )
     again = next((f for f in result.findings if f.id == finding.id), None)
     if again is None:
         return (

@@ -85,6 +85,7 @@ class FixRunner:
         *,
         recheck: RecheckFn | None = None,
         now: Callable[[], datetime] | None = None,
+        settings: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.journal = journal
         self.clients = clients
@@ -93,12 +94,18 @@ class FixRunner:
         self.holder = holder_id(self.run_id)
         self._now = now or (lambda: datetime.now(UTC))
         self._recheck = recheck or self._live_recheck
+        #: Per-check overrides (mlcost.toml): a re-check judges with the scan's thresholds.
+        self.settings = settings or {}
 
     def _live_recheck(self, finding: Finding, window_start: datetime) -> str | None:
         from mlcost.fix.recheck import recheck
 
         return recheck(
-            finding, window_start=window_start, session=self.clients.session, now=self._now()
+            finding,
+            window_start=window_start,
+            session=self.clients.session,
+            now=self._now(),
+            settings=self.settings,
         )
 
     def _ctx(self, fix_id: str, region: str, lease: tuple[str, str] | None) -> FixContext:

@@ -459,6 +459,7 @@ AGENT_METRICS = {
     "Busy": MetricLabel.AGENT_BUSY,
     "IdleSeconds": MetricLabel.AGENT_IDLE_SECONDS,
     "GPUUtilization": MetricLabel.AGENT_GPU_UTILIZATION,
+    "CPUUtilization": MetricLabel.AGENT_CPU_UTILIZATION,
 }
 
 #: Asynchronous endpoints publish no ``Invocations`` (async-inference-monitor.html); their
