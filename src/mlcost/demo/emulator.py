@@ -287,6 +287,41 @@ def set_status(
         raise ValueError(f"Unknown kind {kind!r}; use notebook-instance or endpoint")
 
 
+def set_studio_app_times(
+    domain_id: str,
+    owner: str,
+    app_type: str,
+    app_name: str,
+    region: str,
+    *,
+    created: datetime,
+    last_user_activity: datetime | None = None,
+    last_health_check: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Give a Studio app (``owner``: its space or user profile name) the times DescribeApp
+    would report: created at ``created``; ``LastUserActivityTimestamp`` and
+    ``LastHealthCheckTimestamp`` (AWS refreshes both at each health check when nobody uses
+    the app, so by default both are "now" and say nothing about use)."""
+    apps = sagemaker_ext._studio(_sagemaker(region, account_id))["apps"]
+    app = apps.get((domain_id, owner, app_type, app_name))
+    if app is None:
+        raise KeyError(f"No Studio app {app_type}/{app_name} of {owner} in {domain_id}")
+    app["CreationTime"] = _utc(created)
+    if last_user_activity is not None:
+        app["LastUserActivityTimestamp"] = _utc(last_user_activity)
+    if last_health_check is not None:
+        app["LastHealthCheckTimestamp"] = _utc(last_health_check)
+
+
+def backdate_studio_domain(
+    domain_id: str, created: datetime, region: str, account_id: str = DEFAULT_ACCOUNT_ID
+) -> None:
+    """Set a Studio domain's creation and last-modified time."""
+    domain = _sagemaker(region, account_id).domains[domain_id]
+    domain.creation_time = domain.last_modified_time = _utc(created)
+
+
 def _utc(value: datetime) -> datetime:
     """Naive UTC, as moto stores its own times (it compares them with parsed request times)."""
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)

@@ -600,3 +600,7 @@ register(
         model=Ec2Instance,
     )
 )
+
+# SageMaker Studio's kinds live in their own module (domains with their user profiles, and
+# apps); importing it registers them after the kinds above.
+from mlcost.sources.aws import studio as _studio  # noqa: E402,F401
