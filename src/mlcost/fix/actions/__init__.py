@@ -8,6 +8,7 @@ from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
 from mlcost.fix.actions.endpoints import DeleteEndpoint
 from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
+from mlcost.fix.actions.studio import DeleteStudioApp, SetStudioIdleShutdown
 
 ACTIONS: dict[str, Action] = {
     a.name: a
@@ -19,6 +20,8 @@ ACTIONS: dict[str, Action] = {
         StopInstances(),
         ScaleDownAutoScalingGroup(),
         ScaleDownNodegroup(),
+        DeleteStudioApp(),
+        SetStudioIdleShutdown(),
     )
 }
 
