@@ -257,6 +257,59 @@ def _ec2(spec: ResourceSpec, client: Any) -> None:
     emulator.backdate("ec2-instance", instance_id, spec.created, spec.region)
 
 
+def _studio_domain(spec: ResourceSpec, client: Any) -> None:
+    """A Studio domain, its user profiles, spaces and apps (demo/scenarios/_studio.py)."""
+    sm = client("sagemaker", spec.region)
+    x = spec.extra
+    sm.create_domain(
+        DomainName=spec.name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE_ARN, **x["settings"]},
+        SubnetIds=["subnet-0demo"],
+        VpcId="vpc-0demo",
+        Tags=_tags(spec.tags),
+    )
+    domain_id = f"d-{spec.name}"
+    emulator.backdate_studio_domain(domain_id, spec.created, spec.region)
+    for p in x["profiles"]:
+        sm.create_user_profile(
+            DomainId=domain_id, UserProfileName=p["name"], UserSettings=p["settings"]
+        )
+    for s in x["spaces"]:
+        kwargs: dict[str, Any] = {}
+        if s["owner"]:
+            kwargs["OwnershipSettings"] = {"OwnerUserProfileName": s["owner"]}
+            kwargs["SpaceSharingSettings"] = {"SharingType": "Private"}
+        sm.create_space(
+            DomainId=domain_id,
+            SpaceName=s["name"],
+            SpaceSettings={
+                "AppType": s["app_type"],
+                "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}},
+            },
+            **kwargs,
+        )
+    for a in x["apps"]:
+        sm.create_app(
+            DomainId=domain_id,
+            SpaceName=a["space"],
+            AppType=a["app_type"],
+            AppName="default",
+            ResourceSpec={"InstanceType": a["itype"]},
+            Tags=_tags(spec.tags),
+        )
+        emulator.set_studio_app_times(
+            domain_id,
+            a["space"],
+            a["app_type"],
+            "default",
+            spec.region,
+            created=a["created"],
+            last_user_activity=a["activity"] or a["health_check"],
+            last_health_check=a["health_check"],
+        )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -264,4 +317,5 @@ _CREATORS = {
     "processing-job": _processing,
     "transform-job": _transform,
     "ec2-instance": _ec2,
+    "studio-domain": _studio_domain,
 }
