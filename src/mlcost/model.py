@@ -33,6 +33,8 @@ class ResourceKind(StrEnum):
     STUDIO_APP = "studio-app"
     #: A SageMaker Studio domain (its default idle shutdown and its user profiles' own).
     STUDIO_DOMAIN = "studio-domain"
+    #: A SageMaker managed MLflow tracking server.
+    MLFLOW_TRACKING_SERVER = "mlflow-tracking-server"
     ENDPOINT = "endpoint"
     TRAINING_JOB = "training-job"
     PROCESSING_JOB = "processing-job"
@@ -246,6 +248,21 @@ class StudioApp(Resource):
     space_ebs_gib: int | None = None
     #: the space's own idle timeout (SpaceSettings.<App>AppSettings.AppLifecycleManagement)
     space_idle_timeout_minutes: int | None = None
+
+
+@dataclass(slots=True)
+class MlflowTrackingServer(Resource):
+    """A SageMaker managed MLflow tracking server (DescribeMlflowTrackingServer)."""
+
+    status: str = ""  # TrackingServerStatus: Created | Started | Stopped | Updating | ...
+    is_active: str | None = None  # IsActive: Active | Inactive
+    size: str = ""  # TrackingServerSize: Small | Medium | Large
+    mlflow_version: str = ""
+    last_modified: datetime | None = None
+    #: CloudTrail CreatePresignedMlflowTrackingServerUrl events for it in the window (the
+    #: Studio / console UI opened); None: CloudTrail could not be read
+    ui_sessions: int | None = None
+    last_ui_session: datetime | None = None
 
 
 # --------------------------------------------------------------------------- metrics

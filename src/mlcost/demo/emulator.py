@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import cloudwatch_ext, iam_ext, sagemaker_ext
+from mlcost.demo import cloudtrail_ext, cloudwatch_ext, iam_ext, sagemaker_ext
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -42,6 +42,7 @@ def patch_moto() -> None:
         cloudwatch_ext.apply()
         sagemaker_ext.apply()
         iam_ext.apply()
+        cloudtrail_ext.apply()
         _patched = True
 
 
@@ -320,6 +321,37 @@ def backdate_studio_domain(
     """Set a Studio domain's creation and last-modified time."""
     domain = _sagemaker(region, account_id).domains[domain_id]
     domain.creation_time = domain.last_modified_time = _utc(created)
+
+
+def backdate_mlflow_tracking_server(
+    name: str,
+    created: datetime,
+    region: str,
+    *,
+    last_modified: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Set an MLflow tracking server's CreationTime and LastModifiedTime."""
+    server = sagemaker_ext._mlflow(_sagemaker(region, account_id))[name]
+    server["CreationTime"] = _utc(created)
+    server["LastModifiedTime"] = _utc(last_modified or created)
+
+
+def record_mlflow_ui_session(
+    name: str, when: datetime, region: str, account_id: str = DEFAULT_ACCOUNT_ID
+) -> None:
+    """CloudTrail's record of someone opening the tracking server's MLflow UI."""
+    cloudtrail_ext.record_event(
+        account_id,
+        region,
+        event_name="CreatePresignedMlflowTrackingServerUrl",
+        event_source="sagemaker.amazonaws.com",
+        when=when,
+        request_parameters={
+            "trackingServerName": name,
+            "sessionExpirationDurationInSeconds": 43200,
+        },
+    )
 
 
 def _utc(value: datetime) -> datetime:

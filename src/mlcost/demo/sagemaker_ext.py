@@ -742,6 +742,10 @@ def _studio_resource(backend: Any, arn: str) -> Any | None:
         tags = _space_tags(backend)
         if arn in tags:
             return _TagHolder(tags[arn])
+    elif kind == "mlflow-tracking-server":
+        for server in _mlflow(backend).values():
+            if server["TrackingServerArn"] == arn:
+                return _TagHolder(server.setdefault("Tags", []))
     elif kind == "domain":
         domain = backend.domains.get(arn.split("/", 1)[1])
         if domain is not None and domain.tags is None:
@@ -750,6 +754,98 @@ def _studio_resource(backend: Any, arn: str) -> Any | None:
     else:
         return None
     raise ValidationError(message=f"Could not find resource with ARN {arn}")
+
+
+# ----------------------------------------------------------------- MLflow tracking servers
+
+
+def _mlflow(backend: Any) -> dict[str, dict[str, Any]]:
+    return backend.__dict__.setdefault("_mlcost_mlflow", {})
+
+
+def _mlflow_server(self: SageMakerResponse) -> dict[str, Any]:
+    name = self._get_param("TrackingServerName")
+    server = _mlflow(self.sagemaker_backend).get(name)
+    if server is None:
+        raise ResourceNotFound(message=f"Tracking server {name} does not exist.")
+    return server
+
+
+def _create_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    """moto 5.2.5 has no MLflow tracking servers; AWS's shapes (Creating -> Created is
+    instant here, as moto's other transitions)."""
+    backend = self.sagemaker_backend
+    name = self._get_param("TrackingServerName")
+    servers = _mlflow(backend)
+    if name in servers:
+        raise ResourceInUseException(message=f"Tracking server {name} already exists.")
+    size = self._get_param("TrackingServerSize") or "Small"
+    _check_enum(size, _enum(("TrackingServerSize",)), "trackingServerSize")
+    arn = _arn(backend, "mlflow-tracking-server", name)
+    now = _now()
+    servers[name] = {
+        "TrackingServerArn": arn,
+        "TrackingServerName": name,
+        "ArtifactStoreUri": self._get_param("ArtifactStoreUri"),
+        "TrackingServerSize": size,
+        "MlflowVersion": self._get_param("MlflowVersion") or "2.16.2",
+        "RoleArn": self._get_param("RoleArn"),
+        "TrackingServerStatus": "Created",
+        "IsActive": "Active",
+        "TrackingServerUrl": f"https://t-{uuid.uuid4().hex[:12]}.{backend.region_name}"
+        ".experiments.sagemaker.aws",
+        "WeeklyMaintenanceWindowStart": self._get_param("WeeklyMaintenanceWindowStart")
+        or "Tue:03:30",
+        "AutomaticModelRegistration": bool(self._get_param("AutomaticModelRegistration")),
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "Tags": self._get_param("Tags") or [],
+    }
+    return ActionResult({"TrackingServerArn": arn})
+
+
+def _describe_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    return ActionResult({k: v for k, v in _mlflow_server(self).items() if k != "Tags"})
+
+
+def _list_mlflow_tracking_servers(self: SageMakerResponse) -> ActionResult:
+    items = list(_mlflow(self.sagemaker_backend).values())
+    status = self._get_param("TrackingServerStatus")
+    if status:
+        items = [i for i in items if i["TrackingServerStatus"] == status]
+    fields = [
+        "TrackingServerArn",
+        "TrackingServerName",
+        "CreationTime",
+        "LastModifiedTime",
+        "TrackingServerStatus",
+        "IsActive",
+        "MlflowVersion",
+    ]
+    _max_results(self)
+    return _list_response(self, items, "TrackingServerSummaries", "TrackingServerName", fields)
+
+
+def _set_mlflow_state(self: SageMakerResponse, allowed: tuple[str, ...], status: str, active: str):
+    server = _mlflow_server(self)
+    if server["TrackingServerStatus"] not in allowed:
+        raise ValidationError(
+            message=f"Tracking server {server['TrackingServerName']} is "
+            f"{server['TrackingServerStatus']}."
+        )
+    server["TrackingServerStatus"] = status  # AWS: Stopping -> Stopped / Starting -> Started
+    server["IsActive"] = active
+    server["LastModifiedTime"] = _now()
+    return ActionResult({"TrackingServerArn": server["TrackingServerArn"]})
+
+
+def _stop_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    running = ("Created", "Started", "Updated", "MaintenanceComplete", "StopFailed")
+    return _set_mlflow_state(self, running, "Stopped", "Inactive")
+
+
+def _start_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    return _set_mlflow_state(self, ("Stopped", "StartFailed"), "Started", "Active")
 
 
 # ----------------------------------------------------------------- Search and page sizes
@@ -974,6 +1070,11 @@ _NEW_ACTIONS = {
     "describe_domain": _describe_domain,
     "update_domain": _update_domain,
     "update_user_profile": _update_user_profile,
+    "create_mlflow_tracking_server": _create_mlflow_tracking_server,
+    "describe_mlflow_tracking_server": _describe_mlflow_tracking_server,
+    "list_mlflow_tracking_servers": _list_mlflow_tracking_servers,
+    "stop_mlflow_tracking_server": _stop_mlflow_tracking_server,
+    "start_mlflow_tracking_server": _start_mlflow_tracking_server,
 }
 
 

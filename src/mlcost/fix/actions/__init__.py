@@ -7,6 +7,7 @@ from mlcost.fix.actions.base import Action, PlanLines, Skip
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
 from mlcost.fix.actions.endpoints import DeleteEndpoint
+from mlcost.fix.actions.mlflow import StopMlflowTrackingServer
 from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
 from mlcost.fix.actions.studio import DeleteStudioApp, SetStudioIdleShutdown
 
@@ -22,6 +23,7 @@ ACTIONS: dict[str, Action] = {
         ScaleDownNodegroup(),
         DeleteStudioApp(),
         SetStudioIdleShutdown(),
+        StopMlflowTrackingServer(),
     )
 }
 

@@ -601,6 +601,7 @@ register(
     )
 )
 
-# SageMaker Studio's kinds live in their own module (domains with their user profiles, and
-# apps); importing it registers them after the kinds above.
+# Kinds with modules of their own (SageMaker managed MLflow; Studio: domains with their user
+# profiles, and apps); importing them registers them after the kinds above.
+from mlcost.sources.aws import mlflow as _mlflow  # noqa: E402,F401
 from mlcost.sources.aws import studio as _studio  # noqa: E402,F401
