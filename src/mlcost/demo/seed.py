@@ -310,6 +310,23 @@ def _studio_domain(spec: ResourceSpec, client: Any) -> None:
         )
 
 
+def _mlflow_tracking_server(spec: ResourceSpec, client: Any) -> None:
+    """A managed MLflow tracking server, its age, state and CloudTrail's UI sessions."""
+    sm = client("sagemaker", spec.region)
+    sm.create_mlflow_tracking_server(
+        TrackingServerName=spec.name,
+        ArtifactStoreUri=f"s3://demo-ml-{spec.region}/mlflow/{spec.name}",
+        TrackingServerSize=spec.extra["size"],
+        RoleArn=ROLE_ARN,
+        Tags=_tags(spec.tags),
+    )
+    if spec.state == "Stopped":
+        sm.stop_mlflow_tracking_server(TrackingServerName=spec.name)
+    emulator.backdate_mlflow_tracking_server(spec.name, spec.created, spec.region)
+    for when in spec.extra["ui_sessions"]:
+        emulator.record_mlflow_ui_session(spec.name, when, spec.region)
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -318,4 +335,5 @@ _CREATORS = {
     "transform-job": _transform,
     "ec2-instance": _ec2,
     "studio-domain": _studio_domain,
+    "mlflow-tracking-server": _mlflow_tracking_server,
 }
