@@ -257,8 +257,9 @@ def test_target_moves_into_the_domains_min_max(run_one):
             "MaxIdleTimeoutInMinutes": 600,
         }
     }
-    # nothing runs under it now: $0 now, said so, lower confidence
-    assert f.monthly_cost_usd == Decimal("0") and "no app runs" in f.evidence["note"]
+    # nothing runs under it now: no figure (never $0), the reason said, lower confidence
+    assert f.monthly_cost_usd is None and f.monthly_savings_usd is None
+    assert "no JupyterLab or Code Editor app runs" in f.evidence["unpriced"]
     assert f.confidence == 0.5
 
 

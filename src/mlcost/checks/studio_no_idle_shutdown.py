@@ -22,6 +22,7 @@ from mlcost.checks._support import (
     finding_id,
     money,
     quote,
+    unpriced_evidence,
 )
 from mlcost.checks.registry import check
 from mlcost.model import (
@@ -132,7 +133,7 @@ def studio_no_idle_shutdown(
     space's apps run under its owner's settings), each at the catalogue's Studio-Notebook
     price x 730 h; saving = that x (1 - ``busy_hours_per_week``/168), the hours an app
     left open runs without use (assumed, as ``notebook-no-autostop`` does). No app running
-    now: $0 now, with the risk named. Fix: UpdateDomain / UpdateUserProfile setting
+    now: no figure (null, the reason in ``unpriced``), never $0. Fix: UpdateDomain / UpdateUserProfile setting
     ENABLED with ``target_idle_minutes`` (default 60) moved into the domain's and the
     profile's Min/MaxIdleTimeoutInMinutes; undo writes the old settings back.
     Source: docs.aws.amazon.com/sagemaker/latest/dg/studio-updated-idle-shutdown.html.
@@ -228,10 +229,16 @@ def _finding(
         confidence = 0.3
     else:
         cost, saving = _price_apps(apps, domain.region, idle_share, evidence)
-        if not apps:
-            evidence["note"] = (
-                "no app runs under this setting now: nothing bills today, the next app left "
-                "open will run until someone deletes it"
+        if not apps:  # a risk, not a bill yet: no figure rather than a $0 one
+            cost = saving = None
+            evidence.update(
+                unpriced_evidence(
+                    "no running app",
+                    domain.region,
+                    Usage.STUDIO_NOTEBOOK,
+                    "no JupyterLab or Code Editor app runs under this setting now: the next "
+                    "one left open will run until someone deletes it",
+                )
             )
             confidence = 0.5
     params: dict[str, Any] = {"DomainId": domain.id}
