@@ -35,6 +35,8 @@ class ResourceKind(StrEnum):
     STUDIO_DOMAIN = "studio-domain"
     #: A SageMaker managed MLflow tracking server.
     MLFLOW_TRACKING_SERVER = "mlflow-tracking-server"
+    #: A Bedrock Provisioned Throughput (provisioned model).
+    BEDROCK_PROVISIONED_THROUGHPUT = "bedrock-provisioned-throughput"
     ENDPOINT = "endpoint"
     TRAINING_JOB = "training-job"
     PROCESSING_JOB = "processing-job"
@@ -263,6 +265,19 @@ class MlflowTrackingServer(Resource):
     #: Studio / console UI opened); None: CloudTrail could not be read
     ui_sessions: int | None = None
     last_ui_session: datetime | None = None
+
+
+@dataclass(slots=True)
+class ProvisionedThroughput(Resource):
+    """A Bedrock Provisioned Throughput (ListProvisionedModelThroughputs). ``id`` is its
+    name; ``arn`` its provisioned model ARN (the CloudWatch ``ModelId`` it is invoked by)."""
+
+    status: str = ""  # Creating | InService | Updating | Failed
+    model_arn: str = ""
+    foundation_model_arn: str = ""
+    model_units: int = 0
+    commitment: str | None = None  # None (no commitment) | OneMonth | SixMonths
+    commitment_expires: datetime | None = None
 
 
 # --------------------------------------------------------------------------- metrics

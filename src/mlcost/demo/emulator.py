@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import cloudtrail_ext, cloudwatch_ext, iam_ext, sagemaker_ext
+from mlcost.demo import bedrock_ext, cloudtrail_ext, cloudwatch_ext, iam_ext, sagemaker_ext
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -43,6 +43,7 @@ def patch_moto() -> None:
         sagemaker_ext.apply()
         iam_ext.apply()
         cloudtrail_ext.apply()
+        bedrock_ext.apply()
         _patched = True
 
 
@@ -351,6 +352,23 @@ def record_mlflow_ui_session(
             "trackingServerName": name,
             "sessionExpirationDurationInSeconds": 43200,
         },
+    )
+
+
+def backdate_provisioned_throughput(
+    name: str,
+    created: datetime,
+    region: str,
+    *,
+    commitment_ends: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Set a Bedrock provisioned model's creation time (and its commitment's end)."""
+    from moto.bedrock.models import bedrock_backends
+
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    bedrock_ext.set_times(
+        bedrock_backends[account_id][region], name, created=created, expires=commitment_ends
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlcost.errors import UserError
 from mlcost.fix.actions.base import Action, PlanLines, Skip
+from mlcost.fix.actions.bedrock import DeleteProvisionedThroughput
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
 from mlcost.fix.actions.endpoints import DeleteEndpoint
@@ -24,6 +25,7 @@ ACTIONS: dict[str, Action] = {
         DeleteStudioApp(),
         SetStudioIdleShutdown(),
         StopMlflowTrackingServer(),
+        DeleteProvisionedThroughput(),
     )
 }
 
