@@ -327,6 +327,36 @@ def _mlflow_tracking_server(spec: ResourceSpec, client: Any) -> None:
         emulator.record_mlflow_ui_session(spec.name, when, spec.region)
 
 
+def _provisioned_throughput(spec: ResourceSpec, client: Any) -> None:
+    """A Bedrock Provisioned Throughput, its age and commitment, and its invocations
+    (AWS/Bedrock Invocations by ModelId = the provisioned model's ARN, hours with requests)."""
+    x = spec.extra
+    kwargs = {"commitmentDuration": x["commitment"]} if x["commitment"] else {}
+    arn = client("bedrock", spec.region).create_provisioned_model_throughput(
+        modelUnits=spec.instance_count,
+        provisionedModelName=spec.name,
+        modelId=x["model"],
+        tags=[{"key": k, "value": v} for k, v in spec.tags.items()],
+        **kwargs,
+    )["provisionedModelArn"]
+    emulator.backdate_provisioned_throughput(
+        spec.name, spec.created, spec.region, commitment_ends=x["ends"]
+    )
+    if x["invocations"] is not None:
+        values = x["invocations"]
+        hours = x["hours"]
+        keep = values > 0
+        emulator.load_metric_data(
+            spec.region,
+            "AWS/Bedrock",
+            "Invocations",
+            {"ModelId": arn},
+            [float(t) for t in hours[keep]],
+            [float(v) for v in values[keep]],
+            unit="Count",
+        )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -336,4 +366,5 @@ _CREATORS = {
     "ec2-instance": _ec2,
     "studio-domain": _studio_domain,
     "mlflow-tracking-server": _mlflow_tracking_server,
+    "bedrock-provisioned-throughput": _provisioned_throughput,
 }
