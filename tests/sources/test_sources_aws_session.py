@@ -95,8 +95,8 @@ def test_progress_has_one_task_per_region_and_phase_advanced_to_its_total(
     # datapoints fit one response)
     assert by_name["us-east-1: metrics"] == (1, 1)
     assert by_name["eu-west-1: metrics"] == (0, 0)
-    # inventory: four list or Search pages (one per kind a check reads) + two endpoints built
-    assert by_name["us-east-1: inventory"] == (None, 6)
+    # inventory: eight list or Search pages (one per kind a check reads) + two endpoints built
+    assert by_name["us-east-1: inventory"] == (None, 10)
 
 
 def test_a_single_worker_still_finishes_with_the_same_inventory(

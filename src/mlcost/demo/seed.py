@@ -262,14 +262,14 @@ def _studio_domain(spec: ResourceSpec, client: Any) -> None:
     sm = client("sagemaker", spec.region)
     x = spec.extra
     sm.create_domain(
-        DomainName=spec.name,
+        DomainName=spec.name.removeprefix("d-"),  # moto's id is d-<DomainName>
         AuthMode="IAM",
         DefaultUserSettings={"ExecutionRole": ROLE_ARN, **x["settings"]},
         SubnetIds=["subnet-0demo"],
         VpcId="vpc-0demo",
         Tags=_tags(spec.tags),
     )
-    domain_id = f"d-{spec.name}"
+    domain_id = spec.name
     emulator.backdate_studio_domain(domain_id, spec.created, spec.region)
     for p in x["profiles"]:
         sm.create_user_profile(
@@ -289,25 +289,29 @@ def _studio_domain(spec: ResourceSpec, client: Any) -> None:
             },
             **kwargs,
         )
-    for a in x["apps"]:
-        sm.create_app(
-            DomainId=domain_id,
-            SpaceName=a["space"],
-            AppType=a["app_type"],
-            AppName="default",
-            ResourceSpec={"InstanceType": a["itype"]},
-            Tags=_tags(spec.tags),
-        )
-        emulator.set_studio_app_times(
-            domain_id,
-            a["space"],
-            a["app_type"],
-            "default",
-            spec.region,
-            created=a["created"],
-            last_user_activity=a["activity"] or a["health_check"],
-            last_health_check=a["health_check"],
-        )
+
+
+def _studio_app(spec: ResourceSpec, client: Any) -> None:
+    """A Studio app in its space (the domain and space are seeded before it)."""
+    x = spec.extra
+    client("sagemaker", spec.region).create_app(
+        DomainId=x["domain_id"],
+        SpaceName=x["space"],
+        AppType=x["app_type"],
+        AppName="default",
+        ResourceSpec={"InstanceType": spec.instance_type},
+        Tags=_tags(spec.tags),
+    )
+    emulator.set_studio_app_times(
+        x["domain_id"],
+        x["space"],
+        x["app_type"],
+        "default",
+        spec.region,
+        created=spec.created,
+        last_user_activity=x["activity"] or x["health_check"],
+        last_health_check=x["health_check"],
+    )
 
 
 def _mlflow_tracking_server(spec: ResourceSpec, client: Any) -> None:
@@ -343,16 +347,14 @@ def _provisioned_throughput(spec: ResourceSpec, client: Any) -> None:
         spec.name, spec.created, spec.region, commitment_ends=x["ends"]
     )
     if x["invocations"] is not None:
-        values = x["invocations"]
-        hours = x["hours"]
-        keep = values > 0
+        hours = [(t, v) for t, v in zip(x["hours"], x["invocations"], strict=True) if v > 0]
         emulator.load_metric_data(
             spec.region,
             "AWS/Bedrock",
             "Invocations",
             {"ModelId": arn},
-            [float(t) for t in hours[keep]],
-            [float(v) for v in values[keep]],
+            [t for t, _ in hours],
+            [v for _, v in hours],
             unit="Count",
         )
 
@@ -365,6 +367,7 @@ _CREATORS = {
     "transform-job": _transform,
     "ec2-instance": _ec2,
     "studio-domain": _studio_domain,
+    "studio-app": _studio_app,
     "mlflow-tracking-server": _mlflow_tracking_server,
     "bedrock-provisioned-throughput": _provisioned_throughput,
 }

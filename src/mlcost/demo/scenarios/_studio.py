@@ -1,8 +1,9 @@
-"""Studio domains for the scenario modules: one ``studio-domain`` resource spec carries the
-domain's default idle settings, its user profiles, spaces and apps (seeded in that order by
-:func:`mlcost.demo.seed.seed_org`), and the mlcost agent's series of a space.
+"""Studio domains for the scenario modules: a ``studio-domain`` resource spec carries the
+domain's default idle settings, its user profiles and spaces; each app is a ``studio-app``
+spec after it (named by the app's scan id), seeded in that order by
+:func:`mlcost.demo.seed.seed_org`; and the mlcost agent's series of a space.
 
-Domain ids are moto's ``d-<DomainName>``; an app's resource id is
+A domain spec is named by its id, moto's ``d-<DomainName>``; an app's resource id is
 ``<DomainId>/space/<SpaceName>/<AppType>/<AppName>`` as the scan names it.
 """
 
@@ -41,19 +42,19 @@ def domain(
     spec = ResourceSpec(
         "studio-domain",
         region,
-        name,
+        f"d-{name}",  # the domain id moto gives DomainName ``name`` (the id findings name)
         "",
         b.ago(age_days),
         tags=tags,
         state="InService",
-        extra={"settings": settings, "profiles": [], "spaces": [], "apps": []},
+        extra={"settings": settings, "profiles": [], "spaces": []},
     )
     b.resources.append(spec)
     return spec
 
 
 def domain_id(spec: ResourceSpec) -> str:
-    return f"d-{spec.name}"
+    return spec.name
 
 
 def profile(spec: ResourceSpec, name: str, settings: dict[str, Any] | None = None) -> None:
@@ -78,16 +79,25 @@ def space_app(
     nobody touches); ``busy``: the mlcost agent's hourly Busy in the space. Returns the
     app's resource id."""
     spec.extra["spaces"].append({"name": space, "owner": owner, "app_type": app_type})
-    spec.extra["apps"].append(
-        {
-            "space": space,
-            "app_type": app_type,
-            "itype": itype,
-            "created": b.ago(age_days),
-            "activity": b.ago(activity_days_ago) if activity_days_ago is not None else None,
-            # AWS health-checks a running app every few minutes
-            "health_check": b.now - timedelta(minutes=3),
-        }
+    rid = f"{domain_id(spec)}/space/{space}/{app_type}/default"
+    b.resources.append(
+        ResourceSpec(
+            "studio-app",
+            spec.region,
+            rid,  # the id the scan gives the app
+            itype,
+            b.ago(age_days),
+            tags=spec.tags,
+            state="InService",
+            extra={
+                "domain_id": domain_id(spec),
+                "space": space,
+                "app_type": app_type,
+                "activity": b.ago(activity_days_ago) if activity_days_ago is not None else None,
+                # AWS health-checks a running app every few minutes
+                "health_check": b.now - timedelta(minutes=3),
+            },
+        )
     )
     if busy is not None:
         ts5 = b.ts[0] + np.arange(len(b.ts) * 12) * 300.0
@@ -99,4 +109,4 @@ def space_app(
             ("IdleSeconds", ts5 - last_busy, "Seconds"),
         ):
             b.add_series(spec.region, "MLCost/Agent", metric, dims, values, unit=unit, ts=ts5)
-    return f"{domain_id(spec)}/space/{space}/{app_type}/default"
+    return rid

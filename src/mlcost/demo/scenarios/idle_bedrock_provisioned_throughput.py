@@ -41,8 +41,9 @@ def _throughput(
                 "commitment": commitment,
                 "ends": b.now + timedelta(days=ends_in_days) if ends_in_days else None,
                 # seeded as AWS/Bedrock Invocations by ModelId once the ARN is known
-                "invocations": invocations,
-                "hours": b.ts,
+                # plain lists: the org is compared as data (deterministic builds)
+                "invocations": None if invocations is None else [float(v) for v in invocations],
+                "hours": [float(t) for t in b.ts],
             },
         )
     )

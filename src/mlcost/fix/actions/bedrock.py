@@ -67,6 +67,9 @@ class DeleteProvisionedThroughput(Action):
         }
     )
 
+    # CreateProvisionedModelThroughput with tags (undo) needs bedrock:TagResource too
+    implied: Calls = frozenset({("bedrock", "TagResource")})
+
     @classmethod
     def permissions(cls) -> Calls:
         """No deferral tags (``mlcost fix --after`` tags SageMaker and EC2 resources only)."""
