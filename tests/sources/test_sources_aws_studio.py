@@ -119,6 +119,48 @@ def test_a_named_app_is_read_alone(session):
     assert counter.counts["sagemaker.DescribeApp"] == 1
 
 
+def test_a_named_domain_reads_only_its_own_profiles(session):
+    """A re-check of one domain's finding lists only that domain's profiles (DomainIdEquals)
+    and describes none of another domain's."""
+    sm = session.client("sagemaker")
+    _seed(sm, apps=1)
+    sm.create_domain(
+        DomainName="other", AuthMode="IAM", DefaultUserSettings={}, SubnetIds=["s"], VpcId="v"
+    )
+    for name in ("x", "y", "z"):
+        sm.create_user_profile(DomainId="d-other", UserProfileName=name)
+    counter = CallCounter().attach(session)
+    sent: list[tuple[str, dict]] = []
+
+    def record(params, model, **_):
+        sent.append((model.name, dict(params)))
+
+    session.events.register("provide-client-params.sagemaker.*", record)
+
+    inv = collect_inventory(
+        ["us-east-1"],
+        7,
+        session=session,
+        now=NOW,
+        checks=["studio-no-idle-shutdown"],
+        targets=["d-ml-team"],
+    )
+
+    [domain] = inv.resources
+    assert domain.id == "d-ml-team" and [p.name for p in domain.user_profiles] == ["alice"]
+    assert counter.counts["sagemaker.DescribeUserProfile"] == 1
+    listed = {
+        op: p.get("DomainIdEquals")
+        for op, p in sent
+        if op.startswith("List") and op != "ListDomains" and op != "ListTags"
+    }
+    assert listed == {
+        "ListUserProfiles": "d-ml-team",
+        "ListSpaces": "d-ml-team",
+        "ListApps": "d-ml-team",
+    }
+
+
 def test_agent_series_of_a_space_are_found_by_domain_and_space(session, monkeypatch):
     """The app's MLCost/Agent series are listed (ListMetrics) on SpaceName and kept only for
     the app's own domain: the same space name in another domain is another space."""

@@ -135,10 +135,12 @@ def attach_studio_details(ctx: RegionContext, resources: list[Resource]) -> None
     (unknown) on every domain and is recorded."""
     domains = {d.id: d for d in resources if isinstance(d, StudioDomain)}
     client = ctx.client("sagemaker")
+    # one domain (a re-check of one finding): list only its profiles, spaces and apps
+    only = {"DomainIdEquals": next(iter(domains))} if len(domains) == 1 else {}
     try:
         summaries = [
             p
-            for p in _pages(client, "list_user_profiles", "UserProfiles")
+            for p in _pages(client, "list_user_profiles", "UserProfiles", **only)
             if p.get("DomainId") in domains
         ]
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlcost-studio") as pool:
@@ -156,9 +158,11 @@ def attach_studio_details(ctx: RegionContext, resources: list[Resource]) -> None
             (s["DomainId"], s["SpaceName"]): (s.get("OwnershipSettingsSummary") or {}).get(
                 "OwnerUserProfileName"
             )
-            for s in _pages(client, "list_spaces", "Spaces")
+            for s in _pages(client, "list_spaces", "Spaces", **only)
         }
-        apps = [a for a in _pages(client, "list_apps", "Apps") if a.get("Status") == "InService"]
+        apps = [
+            a for a in _pages(client, "list_apps", "Apps", **only) if a.get("Status") == "InService"
+        ]
     except Exception as exc:
         ctx.error("sagemaker", "ListSpaces/ListApps", exc)
         return
