@@ -31,6 +31,12 @@ class ResourceKind(StrEnum):
 
     NOTEBOOK_INSTANCE = "notebook-instance"
     STUDIO_APP = "studio-app"
+    #: A SageMaker Studio domain (its default idle shutdown and its user profiles' own).
+    STUDIO_DOMAIN = "studio-domain"
+    #: A SageMaker managed MLflow tracking server.
+    MLFLOW_TRACKING_SERVER = "mlflow-tracking-server"
+    #: A Bedrock Provisioned Throughput (provisioned model).
+    BEDROCK_PROVISIONED_THROUGHPUT = "bedrock-provisioned-throughput"
     ENDPOINT = "endpoint"
     TRAINING_JOB = "training-job"
     PROCESSING_JOB = "processing-job"
@@ -223,6 +229,100 @@ class IamPrincipal(Resource):
     managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     permissions_boundary_arn: str | None = None
+class StudioIdleSettings:
+    """``AppLifecycleManagement.IdleSettings`` of one Studio app type (JupyterLab or
+    CodeEditor) as set on a domain's defaults or a user profile; ``None`` fields are unset.
+
+    ``min``/``max`` are the range users may pick in their spaces; AWS allows 60..525,600."""
+
+    app_type: str  # "JupyterLab" | "CodeEditor"
+    lifecycle_management: str | None = None  # "ENABLED" | "DISABLED" | None (not set)
+    idle_timeout_minutes: int | None = None
+    min_idle_timeout_minutes: int | None = None
+    max_idle_timeout_minutes: int | None = None
+
+
+@dataclass(slots=True)
+class StudioRunningApp:
+    """An InService Studio app as ListApps reports it, with the user profile its settings
+    come from (a private space's owner; ``None`` for a shared space or unknown)."""
+
+    app_type: str
+    app_name: str
+    owner: str  # "space/<name>" or "user/<name>"
+    instance_type: str
+    settings_profile: str | None = None
+
+
+@dataclass(slots=True)
+class StudioUserProfile:
+    name: str
+    arn: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    #: app type -> its IdleSettings on the profile; absent: the profile inherits the domain's
+    idle_settings: dict[str, StudioIdleSettings] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StudioDomain(Resource):
+    status: str = ""  # Deleting | Failed | InService | Pending | Updating | ...
+    name: str = ""
+    #: app type -> DefaultUserSettings' IdleSettings (absent: not configured)
+    idle_settings: dict[str, StudioIdleSettings] = field(default_factory=dict)
+    #: the domain's user profiles (None: they could not be read)
+    user_profiles: list[StudioUserProfile] | None = None
+    #: its InService apps (None: they could not be read)
+    running_apps: list[StudioRunningApp] | None = None
+
+
+@dataclass(slots=True)
+class StudioApp(Resource):
+    """A Studio app (JupyterLab, CodeEditor, KernelGateway...). ``id`` is
+    ``<DomainId>/<space|user>/<owner>/<AppType>/<AppName>``: an app's name is only unique
+    within its owner and type, and AWS gives it no id of its own but its ARN."""
+
+    domain_id: str = ""
+    app_type: str = ""
+    app_name: str = ""
+    status: str = ""  # Pending | InService | Deleting | Deleted | Failed
+    space_name: str | None = None
+    user_profile_name: str | None = None
+    instance_type: str = ""  # ResourceSpec.InstanceType ("system" for the free servers)
+    resource_spec: dict[str, Any] = field(default_factory=dict)
+    last_user_activity: datetime | None = None
+    last_health_check: datetime | None = None
+    #: the space's EBS volume (SpaceStorageSettings), kept when the app is deleted
+    space_ebs_gib: int | None = None
+    #: the space's own idle timeout (SpaceSettings.<App>AppSettings.AppLifecycleManagement)
+    space_idle_timeout_minutes: int | None = None
+
+
+@dataclass(slots=True)
+class MlflowTrackingServer(Resource):
+    """A SageMaker managed MLflow tracking server (DescribeMlflowTrackingServer)."""
+
+    status: str = ""  # TrackingServerStatus: Created | Started | Stopped | Updating | ...
+    is_active: str | None = None  # IsActive: Active | Inactive
+    size: str = ""  # TrackingServerSize: Small | Medium | Large
+    mlflow_version: str = ""
+    last_modified: datetime | None = None
+    #: CloudTrail CreatePresignedMlflowTrackingServerUrl events for it in the window (the
+    #: Studio / console UI opened); None: CloudTrail could not be read
+    ui_sessions: int | None = None
+    last_ui_session: datetime | None = None
+
+
+@dataclass(slots=True)
+class ProvisionedThroughput(Resource):
+    """A Bedrock Provisioned Throughput (ListProvisionedModelThroughputs). ``id`` is its
+    name; ``arn`` its provisioned model ARN (the CloudWatch ``ModelId`` it is invoked by)."""
+
+    status: str = ""  # Creating | InService | Updating | Failed
+    model_arn: str = ""
+    foundation_model_arn: str = ""
+    model_units: int = 0
+    commitment: str | None = None  # None (no commitment) | OneMonth | SixMonths
+    commitment_expires: datetime | None = None
 
 
 # --------------------------------------------------------------------------- metrics

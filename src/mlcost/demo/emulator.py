@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import cloudwatch_ext, ec2_ext, iam_ext, sagemaker_ext
+from mlcost.demo import bedrock_ext, cloudtrail_ext, cloudwatch_ext, ec2_ext, iam_ext, sagemaker_ext
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -43,6 +43,8 @@ def patch_moto() -> None:
         sagemaker_ext.apply()
         iam_ext.apply()
         ec2_ext.apply()
+        cloudtrail_ext.apply()
+        bedrock_ext.apply()
         _patched = True
 
 
@@ -286,6 +288,89 @@ def set_status(
         _find(sm.endpoints, name, kind, region).endpoint_status = status
     else:
         raise ValueError(f"Unknown kind {kind!r}; use notebook-instance or endpoint")
+
+
+def set_studio_app_times(
+    domain_id: str,
+    owner: str,
+    app_type: str,
+    app_name: str,
+    region: str,
+    *,
+    created: datetime,
+    last_user_activity: datetime | None = None,
+    last_health_check: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Give a Studio app (``owner``: its space or user profile name) the times DescribeApp
+    would report: created at ``created``; ``LastUserActivityTimestamp`` and
+    ``LastHealthCheckTimestamp`` (AWS refreshes both at each health check when nobody uses
+    the app, so by default both are "now" and say nothing about use)."""
+    apps = sagemaker_ext._studio(_sagemaker(region, account_id))["apps"]
+    app = apps.get((domain_id, owner, app_type, app_name))
+    if app is None:
+        raise KeyError(f"No Studio app {app_type}/{app_name} of {owner} in {domain_id}")
+    app["CreationTime"] = _utc(created)
+    if last_user_activity is not None:
+        app["LastUserActivityTimestamp"] = _utc(last_user_activity)
+    if last_health_check is not None:
+        app["LastHealthCheckTimestamp"] = _utc(last_health_check)
+
+
+def backdate_studio_domain(
+    domain_id: str, created: datetime, region: str, account_id: str = DEFAULT_ACCOUNT_ID
+) -> None:
+    """Set a Studio domain's creation and last-modified time."""
+    domain = _sagemaker(region, account_id).domains[domain_id]
+    domain.creation_time = domain.last_modified_time = _utc(created)
+
+
+def backdate_mlflow_tracking_server(
+    name: str,
+    created: datetime,
+    region: str,
+    *,
+    last_modified: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Set an MLflow tracking server's CreationTime and LastModifiedTime."""
+    server = sagemaker_ext._mlflow(_sagemaker(region, account_id))[name]
+    server["CreationTime"] = _utc(created)
+    server["LastModifiedTime"] = _utc(last_modified or created)
+
+
+def record_mlflow_ui_session(
+    name: str, when: datetime, region: str, account_id: str = DEFAULT_ACCOUNT_ID
+) -> None:
+    """CloudTrail's record of someone opening the tracking server's MLflow UI."""
+    cloudtrail_ext.record_event(
+        account_id,
+        region,
+        event_name="CreatePresignedMlflowTrackingServerUrl",
+        event_source="sagemaker.amazonaws.com",
+        when=when,
+        request_parameters={
+            "trackingServerName": name,
+            "sessionExpirationDurationInSeconds": 43200,
+        },
+    )
+
+
+def backdate_provisioned_throughput(
+    name: str,
+    created: datetime,
+    region: str,
+    *,
+    commitment_ends: datetime | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Set a Bedrock provisioned model's creation time (and its commitment's end)."""
+    from moto.bedrock.models import bedrock_backends
+
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    bedrock_ext.set_times(
+        bedrock_backends[account_id][region], name, created=created, expires=commitment_ends
+    )
 
 
 def _utc(value: datetime) -> datetime:

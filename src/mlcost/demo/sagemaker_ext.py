@@ -68,7 +68,11 @@ def _notebook_instance_type(self: Any, instance_type: str) -> None:
 
 
 def _get_resource_from_arn(self: Any, arn: str) -> Any:
-    """moto returns None for a deleted resource and then fails with a 500; AWS says 400."""
+    """moto returns None for a deleted resource and then fails with a 500; AWS says 400.
+    Studio ARNs (user profiles, spaces and apps have several path parts) are ours."""
+    studio = _studio_resource(self, arn)
+    if studio is not None:
+        return studio
     resource = _ORIGINALS["_get_resource_from_arn"](self, arn)
     if resource is None:
         raise ValidationError(message=f"Could not find resource with ARN {arn}")
@@ -463,7 +467,12 @@ def _create_space(self: SageMakerResponse) -> ActionResult:
     if self._get_param("SpaceDisplayName"):
         space["SpaceDisplayName"] = self._get_param("SpaceDisplayName")
     spaces[(domain_id, name)] = space
+    _space_tags(backend)[arn] = self._get_param("Tags") or []
     return ActionResult({"SpaceArn": arn})
+
+
+def _space_tags(backend: Any) -> dict[str, list[dict[str, str]]]:
+    return backend.__dict__.setdefault("_mlcost_space_tags", {})
 
 
 def _describe_space(self: SageMakerResponse) -> ActionResult:
@@ -527,6 +536,7 @@ def _create_app(self: SageMakerResponse) -> ActionResult:
         "LastHealthCheckTimestamp": now,
         "LastUserActivityTimestamp": now,
         "ResourceSpec": self._get_param("ResourceSpec") or {"InstanceType": "system"},
+        "Tags": self._get_param("Tags") or [],
     }
     app["SpaceName" if space else "UserProfileName"] = owner
     studio["apps"][key] = app
@@ -548,7 +558,7 @@ def _find_app(self: SageMakerResponse) -> dict[str, Any]:
 
 
 def _describe_app(self: SageMakerResponse) -> ActionResult:
-    return ActionResult(_find_app(self))
+    return ActionResult({k: v for k, v in _find_app(self).items() if k != "Tags"})
 
 
 def _delete_app(self: SageMakerResponse) -> ActionResult:
@@ -623,6 +633,219 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _merge_settings(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict:
+    """AWS's UpdateDomain / UpdateUserProfile: each top-level settings member given (e.g.
+    ``JupyterLabAppSettings``) replaces the one held; members not given are kept."""
+    merged = dict(current or {})
+    merged.update(update or {})
+    return merged
+
+
+def _check_idle_settings(settings: dict[str, Any] | None) -> None:
+    """AWS's bounds on IdleSettings: each timeout 60..525,600 minutes; min <= timeout <= max."""
+    for app_type in ("JupyterLab", "CodeEditor"):
+        idle = (
+            ((settings or {}).get(f"{app_type}AppSettings") or {}).get("AppLifecycleManagement")
+            or {}
+        ).get("IdleSettings") or {}
+        for key in ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"):
+            value = idle.get(key)
+            if value is not None and not 60 <= int(value) <= 525600:
+                raise ValidationError(
+                    message=f"Value '{value}' at '{key}' failed to satisfy constraint: "
+                    "Member must have value between 60 and 525600"
+                )
+        lo, hi, t = (
+            idle.get("MinIdleTimeoutInMinutes"),
+            idle.get("MaxIdleTimeoutInMinutes"),
+            idle.get("IdleTimeoutInMinutes"),
+        )
+        if t is not None and ((lo is not None and t < lo) or (hi is not None and t > hi)):
+            raise ValidationError(
+                message="IdleTimeoutInMinutes must be between MinIdleTimeoutInMinutes and "
+                "MaxIdleTimeoutInMinutes"
+            )
+
+
+def _domain(backend: Any, domain_id: str) -> Any:
+    domain = backend.domains.get(domain_id)
+    if domain is None:  # AWS: ResourceNotFound (moto: ValidationError)
+        raise ResourceNotFound(message=f"Domain {domain_id} does not exist.")
+    return domain
+
+
+def _describe_domain(self: SageMakerResponse) -> ActionResult:
+    domain = _domain(self.sagemaker_backend, self._get_param("DomainId"))
+    return ActionResult({k: v for k, v in domain.describe().items() if v is not None})
+
+
+def _update_domain(self: SageMakerResponse) -> ActionResult:
+    """moto 5.2.5 has no UpdateDomain; AWS merges the settings members given."""
+    domain = _domain(self.sagemaker_backend, self._get_param("DomainId"))
+    if domain.status != "InService":
+        raise ValidationError(
+            message=f"Domain {domain.id} is {domain.status}; it cannot be updated."
+        )
+    settings = self._get_param("DefaultUserSettings")
+    _check_idle_settings(settings)
+    domain.default_user_settings = _merge_settings(domain.default_user_settings, settings)
+    if self._get_param("DefaultSpaceSettings"):
+        domain.default_space_settings = _merge_settings(
+            domain.default_space_settings, self._get_param("DefaultSpaceSettings")
+        )
+    domain.last_modified_time = _now()
+    return ActionResult({"DomainArn": domain.arn})
+
+
+def _update_user_profile(self: SageMakerResponse) -> ActionResult:
+    key = (self._get_param("DomainId"), self._get_param("UserProfileName"))
+    profile = _studio(self.sagemaker_backend)["user_profiles"].get(key)
+    if profile is None:
+        raise ResourceNotFound(message=f"User profile {key[1]} does not exist.")
+    settings = self._get_param("UserSettings")
+    _check_idle_settings(settings)
+    profile["UserSettings"] = _merge_settings(profile["UserSettings"], settings)
+    profile["LastModifiedTime"] = _now()
+    return ActionResult({"UserProfileArn": profile["UserProfileArn"]})
+
+
+class _TagHolder:
+    """What moto's tag calls need of a resource (``.tags``), for a Studio record of ours."""
+
+    def __init__(self, tags: list[dict[str, str]]) -> None:
+        self._tags = tags
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: list[dict[str, str]]) -> None:
+        self._tags[:] = value
+
+
+def _studio_resource(backend: Any, arn: str) -> Any | None:
+    """The tag holder of a user profile, space or app ARN (moto cannot parse their paths)."""
+    kind = arn.split(":")[-1].split("/", 1)[0]
+    studio = _studio(backend)
+    if kind == "user-profile":
+        for profile in studio["user_profiles"].values():
+            if profile["UserProfileArn"] == arn:
+                return _TagHolder(profile.setdefault("Tags", []))
+    elif kind == "app":
+        for app in studio["apps"].values():
+            if app["AppArn"] == arn:
+                return _TagHolder(app.setdefault("Tags", []))
+    elif kind == "space":
+        tags = _space_tags(backend)
+        if arn in tags:
+            return _TagHolder(tags[arn])
+    elif kind == "mlflow-tracking-server":
+        for server in _mlflow(backend).values():
+            if server["TrackingServerArn"] == arn:
+                return _TagHolder(server.setdefault("Tags", []))
+    elif kind == "domain":
+        domain = backend.domains.get(arn.split("/", 1)[1])
+        if domain is not None and domain.tags is None:
+            domain.tags = []  # moto keeps None when created without tags
+        return domain
+    else:
+        return None
+    raise ValidationError(message=f"Could not find resource with ARN {arn}")
+
+
+# ----------------------------------------------------------------- MLflow tracking servers
+
+
+def _mlflow(backend: Any) -> dict[str, dict[str, Any]]:
+    return backend.__dict__.setdefault("_mlcost_mlflow", {})
+
+
+def _mlflow_server(self: SageMakerResponse) -> dict[str, Any]:
+    name = self._get_param("TrackingServerName")
+    server = _mlflow(self.sagemaker_backend).get(name)
+    if server is None:
+        raise ResourceNotFound(message=f"Tracking server {name} does not exist.")
+    return server
+
+
+def _create_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    """moto 5.2.5 has no MLflow tracking servers; AWS's shapes (Creating -> Created is
+    instant here, as moto's other transitions)."""
+    backend = self.sagemaker_backend
+    name = self._get_param("TrackingServerName")
+    servers = _mlflow(backend)
+    if name in servers:
+        raise ResourceInUseException(message=f"Tracking server {name} already exists.")
+    size = self._get_param("TrackingServerSize") or "Small"
+    _check_enum(size, _enum(("TrackingServerSize",)), "trackingServerSize")
+    arn = _arn(backend, "mlflow-tracking-server", name)
+    now = _now()
+    servers[name] = {
+        "TrackingServerArn": arn,
+        "TrackingServerName": name,
+        "ArtifactStoreUri": self._get_param("ArtifactStoreUri"),
+        "TrackingServerSize": size,
+        "MlflowVersion": self._get_param("MlflowVersion") or "2.16.2",
+        "RoleArn": self._get_param("RoleArn"),
+        "TrackingServerStatus": "Created",
+        "IsActive": "Active",
+        "TrackingServerUrl": f"https://t-{uuid.uuid4().hex[:12]}.{backend.region_name}"
+        ".experiments.sagemaker.aws",
+        "WeeklyMaintenanceWindowStart": self._get_param("WeeklyMaintenanceWindowStart")
+        or "Tue:03:30",
+        "AutomaticModelRegistration": bool(self._get_param("AutomaticModelRegistration")),
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "Tags": self._get_param("Tags") or [],
+    }
+    return ActionResult({"TrackingServerArn": arn})
+
+
+def _describe_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    return ActionResult({k: v for k, v in _mlflow_server(self).items() if k != "Tags"})
+
+
+def _list_mlflow_tracking_servers(self: SageMakerResponse) -> ActionResult:
+    items = list(_mlflow(self.sagemaker_backend).values())
+    status = self._get_param("TrackingServerStatus")
+    if status:
+        items = [i for i in items if i["TrackingServerStatus"] == status]
+    fields = [
+        "TrackingServerArn",
+        "TrackingServerName",
+        "CreationTime",
+        "LastModifiedTime",
+        "TrackingServerStatus",
+        "IsActive",
+        "MlflowVersion",
+    ]
+    _max_results(self)
+    return _list_response(self, items, "TrackingServerSummaries", "TrackingServerName", fields)
+
+
+def _set_mlflow_state(self: SageMakerResponse, allowed: tuple[str, ...], status: str, active: str):
+    server = _mlflow_server(self)
+    if server["TrackingServerStatus"] not in allowed:
+        raise ValidationError(
+            message=f"Tracking server {server['TrackingServerName']} is "
+            f"{server['TrackingServerStatus']}."
+        )
+    server["TrackingServerStatus"] = status  # AWS: Stopping -> Stopped / Starting -> Started
+    server["IsActive"] = active
+    server["LastModifiedTime"] = _now()
+    return ActionResult({"TrackingServerArn": server["TrackingServerArn"]})
+
+
+def _stop_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    running = ("Created", "Started", "Updated", "MaintenanceComplete", "StopFailed")
+    return _set_mlflow_state(self, running, "Stopped", "Inactive")
+
+
+def _start_mlflow_tracking_server(self: SageMakerResponse) -> ActionResult:
+    return _set_mlflow_state(self, ("Stopped", "StartFailed"), "Started", "Active")
 
 
 # ----------------------------------------------------------------- Search and page sizes
@@ -764,7 +987,12 @@ def _search(self: SageMakerResponse) -> ActionResult:
 
 
 #: List calls whose page size moto leaves at 100 (or unlimited); AWS's is 10, at most 100.
-_AWS_PAGED_LISTS = ("list_endpoints", "list_notebook_instances", "list_endpoint_configs")
+_AWS_PAGED_LISTS = (
+    "list_endpoints",
+    "list_notebook_instances",
+    "list_endpoint_configs",
+    "list_domains",
+)
 
 
 def _paged(name: str) -> Any:
@@ -839,6 +1067,14 @@ _NEW_ACTIONS = {
     "describe_app": _describe_app,
     "delete_app": _delete_app,
     "list_apps": _list_apps,
+    "describe_domain": _describe_domain,
+    "update_domain": _update_domain,
+    "update_user_profile": _update_user_profile,
+    "create_mlflow_tracking_server": _create_mlflow_tracking_server,
+    "describe_mlflow_tracking_server": _describe_mlflow_tracking_server,
+    "list_mlflow_tracking_servers": _list_mlflow_tracking_servers,
+    "stop_mlflow_tracking_server": _stop_mlflow_tracking_server,
+    "start_mlflow_tracking_server": _start_mlflow_tracking_server,
 }
 
 

@@ -314,6 +314,108 @@ def _iam_role(spec: ResourceSpec, client: Any) -> None:
         )
 
 
+def _studio_domain(spec: ResourceSpec, client: Any) -> None:
+    """A Studio domain, its user profiles, spaces and apps (demo/scenarios/_studio.py)."""
+    sm = client("sagemaker", spec.region)
+    x = spec.extra
+    sm.create_domain(
+        DomainName=spec.name.removeprefix("d-"),  # moto's id is d-<DomainName>
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE_ARN, **x["settings"]},
+        SubnetIds=["subnet-0demo"],
+        VpcId="vpc-0demo",
+        Tags=_tags(spec.tags),
+    )
+    domain_id = spec.name
+    emulator.backdate_studio_domain(domain_id, spec.created, spec.region)
+    for p in x["profiles"]:
+        sm.create_user_profile(
+            DomainId=domain_id, UserProfileName=p["name"], UserSettings=p["settings"]
+        )
+    for s in x["spaces"]:
+        kwargs: dict[str, Any] = {}
+        if s["owner"]:
+            kwargs["OwnershipSettings"] = {"OwnerUserProfileName": s["owner"]}
+            kwargs["SpaceSharingSettings"] = {"SharingType": "Private"}
+        sm.create_space(
+            DomainId=domain_id,
+            SpaceName=s["name"],
+            SpaceSettings={
+                "AppType": s["app_type"],
+                "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}},
+            },
+            **kwargs,
+        )
+
+
+def _studio_app(spec: ResourceSpec, client: Any) -> None:
+    """A Studio app in its space (the domain and space are seeded before it)."""
+    x = spec.extra
+    client("sagemaker", spec.region).create_app(
+        DomainId=x["domain_id"],
+        SpaceName=x["space"],
+        AppType=x["app_type"],
+        AppName="default",
+        ResourceSpec={"InstanceType": spec.instance_type},
+        Tags=_tags(spec.tags),
+    )
+    emulator.set_studio_app_times(
+        x["domain_id"],
+        x["space"],
+        x["app_type"],
+        "default",
+        spec.region,
+        created=spec.created,
+        last_user_activity=x["activity"] or x["health_check"],
+        last_health_check=x["health_check"],
+    )
+
+
+def _mlflow_tracking_server(spec: ResourceSpec, client: Any) -> None:
+    """A managed MLflow tracking server, its age, state and CloudTrail's UI sessions."""
+    sm = client("sagemaker", spec.region)
+    sm.create_mlflow_tracking_server(
+        TrackingServerName=spec.name,
+        ArtifactStoreUri=f"s3://demo-ml-{spec.region}/mlflow/{spec.name}",
+        TrackingServerSize=spec.extra["size"],
+        RoleArn=ROLE_ARN,
+        Tags=_tags(spec.tags),
+    )
+    if spec.state == "Stopped":
+        sm.stop_mlflow_tracking_server(TrackingServerName=spec.name)
+    emulator.backdate_mlflow_tracking_server(spec.name, spec.created, spec.region)
+    for when in spec.extra["ui_sessions"]:
+        emulator.record_mlflow_ui_session(spec.name, when, spec.region)
+
+
+def _provisioned_throughput(spec: ResourceSpec, client: Any) -> None:
+    """A Bedrock Provisioned Throughput, its age and commitment, and its invocations
+    (AWS/Bedrock Invocations by ModelId = the provisioned model's ARN, hours with requests)."""
+    x = spec.extra
+    kwargs = {"commitmentDuration": x["commitment"]} if x["commitment"] else {}
+    arn = client("bedrock", spec.region).create_provisioned_model_throughput(
+        modelUnits=spec.instance_count,
+        provisionedModelName=spec.name,
+        modelId=x["model"],
+        tags=[{"key": k, "value": v} for k, v in spec.tags.items()],
+        **kwargs,
+    )["provisionedModelArn"]
+    emulator.backdate_provisioned_throughput(
+        spec.name, spec.created, spec.region, commitment_ends=x["ends"]
+    )
+    if x["invocations"] is not None:
+        hours = [(t, v) for t, v in zip(x["hours"], x["invocations"], strict=True) if v > 0]
+        emulator.load_metric_data(
+            spec.region,
+            "AWS/Bedrock",
+            "Invocations",
+            {"ModelId": arn},
+            [t for t, _ in hours],
+            [v for _, v in hours],
+            unit="Count",
+        )
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -323,4 +425,8 @@ _CREATORS = {
     "ec2-instance": _ec2,
     "capacity-reservation": _capacity_reservation,
     "iam-role": _iam_role,
+    "studio-domain": _studio_domain,
+    "studio-app": _studio_app,
+    "mlflow-tracking-server": _mlflow_tracking_server,
+    "bedrock-provisioned-throughput": _provisioned_throughput,
 }

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from mlcost.errors import UserError
 from mlcost.fix.actions.base import Action, PlanLines, Skip
+from mlcost.fix.actions.bedrock import DeleteProvisionedThroughput
 from mlcost.fix.actions.capacity import ModifyCapacityReservation
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
 from mlcost.fix.actions.endpoints import DeleteEndpoint
+from mlcost.fix.actions.mlflow import StopMlflowTrackingServer
 from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
+from mlcost.fix.actions.studio import DeleteStudioApp, SetStudioIdleShutdown
 
 ACTIONS: dict[str, Action] = {
     a.name: a
@@ -21,6 +24,10 @@ ACTIONS: dict[str, Action] = {
         ScaleDownAutoScalingGroup(),
         ScaleDownNodegroup(),
         ModifyCapacityReservation(),
+        DeleteStudioApp(),
+        SetStudioIdleShutdown(),
+        StopMlflowTrackingServer(),
+        DeleteProvisionedThroughput(),
     )
 }
 

@@ -182,9 +182,13 @@ class Describe:
     op: str
     keys: tuple[str, ...]
     per_item: bool = True
+    #: Keys sent only when the item has them (DescribeApp: SpaceName or UserProfileName).
+    optional: tuple[str, ...] = ()
 
     def params(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {k: item[k] for k in self.keys}
+        params = {k: item[k] for k in self.keys}
+        params.update({k: item[k] for k in self.optional if item.get(k)})
+        return params
 
 
 class Tagging(StrEnum):
