@@ -229,6 +229,9 @@ class IamPrincipal(Resource):
     managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     permissions_boundary_arn: str | None = None
+
+
+@dataclass(slots=True)
 class StudioIdleSettings:
     """``AppLifecycleManagement.IdleSettings`` of one Studio app type (JupyterLab or
     CodeEditor) as set on a domain's defaults or a user profile; ``None`` fields are unset.
