@@ -14,7 +14,6 @@ import gzip
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -27,6 +26,7 @@ from mlcost.billing import (
     storage,
 )
 from mlcost.billing.formats import COLUMNS, Format, Kind, detect, missing_required
+from mlcost.billing.queries import sql_text  # re-exported: callers read the SQL from here
 from mlcost.billing.storage import (  # re-exported: callers read the layout from here
     LINE_ITEM_COLUMNS,
     MEMORY_CAP_MB,
@@ -61,11 +61,6 @@ class IngestedFile:
     rows: int
     #: currencies other than USD found in the file (amounts are summed unconverted)
     foreign_currencies: tuple[str, ...] = ()
-
-
-def sql_text(name: str) -> str:
-    """A packaged SQL file's text (``src/mlcost/billing/sql/<name>.sql``)."""
-    return resources.files("mlcost.billing").joinpath("sql", f"{name}.sql").read_text()
 
 
 def _lit(s: str) -> str:

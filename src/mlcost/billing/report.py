@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcost.billing import rollup, storage, totals
-from mlcost.billing.ingest import sql_text
+from mlcost.billing.queries import sql_text
 from mlcost.model import usd
 
 SECTIONS: tuple[tuple[str, str], ...] = (

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mlcost.billing import storage
-from mlcost.billing.ingest import sql_text
+from mlcost.billing.queries import sql_text
 from mlcost.billing.savings_plan import PlanType, Rates
 from mlcost.errors import UserError
 
