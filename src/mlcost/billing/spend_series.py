@@ -13,9 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
-from mlcost.billing import storage
+from mlcost.billing import rollup, storage
 from mlcost.billing.queries import sql_text
 from mlcost.billing.savings_plan import PlanType, Rates
 from mlcost.errors import UserError
@@ -40,13 +41,23 @@ def _scoped(sql: str, plan: PlanType, region: str | None, family: str | None) ->
     return sql.replace("{plan}", plan.value).replace("{scope}", cond)
 
 
+def _open(db: Path) -> duckdb.DuckDBPyConnection:
+    """The billing database, its line items summed per class, hour and commitment where that
+    is much smaller (:mod:`mlcost.billing.rollup`). WHY: the eligible-usage query joins every
+    line with the plans and the usage types they covered, once per plan type; on the sums it
+    reads about 50 times fewer rows (10M-line bill: 11 s on the lines, under load)."""
+    con = storage.open_for_reading(db)
+    rollup.shadow_line_items(con)
+    return con
+
+
 def hourly_spend(
     db: Path, plan: PlanType, region: str | None = None, family: str | None = None
 ) -> tuple[list[str], np.ndarray]:
     """(rate keys, rate keys x hours matrix of on-demand-equivalent $); a rate key is an
     instance family, or the usage type of usage without one (``ServerlessInf:Mem-4GB``); every
     hour from the first to the last hour in scope is present, hours with no usage as zero."""
-    con = storage.open_for_reading(db)
+    con = _open(db)
     try:
         rows = con.execute(_scoped(sql_text("plan_hourly"), plan, region, family)).fetchall()
     finally:
@@ -80,7 +91,7 @@ def rates_from_bill(
     Only valid for a plan of the same type, term and payment as the one already in the bill —
     the caller states which; mlcost cannot see it in the line items.
     """
-    con = storage.open_for_reading(db)
+    con = _open(db)
     try:
         rows = con.execute(
             _scoped(sql_text("plan_observed_rates"), plan, region, family)
