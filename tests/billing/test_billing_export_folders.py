@@ -53,8 +53,9 @@ def test_an_empty_folder_is_a_clear_error(tmp_path: Path):
     )
 
 
-def test_savings_plan_coverage_counts_only_ml_spend(tmp_path: Path):
-    # A Compute Savings Plan covering an m5 web server must not count as covered ML spend.
+def test_a_compute_plan_counts_in_compute_coverage_only(tmp_path: Path):
+    # A Compute Savings Plan covering an m5 web server: coverage is per plan type, so it is
+    # Compute coverage (over EC2), and no SageMaker coverage appears.
     rows = [
         {
             "start": "2025-06-01T00:00",
@@ -77,6 +78,7 @@ def test_savings_plan_coverage_counts_only_ml_spend(tmp_path: Path):
     pq.write_table(cur2_rows(rows), tmp_path / "cur.parquet")
     report = _ingest_and_report(tmp_path / "b.duckdb", tmp_path / "cur.parquet")
     [sp] = report["sections"]["savings_plans"]
-    covered, eligible = float(sp["covered_on_demand_cost"]), float(sp["eligible_on_demand_cost"])
-    assert eligible == 1.006  # the g5 hour is the only ML instance spend
-    assert covered == 0.0
+    assert sp["plan_type"] == "compute"
+    # covered: the m5 hour (0.192) of EC2 on-demand 1.006 + 0.192 = 1.198
+    assert (sp["covered_on_demand_cost"], sp["eligible_on_demand_cost"]) == ("0.192", "1.198")
+    assert sp["coverage"] == "0.1603"  # 0.192 / 1.198 = 0.16027

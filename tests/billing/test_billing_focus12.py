@@ -251,10 +251,16 @@ def test_focus12_and_cur2_of_one_bill_report_the_same(
     # hand: SageMaker 50 + 0.05 + 0.90 + unused plan 0.10; EC2 GPU 32.77 x 2 + 5.672
     services = {r["service"]: r["effective_cost"] for r in focus12.sections["by_service"]}
     assert services == {"SageMaker": D("51.05"), "EC2 GPU": D("71.212")}
-    sp = focus12.sections["savings_plans"][0]
-    # covered 1.41 of eligible 50 + 0.05 + 1.41 + 32.77 (the used reservation); 0.90 of 1.00
-    assert (sp["covered_on_demand_cost"], sp["eligible_on_demand_cost"]) == (D("1.41"), D("84.23"))
+    by_type = {r["plan_type"]: r for r in focus12.sections["savings_plans"]}
+    sp = by_type["sagemaker"]
+    # SageMaker plan: covered 1.41 of SageMaker instance usage 50 + 0.05 + 1.41; 0.90 of 1.00
+    assert (sp["covered_on_demand_cost"], sp["eligible_on_demand_cost"]) == (D("1.41"), D("51.46"))
     assert (sp["commitment_used"], sp["commitment_total"]) == (D("0.90"), D("1.00"))
+    # Compute: EC2 on-demand 32.77 (the used reservation) + 0.096 (m5); unused capacity is not
+    # eligible; no Compute plan in the bill
+    assert (by_type["compute"]["covered_on_demand_cost"], by_type["compute"]["eligible_on_demand_cost"]) == (
+        0, D("32.866"),
+    )  # fmt: skip
 
 
 def test_sku_meter_of_another_provider_is_no_usage_type(tmp_path: Path) -> None:

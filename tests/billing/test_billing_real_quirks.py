@@ -79,9 +79,11 @@ def test_cur2_reserved_instances_are_amortised(tmp_path: Path) -> None:
     # 32.5 spent through 15 January: 32.5 * 31 / 15 = 67.1666..
     assert fc["month_to_date"] == D("32.5")
     assert fc["forecast"] == D("67.1667")
-    [sp] = rep.sections["savings_plans"]
-    # covered on-demand: the SP line (5.0) and the RI line (32.77)
-    assert sp["covered_on_demand_cost"] == D("37.77")
+    by_type = {r["plan_type"]: r for r in rep.sections["savings_plans"]}
+    # savings-plan coverage per plan type: the SageMaker plan's line (5.0); the RI-covered
+    # p4d (32.77) is neither covered by a plan nor on-demand spend a plan could take
+    assert by_type["sagemaker"]["covered_on_demand_cost"] == D("5.0")
+    assert "compute" not in by_type
 
 
 def test_cur2_partly_used_reservation_counts_its_unused_fees(tmp_path: Path) -> None:

@@ -89,12 +89,26 @@ def test_unused_reservations(rep: report.Report) -> None:
 
 
 def test_savings_plan_coverage_and_utilisation(rep: report.Report) -> None:
-    [sp] = rep.sections["savings_plans"]
-    assert sp["covered_on_demand_cost"] == D("1.41")
-    # eligible on-demand: 0.05 + 50.50 + 1.41 + 1.006 (serverless has no instance; ODCR excluded)
-    assert sp["eligible_on_demand_cost"] == D("52.966")
-    assert sp["coverage"] == D("0.0266")  # 1.41 / 52.966
-    assert sp["utilisation"] == D("0.9000")
+    by_type = {r["plan_type"]: r for r in rep.sections["savings_plans"]}
+    sm, compute = by_type["sagemaker"], by_type["compute"]
+    assert sm["covered_on_demand_cost"] == D("1.41")
+    # SageMaker instance usage: 0.05 + 50.50 + 1.41 (serverless is not covered by any plan in
+    # this bill, so only the documented scope counts; EC2 is not a SageMaker plan's)
+    assert sm["eligible_on_demand_cost"] == D("51.96")
+    assert sm["coverage"] == D("0.0271")  # 1.41 / 51.96 = 0.02714
+    assert sm["utilisation"] == D("0.9000")
+    # Compute: EC2 g5 1.006 + m5 0.096, nothing covered, nothing committed (ODCR excluded)
+    assert (compute["covered_on_demand_cost"], compute["eligible_on_demand_cost"]) == (
+        0,
+        D("1.102"),
+    )
+    assert (compute["coverage"], compute["utilisation"]) == (D("0.0000"), None)
+    [plan] = rep.sections["savings_plan_commitments"]
+    assert (plan["plan_type"], plan["coverage"], plan["utilisation"]) == (
+        "sagemaker",
+        D("0.0271"),
+        D("0.9000"),
+    )
 
 
 def test_renderers(rep: report.Report) -> None:

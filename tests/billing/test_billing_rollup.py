@@ -16,6 +16,9 @@ import pytest
 
 from mlcost.billing import report, rollup, storage, synth
 from mlcost.billing.ingest import ingest
+from mlcost.billing.queries import sql_text
+from mlcost.billing.savings_plan import PlanType
+from mlcost.billing.spend_series import _scoped
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +93,28 @@ def test_the_database_file_is_not_changed_by_a_report(bill_db: Path) -> None:
     before = bill_db.stat().st_mtime_ns, bill_db.stat().st_size
     report.build(report.duckdb_runner(bill_db), tag="team")
     assert (bill_db.stat().st_mtime_ns, bill_db.stat().st_size) == before
+
+
+@pytest.mark.parametrize("query", ["plan_hourly", "plan_observed_rates"])
+@pytest.mark.parametrize("plan", list(PlanType))
+def test_the_planner_series_is_the_same_from_the_rollup(
+    bill_db: Path, query: str, plan: PlanType
+) -> None:
+    """The planner reads the sums too (spend_series._open): its series and observed rates
+    must equal those read from the lines."""
+    family = "g5" if plan is PlanType.EC2_INSTANCE else None
+    region = "us-east-1" if plan is PlanType.EC2_INSTANCE else None
+    sql = _scoped(sql_text(query), plan, region, family)
+    lines = storage.open_for_reading(bill_db)
+    summed = storage.open_for_reading(bill_db)
+    try:
+        assert rollup.shadow_line_items(summed, min_lines_per_row=0)
+        want, got = lines.execute(sql).fetchall(), summed.execute(sql).fetchall()
+        if query == "plan_hourly" or plan is PlanType.SAGEMAKER:
+            assert want, f"{plan} {query}: the generated bill should give rows"
+        assert len(got) == len(want)
+        for w, g in zip(want, got, strict=True):
+            assert all(_same(x, y) for x, y in zip(w, g, strict=True)), (plan, query, w, g)
+    finally:
+        lines.close()
+        summed.close()

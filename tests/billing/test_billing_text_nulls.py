@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcost.billing.ingest import _text_or_null
+from mlcost.billing.convert import text_or_null as _text_or_null
 
 # spaces DuckDB's trim removes, characters it keeps, and the letters of NULL
 _ALPHABET = [" ", "\u00a0", "\u3000", "\u2009", "\t", "\n", "\u200b", "N", "U", "L", "a", "é", "!"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcost.billing import storage
-from mlcost.billing.ingest import sql_text
+from mlcost.billing.queries import sql_text
 
 #: Cost Explorer / Budgets ``Service`` dimension values for each ML service.
 SERVICE_FILTER = {

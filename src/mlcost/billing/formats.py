@@ -9,7 +9,28 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from mlcost.billing.synth import FOCUS_REQUIRED
+#: FOCUS 1.0 mandatory columns (FinOps Foundation specification, "Column" chapter)
+FOCUS_REQUIRED = (
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "ContractedCost",
+    "EffectiveCost",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ProviderName",
+    "PublisherName",
+    "ServiceCategory",
+    "ServiceName",
+)
 
 
 class Format(StrEnum):

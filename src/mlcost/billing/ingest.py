@@ -9,12 +9,9 @@ anywhere in the batch leaves the database exactly as it was.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -22,11 +19,15 @@ import duckdb
 from mlcost.billing import (
     DEFAULT_DB,  # re-exported for callers of ingest()
     archive,
+    convert,
     duplicates,
     lineage,
+    reading,
     storage,
 )
+from mlcost.billing.convert import ident, lit
 from mlcost.billing.formats import COLUMNS, Format, Kind, detect, missing_required
+from mlcost.billing.queries import sql_text  # re-exported: callers read the SQL from here
 from mlcost.billing.storage import (  # re-exported: callers read the layout from here
     LINE_ITEM_COLUMNS,
     MEMORY_CAP_MB,
@@ -63,226 +64,6 @@ class IngestedFile:
     foreign_currencies: tuple[str, ...] = ()
 
 
-def sql_text(name: str) -> str:
-    """A packaged SQL file's text (``src/mlcost/billing/sql/<name>.sql``)."""
-    return resources.files("mlcost.billing").joinpath("sql", f"{name}.sql").read_text()
-
-
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
-
-
-def _csv_header(path: Path) -> str:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
-        return fh.readline().strip()
-
-
-def _header_names(header: str) -> list[str]:
-    """Column names exactly as the file writes them (quotes removed, no renaming).
-
-    WHY: DuckDB renames a column whose name repeats another's case-insensitively
-    (``resourceTags/user:Team`` and ``resourceTags/user:team`` become ``...team_1``); legacy CUR
-    tag keys must come from the raw names, which line up with DuckDB's columns by position.
-    """
-    return next(csv.reader([header]), [])
-
-
-def _describe(
-    con: duckdb.DuckDBPyConnection, path: Path, label: str
-) -> tuple[str, dict[str, str], dict[str, str]]:
-    """(relation SQL, column -> DuckDB type, DuckDB column -> raw header name) for a file.
-
-    The raw names are known only for CSV (for parquet they equal DuckDB's); raises a
-    UserError, naming the file as ``label``, saying why a file cannot be read.
-    """
-    if not path.exists():
-        raise UserError(f"{label}: no such file", "check the path")
-    if path.stat().st_size == 0:
-        raise UserError(f"{label}: the file is empty (0 bytes)", "re-download the export")
-    is_csv = path.name.lower().endswith((".csv", ".csv.gz"))
-    raw_names: list[str] = []
-    if is_csv:
-        header = _csv_header(path)
-        raw_names = _header_names(header)
-        if len(raw_names) == 1:
-            for delim in (";", "\t", "|"):
-                if delim in header:
-                    raise UserError(
-                        f"{label}: the header is delimited by {delim!r}, not by commas",
-                        "AWS and FOCUS CSV exports are comma-separated; export again or convert the file",
-                    )
-        rel = (
-            f"read_csv({_lit(str(path))}, all_varchar=true, delim=',', quote='\"', escape='\"', "
-            "header=true, nullstr=['NULL', ''], strict_mode=true)"
-        )
-    elif path.name.lower().endswith(".parquet"):
-        rel = f"read_parquet({_lit(str(path))})"
-    else:
-        raise UserError(
-            f"{label}: unsupported file type",
-            "billing exports must be .parquet, .csv, .csv.gz or .csv.zip",
-        )
-    try:
-        cols = con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
-    except duckdb.Error as err:
-        kind = "CSV" if is_csv else "parquet"
-        raise UserError(
-            f"{label}: not a readable {kind} file (truncated or corrupt?): {str(err).splitlines()[0]}",
-            "re-download the export; nothing was loaded",
-        ) from err
-    raw = (
-        {c[0]: n for c, n in zip(cols, raw_names, strict=True)}
-        if len(raw_names) == len(cols)
-        else {c[0]: c[0] for c in cols}
-    )
-    return rel, {c[0]: c[1] for c in cols}, raw
-
-
-def _missing_as_null(expr: str) -> str:
-    """Text with the spellings exports use for "no value" ('', blanks, 'NULL') as SQL NULL.
-
-    WHY: CSV reading already maps '' and NULL to NULL, but string-typed parquet (and a CSV
-    field holding only blanks) arrives as text, and casting '' to a number fails.
-    """
-    return f"NULLIF(NULLIF(trim({expr}), ''), 'NULL')"
-
-
-def _text_or_null(q: str) -> str:
-    """Text with '', 'NULL' and those padded with blanks as SQL NULL, otherwise unchanged.
-
-    Same result as ``CASE WHEN trim(q) IN ('', 'NULL') ...``, but trims only a value that
-    could trim to '' or 'NULL': one whose first character is not printable ASCII (DuckDB's
-    trim removes spaces and Unicode space separators such as U+00A0, never a printable ASCII
-    character), or one that starts with 'NULL'. WHY: trimming every string of every text
-    column cost 0.6 s per 10M-line parquet file (bench/billing_scale.py); ``ord`` reads one
-    character, and almost no value is padded.
-    """
-    could_trim = f"(ord({q}) NOT BETWEEN 33 AND 126 OR prefix({q}, 'NULL'))"
-    return (
-        f"CASE WHEN {q} = '' OR {q} = 'NULL' OR ({could_trim} AND trim({q}) IN ('', 'NULL')) "
-        f"THEN NULL ELSE {q} END"
-    )
-
-
-def _text_to(kind: Kind, expr: str, check: bool = False) -> str:
-    """SQL that converts a text value to ``kind``; ``check`` gives the TRY_ form (NULL if bad)."""
-    cast = "TRY_CAST" if check else "CAST"
-    v = _missing_as_null(expr)
-    if kind is Kind.TIME:
-        # CUR writes 'YYYY-MM-DDTHH:MM:SS.mmmZ', FOCUS samples 'YYYY-MM-DD HH:MM:SS' and other
-        # tools '...+02:00': read as TIMESTAMPTZ (a value without offset is UTC, the
-        # connection's TimeZone) and store the UTC wall time, so offsets are not dropped
-        return f"CAST({cast}({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)"
-    if kind is Kind.MAP:
-        return f"{cast}({cast}({v} AS JSON) AS MAP(VARCHAR, VARCHAR))"
-    return f"{cast}({v} AS {kind.value})"
-
-
-def _as_kind(kind: Kind, q: str, dtype: str, check: bool = False) -> str:
-    """SQL converting column ``q`` (DuckDB type ``dtype``: text, or already ``kind``'s type)
-    to ``kind``; ``check`` gives NULL instead of an error where a value does not convert."""
-    if kind is Kind.TEXT:
-        # '' and 'NULL' as NULL, as the CSV reader has them
-        return _text_or_null(q) if _is_text(dtype) else f"CAST({q} AS VARCHAR)"
-    if _is_text(dtype):
-        return _text_to(kind, q, check=check)
-    if kind is Kind.TIME and dtype.upper().startswith("TIMESTAMP WITH"):
-        return f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
-    return f"{'TRY_CAST' if check else 'CAST'}({q} AS {kind.value})"
-
-
-def _canonical(fmt: Format, types: dict[str, str], col: str) -> str:
-    """A column's value in its canonical type (NULL where it does not convert).
-
-    WHY: the same bill as CSV (all text) and as parquet (typed) must give the same values.
-    """
-    return _as_kind(COLUMNS[fmt].get(col, Kind.TEXT), _ident(col), types[col], check=True)
-
-
-def _is_text(dtype: str) -> bool:
-    return dtype.upper() == "VARCHAR"
-
-
-def _is_tag_list(dtype: str) -> bool:
-    """A list of key/value structs: how some FOCUS writers store the Tags map in parquet."""
-    t = dtype.upper().replace(" ", "").replace('"', "")
-    return t.startswith("STRUCT(KEY") and ",VALUE" in t and t.endswith(")[]")
-
-
-def _typed_select(
-    fmt: Format, types: dict[str, str], label: str
-) -> tuple[str, list[tuple[str, str, str]]]:
-    """SELECT list casting each known column to its kind, plus checks (column, check SQL, expected)."""
-    items: list[str] = []
-    checks: list[tuple[str, str, str]] = []
-    for col, kind in COLUMNS[fmt].items():
-        q = _ident(col)
-        if col not in types:
-            items.append(f"CAST(NULL AS {kind.value}) AS {q}")
-            continue
-        dtype = types[col]
-        if kind is Kind.MAP and _is_tag_list(dtype):
-            expr = f"CAST(map_from_entries({q}) AS MAP(VARCHAR, VARCHAR))"
-        elif kind is Kind.MAP and not (_is_text(dtype) or dtype.upper().startswith("MAP")):
-            raise UserError(
-                f"{label}: column {col!r} has type {dtype}, expected a map of strings, "
-                "a list of {key, value} structs, or JSON text",
-                "re-export the file with tags as a map or JSON; nothing was loaded",
-            )
-        else:
-            expr = _as_kind(kind, q, dtype)
-        if kind is not Kind.TEXT and _is_text(dtype):
-            present = f"{_missing_as_null(q)} IS NOT NULL"
-            checks.append(
-                (col, f"{present} AND {_text_to(kind, q, check=True)} IS NULL", kind.name.lower())
-            )
-        items.append(f"{expr} AS {q}")
-    return ", ".join(items), checks
-
-
-def _tag_key(raw: str) -> str | None:
-    """The tag key a one-tag-per-column name stands for; ``None`` for other columns.
-
-    Legacy CUR CSV: ``resourceTags/user:team`` -> ``team``. Legacy CUR in Athena's parquet
-    layout (snake_case, so detected as CUR 2.0): ``resource_tags_user_team`` -> ``user_team``,
-    the spelling CUR 2.0's ``resource_tags`` map uses.
-    """
-    if raw.startswith("resourceTags/"):
-        return raw.split("/", 1)[1].removeprefix("user:")
-    if raw.startswith("resource_tags_"):
-        return raw.removeprefix("resource_tags_")
-    return None
-
-
-def _column_tags(types: dict[str, str], raw_names: dict[str, str]) -> tuple[str, str, list[str]]:
-    """(extra SELECT items, tag-map expression, the tag columns) for tags stored one column
-    per key.
-
-    Keys come from the raw header names (``raw_names``), not DuckDB's, which renames a column
-    that differs from another only in case (tag keys are case-sensitive in AWS).
-    """
-    tag_cols = [c for c in types if _tag_key(raw_names.get(c, c)) is not None]
-    if not tag_cols:
-        return "", "MAP {}", []
-    extra = "".join(
-        f", CASE WHEN trim(CAST(raw.{_ident(c)} AS VARCHAR)) IN ('', 'NULL') THEN NULL "
-        f"ELSE CAST(raw.{_ident(c)} AS VARCHAR) END AS {_ident(c)}"
-        for c in tag_cols
-    )
-    entries = ", ".join(
-        f"{{'key': {_lit(_tag_key(raw_names.get(c, c)) or c)}, 'value': {_ident(c)}}}"
-        for c in tag_cols
-    )
-    # drop empty tags so a key is present only where the resource carried it
-    tags = f"map_from_entries(list_filter([{entries}], lambda e: e.value IS NOT NULL))"
-    return extra, tags, tag_cols
-
-
 @dataclass(frozen=True, slots=True)
 class Staged:
     """What loading one file (or a zip archive's members) found."""
@@ -307,7 +88,7 @@ def _stage_file(
     archive (extracted to a temp file), whose rows are recorded under the archive's id.
     """
     label = label or str(path)
-    rel, types, raw_names = _describe(con, path, label)
+    rel, types, raw_names = reading.describe(con, path, label)
     fmt = detect(list(types))
     if fmt is None:
         raise UserError(
@@ -321,19 +102,19 @@ def _stage_file(
             f"{label}: {fmt.value} export is missing required column(s): {', '.join(missing)}",
             "export the report with all required columns; nothing was loaded",
         )
-    select, checks = _typed_select(fmt, types, label)
+    select, checks = convert.typed_select(fmt, types, label)
     currency = _CURRENCY[fmt] if _CURRENCY[fmt] in types else None
     currencies: tuple[str, ...] = ()
     agg = ", ".join(
         [
-            f"count(*) FILTER (WHERE {cond}), any_value({_ident(col)}) FILTER (WHERE {cond})"
+            f"count(*) FILTER (WHERE {cond}), any_value({ident(col)}) FILTER (WHERE {cond})"
             for col, cond, _ in checks
         ]
         # in the same scan: the currencies the amounts are in (reports assume USD). Lowest
         # and highest spelling only: list(DISTINCT) beside the sample below made DuckDB hold
         # 700 MB per 10M lines; the full list is read only when they differ (rare)
         + (
-            [f"min(CAST({_ident(currency)} AS VARCHAR)), max(CAST({_ident(currency)} AS VARCHAR))"]
+            [f"min(CAST({ident(currency)} AS VARCHAR)), max(CAST({ident(currency)} AS VARCHAR))"]
             if currency
             else []
         )
@@ -342,7 +123,7 @@ def _stage_file(
     fields = duplicates.sketch_fields(fmt, list(types))
     sketch_sql = (
         duplicates.sketch_sql(
-            [_canonical(fmt, types, c) for c in fields],
+            [convert.canonical(fmt, types, c) for c in fields],
             required=duplicates.required_fields(fmt, fields),
         )
         if fields
@@ -372,7 +153,7 @@ def _stage_file(
         if len(spellings) > 1:
             spellings = set(
                 con.execute(
-                    f"SELECT list(DISTINCT CAST({_ident(currency)} AS VARCHAR)) FROM {rel}"
+                    f"SELECT list(DISTINCT CAST({ident(currency)} AS VARCHAR)) FROM {rel}"
                 ).fetchone()[0]  # type: ignore[index]
             )
         codes = {str(c).strip().upper() for c in spellings if c is not None}
@@ -381,7 +162,7 @@ def _stage_file(
     extra, tags_expr = "", "MAP {}"
     tag_cols: list[str] = []
     if fmt is Format.CUR_LEGACY or (fmt is Format.CUR2 and "resource_tags" not in types):
-        extra, tags_expr, tag_cols = _column_tags(types, raw_names)
+        extra, tags_expr, tag_cols = convert.column_tags(types, raw_names)
     norm = (
         "SELECT * REPLACE (coalesce(tags, "
         + storage.NO_TAGS
@@ -398,7 +179,7 @@ def _stage_file(
         numbered, row = f"{rel[:-1]}, file_row_number=true)", "file_row_number"
         typed = f"SELECT {select}{extra}, {line_key} AS class_key"
         start = (
-            _as_kind(Kind.TIME, _ident(start_col), types[start_col], check=True)
+            convert.as_kind(Kind.TIME, ident(start_col), types[start_col], check=True)
             if start_col in types
             else None
         )
@@ -418,8 +199,8 @@ def _stage_file(
         rel = numbered = _TYPED
         row = "rowid"
         typed = f"SELECT *, {line_key} AS class_key"
-        start = _ident(start_col) if start_col in types else None
-    group = f" GROUP BY {', '.join(_ident(c) for c in sources)}" if sources else ""
+        start = ident(start_col) if start_col in types else None
+    group = f" GROUP BY {', '.join(ident(c) for c in sources)}" if sources else ""
     # a class's earliest and latest line by usage start, the later row on a tie (row order
     # is file order, see above); by row number alone where no line has a start
     first, last = f"min({row})", f"max({row})"
@@ -521,8 +302,8 @@ def class_key_of(file_id: int, sources: list[str], prefix: str = "") -> str:
     between them (``user:Team`` -> ``user:team``) must not give equal values equal keys.
     """
     # hash(file, names) is a constant DuckDB folds once, not a string hashed on every line
-    seed = f"hash({file_id}, {_lit(chr(31).join(sources))})"
-    return f"hash({', '.join([seed, *(prefix + _ident(c) for c in sources)])})"
+    seed = f"hash({file_id}, {lit(chr(31).join(sources))})"
+    return f"hash({', '.join([seed, *(prefix + ident(c) for c in sources)])})"
 
 
 def _merge_zip_members(path: Path, parts: list[Staged]) -> Staged:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcost.billing import rollup, storage, totals
-from mlcost.billing.ingest import sql_text
+from mlcost.billing.queries import sql_text
 from mlcost.model import usd
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -29,7 +29,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("daily", "Daily ML spend"),
     ("forecast", "Month-end forecast"),
     ("unused_reservations", "Unused capacity reservations"),
-    ("savings_plans", "Savings-plan coverage and utilisation"),
+    ("savings_plans", "Savings-plan coverage and utilisation by plan type"),
+    ("savings_plan_commitments", "Savings plans in the bill"),
 )
 
 Rows = list[dict[str, Any]]
@@ -84,6 +85,8 @@ def build(run: Runner, tag: str | None = None) -> Report:
         rows = run(query_text(section, tag))
         if section == "savings_plans":
             rows = [_sp_ratios(r) for r in rows]
+        if section == "savings_plan_commitments":
+            rows = _per_plan(rows, rep.sections.get("savings_plans", []))
         if section == "bill_total":
             rows = [totals.ml_share(r) for r in rows]
         rep.sections[section] = rows
@@ -93,16 +96,32 @@ def build(run: Runner, tag: str | None = None) -> Report:
     return rep
 
 
-def _sp_ratios(r: dict[str, Any]) -> dict[str, Any]:
-    def ratio(a: Any, b: Any) -> Decimal | None:
-        a, b = Decimal(a or 0), Decimal(b or 0)
-        return (a / b).quantize(Decimal("0.0001")) if b else None
+def _ratio(a: Any, b: Any) -> Decimal | None:
+    """a / b to 4 places; ``None`` where b is 0 (no eligible spend, nothing committed)."""
+    a, b = Decimal(a or 0), Decimal(b or 0)
+    return (a / b).quantize(Decimal("0.0001")) if b else None
 
+
+def _sp_ratios(r: dict[str, Any]) -> dict[str, Any]:
     return {
         **r,
-        "coverage": ratio(r["covered_on_demand_cost"], r["eligible_on_demand_cost"]),
-        "utilisation": ratio(r["commitment_used"], r["commitment_total"]),
+        "coverage": _ratio(r["covered_on_demand_cost"], r["eligible_on_demand_cost"]),
+        "utilisation": _ratio(r["commitment_used"], r["commitment_total"]),
     }
+
+
+def _per_plan(rows: Rows, by_type: Rows) -> Rows:
+    """Each plan's utilisation, and its coverage: the share of its type's eligible spend it
+    covered (the plans of one type add up to the type's coverage)."""
+    eligible = {r["plan_type"]: r["eligible_on_demand_cost"] for r in by_type}
+    return [
+        {
+            **r,
+            "coverage": _ratio(r["covered_on_demand_cost"], eligible.get(r["plan_type"])),
+            "utilisation": _ratio(r["commitment_used"], r["commitment_total"]),
+        }
+        for r in rows
+    ]
 
 
 # ------------------------------------------------------------------------- rendering

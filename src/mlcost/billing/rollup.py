@@ -7,8 +7,9 @@ which the eight sections take 0.07 s instead of 1.0 s (docs/benchmarks.md). Sums
 money are exact in any grouping, so the figures are the same to the last digit.
 
 The sums shadow ``line_items`` in the connection's temp schema, with the same column names
-less the per-line identifiers (resource and commitment ids), so a query that needs a single
-line fails instead of reading a sum. Counting rows would count sums: report sections must
+less the per-line resource id, so a query that needs a single line fails instead of reading a
+sum. The commitment id is kept (summed per class, hour and commitment): the savings-plan
+sections report per plan, and only covered and fee lines carry one, so it adds few rows. Counting rows would count sums: report sections must
 only add up (tests/billing/test_billing_rollup.py runs each section both ways).
 """
 
@@ -28,7 +29,7 @@ SUMMED = (
     "commitment_total",
 )
 #: line_items columns that belong to one line and have no meaning for a sum of lines
-PER_LINE = ("resource_id", "commitment_id")
+PER_LINE = ("resource_id",)
 #: fewer than this many lines per (class, usage period) on average: not worth summing first
 MIN_LINES_PER_ROW = 4.0
 
@@ -54,7 +55,7 @@ def shadow_line_items(
     ).fetchone()  # type: ignore[misc]
     if not lines or classes * (hours or 1) * min_lines_per_row > lines:
         return False
-    keys = ("class_key", "usage_start", "usage_end")
+    keys = ("class_key", "usage_start", "usage_end", "commitment_id")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TABLE} AS SELECT {', '.join(keys)}, "
         + ", ".join(f"sum({c}) AS {c}" for c in SUMMED)

@@ -1,7 +1,8 @@
 """Choose the hourly savings-plan commitment that maximises net savings, exactly.
 
 A commitment of ``c`` $/h buys, each hour, savings-plan-priced usage worth up to ``c``. Usage
-of rate key ``k`` (an instance family) costs ``r_k`` x on-demand under the plan, where
+of rate key ``k`` (an instance family, or the usage type of usage without one, such as
+``ServerlessInf:Mem-4GB``) costs ``r_k`` x on-demand under the plan, where
 ``r_k = 1 - discount_k``. In hour ``t`` with on-demand-equivalent spend ``s[k, t]`` the plan
 covers on-demand dollars ``x[k, t] <= s[k, t]`` with ``sum_k r_k x[k, t] <= c``, and the bill is
 ``c + sum_k (s[k, t] - x[k, t])``. Net savings ``sum x - T c`` is maximised by a linear
@@ -38,7 +39,8 @@ class PlanType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """Discounts (fraction off on-demand, 0..1) per instance family; ``*`` is the default."""
+    """Discounts (fraction off on-demand, 0..1) per rate key (instance family, or usage type
+    such as ``ServerlessInf:Mem-4GB``); ``*`` is the default."""
 
     plan: PlanType
     term_years: int
@@ -51,7 +53,7 @@ class Rates:
         d = self.discounts.get(family, self.discounts.get("*"))
         if d is None:
             raise UserError(
-                f"no {self.plan.value} savings-plan discount rate known for instance family {family!r}",
+                f"no {self.plan.value} savings-plan discount rate known for {family!r}",
                 "give one in the rates file (or a '*' default) with its source; mlcost never invents rates",
             )
         return float(1 - d)

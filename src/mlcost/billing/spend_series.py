@@ -1,8 +1,11 @@
-"""Hourly on-demand-equivalent spend from the billing database, per savings-plan scope.
+"""Hourly on-demand-equivalent spend from the billing database, per savings-plan type.
 
-Scopes follow what each plan covers: SageMaker Savings Plans cover SageMaker ML instance
-usage in any region; Compute Savings Plans cover EC2 in any region (mlcost looks at the ML
-part: GPU/accelerator families); EC2 Instance Savings Plans cover one family in one region.
+The series is the usage a plan of that type may cover (``sql/savings_plan_eligible.sql``): its
+documented scope (SageMaker: ML instance usage; Compute: EC2 instances, Lambda, Fargate; EC2
+Instance: one family in one region) plus every usage type the bill shows covered by a plan of
+that type, such as SageMaker Serverless Inference. WHY the bill: a planner that leaves out
+usage a plan would cover commits too little (issue 19 measured 0.965 of the optimum's net
+savings on a month with covered serverless usage).
 """
 
 from __future__ import annotations
@@ -10,46 +13,53 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
-from mlcost.billing import storage
-from mlcost.billing.ingest import sql_text
+from mlcost.billing import rollup, storage
+from mlcost.billing.queries import sql_text
 from mlcost.billing.savings_plan import PlanType, Rates
 from mlcost.errors import UserError
 
 
-def _scope(plan: PlanType, region: str | None, family: str | None) -> str:
+def _scoped(sql: str, plan: PlanType, region: str | None, family: str | None) -> str:
+    """The query for one plan type, narrowed to a region and an instance family if given."""
+
     def lit(s: str) -> str:
         return "'" + s.replace("'", "''") + "'"
 
-    if plan is PlanType.SAGEMAKER:
-        cond = "service_code = 'AmazonSageMaker'"
-    elif plan is PlanType.COMPUTE:
-        cond = "ml_service = 'EC2 GPU'"
-    else:
-        if not (region and family):
-            raise UserError(
-                "an EC2 Instance Savings Plan is for one instance family in one region",
-                "pass --region and --family (e.g. --region us-east-1 --family p4d)",
-            )
-        cond = "ml_service = 'EC2 GPU'"
+    if plan is PlanType.EC2_INSTANCE and not (region and family):
+        raise UserError(
+            "an EC2 Instance Savings Plan is for one instance family in one region",
+            "pass --region and --family (e.g. --region us-east-1 --family p4d)",
+        )
+    cond = "TRUE"
     if region:
         cond += f" AND region = {lit(region)}"
     if family:
         cond += f" AND instance_family = {lit(family)}"
-    return cond
+    return sql.replace("{plan}", plan.value).replace("{scope}", cond)
+
+
+def _open(db: Path) -> duckdb.DuckDBPyConnection:
+    """The billing database, its line items summed per class, hour and commitment where that
+    is much smaller (:mod:`mlcost.billing.rollup`). WHY: the eligible-usage query joins every
+    line with the plans and the usage types they covered, once per plan type; on the sums it
+    reads about 50 times fewer rows (10M-line bill: 11 s on the lines, under load)."""
+    con = storage.open_for_reading(db)
+    rollup.shadow_line_items(con)
+    return con
 
 
 def hourly_spend(
     db: Path, plan: PlanType, region: str | None = None, family: str | None = None
 ) -> tuple[list[str], np.ndarray]:
-    """(families, families x hours matrix of on-demand-equivalent $); every hour from the first
-    to the last hour in scope is present, hours with no usage as zero."""
-    con = storage.open_for_reading(db)
+    """(rate keys, rate keys x hours matrix of on-demand-equivalent $); a rate key is an
+    instance family, or the usage type of usage without one (``ServerlessInf:Mem-4GB``); every
+    hour from the first to the last hour in scope is present, hours with no usage as zero."""
+    con = _open(db)
     try:
-        rows = con.execute(
-            sql_text("plan_hourly").replace("{scope}", _scope(plan, region, family))
-        ).fetchall()
+        rows = con.execute(_scoped(sql_text("plan_hourly"), plan, region, family)).fetchall()
     finally:
         con.close()
     if not rows:
@@ -81,10 +91,10 @@ def rates_from_bill(
     Only valid for a plan of the same type, term and payment as the one already in the bill —
     the caller states which; mlcost cannot see it in the line items.
     """
-    con = storage.open_for_reading(db)
+    con = _open(db)
     try:
         rows = con.execute(
-            sql_text("plan_observed_rates").replace("{scope}", _scope(plan, region, family))
+            _scoped(sql_text("plan_observed_rates"), plan, region, family)
         ).fetchall()
     finally:
         con.close()

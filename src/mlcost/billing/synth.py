@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from mlcost.billing.formats import FOCUS_REQUIRED  # re-exported for tests
+
 #: The usage-type prefix AWS puts before a usage type, per region (us-east-1 EC2 has none).
 REGION_PREFIX = {"us-east-1": "USE1", "us-west-2": "USW2", "eu-west-1": "EU"}
 
@@ -309,27 +311,6 @@ def generate_cur2(
 
 
 # FOCUS 1.0 mandatory columns this generator writes (and the ingest validates).
-FOCUS_REQUIRED = (
-    "BilledCost",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingCurrency",
-    "BillingPeriodEnd",
-    "BillingPeriodStart",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ChargePeriodEnd",
-    "ChargePeriodStart",
-    "ContractedCost",
-    "EffectiveCost",
-    "InvoiceIssuerName",
-    "ListCost",
-    "ProviderName",
-    "PublisherName",
-    "ServiceCategory",
-    "ServiceName",
-)
 
 
 def cur2_to_focus(cur: pa.Table) -> pa.Table:

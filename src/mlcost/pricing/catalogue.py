@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mlcost import instance_types
 from mlcost.errors import UserError
 from mlcost.model import Usage
 
@@ -86,7 +87,8 @@ class InstanceSpec:
 
     @property
     def family(self) -> str:
-        return self.instance_type.removeprefix("ml.").split(".")[0]
+        """``p6-b200`` of ``ml.p6-b200.48xlarge`` (:mod:`mlcost.instance_types`, as billing reads it)."""
+        return instance_types.family(self.instance_type)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@
 -- Input relation: normalised (at least service_code, service_name, usage_type).
 WITH t AS (
     SELECT *,
-        -- the family may hold a dash (p6-b200): the leftmost lower-case start after ^, : or -
-        -- wins, so 'Train:ml.p6-b200.48xlarge' gives ml.p6-b200.48xlarge, not b200.48xlarge
-        coalesce(regexp_extract(usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[0-9a-z]+)$', 1), '') AS instance_type
+        -- the patterns are mlcost.instance_types' (one definition for the scan and billing):
+        -- the family may hold a dash, so 'Train:ml.p6-b200.48xlarge' gives ml.p6-b200.48xlarge
+        coalesce(regexp_extract(usage_type, '{instance_type_in_usage_type}', 1), '') AS instance_type
     FROM normalised
 )
 SELECT *,
-    split_part(replace(instance_type, 'ml.', ''), '.', 1) AS instance_family,
+    coalesce(regexp_extract(instance_type, '{instance_family_of_type}', 1), '') AS instance_family,
     CASE
         WHEN service_code IN ('AmazonSageMaker', 'MachineLearningSavingsPlans') THEN 'SageMaker'
         -- Bedrock models sold through AWS Marketplace carry the seller's product code

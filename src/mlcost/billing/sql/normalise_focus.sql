@@ -56,7 +56,7 @@ SELECT
         WHEN CapacityReservationStatus = 'Unused'
             AND NOT (coalesce(stated_usage_type, '') LIKE '%UnusedBox%' OR coalesce(stated_usage_type, '') LIKE '%UnusedDed%')
             THEN 'UnusedBox:' || coalesce(
-                nullif(regexp_extract(stated_usage_type, '(?:^|[:\-])((?:ml\.)?[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[0-9a-z]+)$', 1), ''),
+                nullif(regexp_extract(stated_usage_type, '{instance_type_in_usage_type}', 1), ''),
                 described_instance_type, '')
         ELSE stated_usage_type
     END AS usage_type,

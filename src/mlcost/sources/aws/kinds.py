@@ -73,8 +73,9 @@ def is_gpu_type(instance_type: str | None) -> bool:
         spec = catalogue.spec(instance_type)
         return spec.gpu_count > 0 and spec.accelerator == "nvidia"
     except (NotImplementedError, LookupError, ValueError, OSError):
-        family = instance_type.removeprefix("ml.").split(".")[0]
-        return family[:1] in {"g", "p"}
+        from mlcost.instance_types import family
+
+        return family(instance_type)[:1] in {"g", "p"}
 
 
 # --------------------------------------------------------------------------- builders
