@@ -137,7 +137,9 @@ def endpoint_picture(name: str) -> dict:
             (v["VariantName"], v["ModelName"], v["InstanceType"], v["InitialInstanceCount"])
             for v in config["ProductionVariants"]
         ],
-        "tags": sorted((t["Key"], t["Value"]) for t in client.list_tags(ResourceArn=ep["EndpointArn"])["Tags"]),
+        "tags": sorted(
+            (t["Key"], t["Value"]) for t in client.list_tags(ResourceArn=ep["EndpointArn"])["Tags"]
+        ),
         "targets": [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]],
         "policies": [
             (p["PolicyName"], p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"])

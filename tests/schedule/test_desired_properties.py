@@ -111,9 +111,11 @@ def test_crossing_midnight_is_its_evening_plus_next_morning(zone, days, b, e, at
 
 def period_st():
     return st.tuples(days_st, minute_st, minute_st).map(
-        lambda t: Period(days=t[0], begin=hhmm(min(t[1], t[2])), end=hhmm(max(t[1], t[2]) + 1))
-        if max(t[1], t[2]) + 1 < 24 * 60
-        else Period(days=t[0], begin=hhmm(min(t[1], t[2])), end="24:00")
+        lambda t: (
+            Period(days=t[0], begin=hhmm(min(t[1], t[2])), end=hhmm(max(t[1], t[2]) + 1))
+            if max(t[1], t[2]) + 1 < 24 * 60
+            else Period(days=t[0], begin=hhmm(min(t[1], t[2])), end="24:00")
+        )
     )
 
 

@@ -102,7 +102,11 @@ def test_the_deploy_template_passes_cfn_lint_and_grants_only_the_declared_calls(
         "application-autoscaling:RegisterScalableTarget",
     ):
         assert needed in granted
-    for never in ("sagemaker:DeleteModel", "sagemaker:DeleteEndpointConfig", "ec2:TerminateInstances"):
+    for never in (
+        "sagemaker:DeleteModel",
+        "sagemaker:DeleteEndpointConfig",
+        "ec2:TerminateInstances",
+    ):
         assert never not in granted  # never delete data
     assert not any(a.endswith(":*") for a in granted)
     [pass_role] = [s for s in statements if s["Sid"] == "MlcostSchedulePassRole"]

@@ -8,7 +8,6 @@ from collections import Counter
 
 import pytest
 from seed import (
-    OFFICE,
     TUESDAY,
     berlin,
     changes,
@@ -25,9 +24,7 @@ from seed import (
 TAG = {"mlcost:schedule": "office-hours"}
 
 
-def test_0759_and_0801_transition_notebooks_and_ec2_and_a_second_pass_changes_nothing(
-    aws, journal
-):
+def test_0759_and_0801_transition_notebooks_and_ec2_and_a_second_pass_changes_nothing(aws, journal):
     notebook("research-nb", TAG)  # joins by tag
     notebook("dev-alice")  # joins by the schedule's name pattern dev-*
     notebook("prod-serving-nb")  # look-alike: no tag, no matching name

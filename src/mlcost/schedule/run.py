@@ -145,7 +145,7 @@ class SchedulePass:
                         Member(**{**_fields(saved), "observed": "stopped", "status": "deleted"})
                     )
                     seen.add(key)
-            self._confirm(members, last, region, report)
+            self._confirm(members, last, region, report, at)
             for member in members:
                 step = self._decide(member, at, last.get(_key(member)), report)
                 if step is None:
@@ -291,8 +291,12 @@ class SchedulePass:
         last: dict[tuple[str, str, str], dict[str, Any]],
         region: str,
         report: PassReport,
+        at: datetime,
     ) -> None:
-        """Judge each unconfirmed earlier action in ``region`` against what AWS shows now."""
+        """Judge each unconfirmed earlier action in ``region`` against what AWS shows now.
+
+        A stop found running while its schedule now wants it running was superseded (the
+        period began; a Studio app's user reopened it), not undone: it is not judged."""
         by_key = {_key(m): m for m in members}
         for key, row in last.items():
             if key[0] != region or row["reason"] is not None:
@@ -307,6 +311,9 @@ class SchedulePass:
             else:
                 held = member.observed == expected
                 detail = member.status
+                joined = schedule_for(member.name, member.tags, self.schedules).schedule
+                if not held and joined is not None and desired_state(joined, at) != expected:
+                    continue  # superseded by the schedule itself
             verdict = "held" if held else "did not hold"
             note = f"{verdict}: {detail} at {report.at:%Y-%m-%d %H:%M} UTC"
             report.confirmations.append(

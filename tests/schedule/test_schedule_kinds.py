@@ -1,0 +1,106 @@
+"""Studio apps (deleted off-hours, nothing to start) and asynchronous endpoints (MinCapacity 0
+off-hours, the snapshot's floor back on), on the emulator."""
+
+from __future__ import annotations
+
+import boto3
+from seed import REGION, ROLE, TUESDAY, berlin, changes, run_pass, sm
+
+TAG = [{"Key": "mlcost:schedule", "Value": "office-hours"}]
+
+
+def _studio() -> str:
+    domain = (
+        sm()
+        .create_domain(
+            DomainName="research",
+            AuthMode="IAM",
+            DefaultUserSettings={"ExecutionRole": ROLE},
+            SubnetIds=["subnet-1"],
+            VpcId="vpc-1",
+        )["DomainArn"]
+        .split("/")[-1]
+    )
+    for space in ("dev-alice", "prod-pipeline"):
+        sm().create_space(DomainId=domain, SpaceName=space)
+        sm().create_app(
+            DomainId=domain,
+            SpaceName=space,
+            AppType="JupyterLab",
+            AppName="default",
+            ResourceSpec={"InstanceType": "ml.t3.medium"},
+        )
+    return domain
+
+
+def _app_status(domain: str, space: str) -> str:
+    return sm().describe_app(
+        DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="default"
+    )["Status"]
+
+
+def test_studio_apps_are_deleted_off_hours_and_left_for_their_user_to_reopen(aws, journal):
+    domain = _studio()
+    evening = run_pass(journal, berlin(TUESDAY, 18, 1))
+    key = f"{domain}/dev-alice/JupyterLab/default"
+    assert changes(evening) == [(key, "stop", "done")]
+    assert _app_status(domain, "dev-alice") == "Deleted"
+    assert _app_status(domain, "prod-pipeline") == "InService"  # look-alike: not scheduled
+    # the space (and its storage) stays
+    assert sm().describe_space(DomainId=domain, SpaceName="dev-alice")["SpaceName"] == "dev-alice"
+
+    morning = run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 1))
+    assert changes(morning) == []  # nothing to start: the user reopens the app
+    assert [(c.resource_id, c.held) for c in morning.confirmations] == [(key, True)]
+
+
+def _async_endpoint(name: str) -> str:
+    client = sm()
+    client.create_model(
+        ModelName=f"{name}-model",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+    )
+    client.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "InstanceType": "ml.g5.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://out/async/"}},
+    )
+    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=TAG)
+    rid = f"endpoint/{name}/variant/AllTraffic"
+    boto3.client("application-autoscaling", region_name=REGION).register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=rid,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=2,
+        MaxCapacity=5,
+    )
+    return rid
+
+
+def _floor(rid: str) -> tuple[int, int]:
+    [t] = boto3.client("application-autoscaling", region_name=REGION).describe_scalable_targets(
+        ServiceNamespace="sagemaker", ResourceIds=[rid]
+    )["ScalableTargets"]
+    return t["MinCapacity"], t["MaxCapacity"]
+
+
+def test_an_async_endpoint_scales_to_zero_off_hours_and_gets_its_floor_back(aws, journal):
+    rid = _async_endpoint("batchy")
+    evening = run_pass(journal, berlin(TUESDAY, 18, 1))
+    assert changes(evening) == [("batchy", "stop", "done")]
+    assert _floor(rid) == (0, 5)
+    assert sm().describe_endpoint(EndpointName="batchy")["EndpointStatus"] == "InService"
+    assert changes(run_pass(journal, berlin(TUESDAY, 22, 0))) == []
+
+    morning = run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 1))
+    assert changes(morning) == [("batchy", "start", "done")]
+    assert _floor(rid) == (2, 5)
+    assert changes(run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 2))) == []
