@@ -104,3 +104,50 @@ def test_an_async_endpoint_scales_to_zero_off_hours_and_gets_its_floor_back(aws,
     assert changes(morning) == [("batchy", "start", "done")]
     assert _floor(rid) == (2, 5)
     assert changes(run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 2))) == []
+
+
+def test_an_inference_component_scales_its_copy_floor_to_zero_and_back(aws, journal):
+    client = sm()
+    client.create_model(
+        ModelName="llm-model",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+    )
+    client.create_endpoint_config(
+        EndpointConfigName="llm-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "llm-model",  # moto requires one; AWS's component endpoints omit it
+                "InstanceType": "ml.g5.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    client.create_endpoint(EndpointName="llm", EndpointConfigName="llm-config")
+    for name, tags in (("llm-dev", TAG), ("llm-prod", [])):
+        client.create_inference_component(
+            InferenceComponentName=name,
+            EndpointName="llm",
+            VariantName="AllTraffic",
+            Specification={"ModelName": "llm-model"},
+            RuntimeConfig={"CopyCount": 1},
+            Tags=tags,
+        )
+        boto3.client("application-autoscaling", region_name=REGION).register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=f"inference-component/{name}",
+            ScalableDimension="sagemaker:inference-component:DesiredCopyCount",
+            MinCapacity=1,
+            MaxCapacity=3,
+        )
+
+    evening = run_pass(journal, berlin(TUESDAY, 18, 1))
+    # the endpoint itself is not a member (untagged); its scheduled component is
+    assert changes(evening) == [("llm-dev", "stop", "done")]
+    assert _floor("inference-component/llm-dev") == (0, 3)
+    assert _floor("inference-component/llm-prod") == (1, 3)  # look-alike, untouched
+    assert changes(run_pass(journal, berlin(TUESDAY, 22, 0))) == []
+    morning = run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 1))
+    assert changes(morning) == [("llm-dev", "start", "done")]
+    assert _floor("inference-component/llm-dev") == (1, 3)

@@ -438,15 +438,37 @@ class RealTimeEndpoints(Schedulable):
         DeleteEndpoint().undo(ctx, stop_row, snap)
 
 
-class AsyncEndpoints(Schedulable):
-    """Asynchronous endpoints: the variants' scalable targets get MinCapacity 0 off-hours (a
-    backlog policy then scales them in to zero instances, and a request still wakes them);
-    their snapshot's MinCapacity is put back when on. Without a scalable target there is
-    nothing to lower: the endpoint is reported, not touched."""
+class _FloorToZero(Schedulable):
+    """Scaled off-hours: each scalable target of ``extra["resource_ids"]`` gets MinCapacity 0
+    (MaxCapacity kept: a scaling policy then scales in to zero, and demand still wakes it);
+    the snapshot's MinCapacity is put back when on. Without a scalable target there is
+    nothing to lower: the resource is reported, not touched."""
+
+    stop_is_journaled = True
+
+    def stop(self, ctx: FixContext, member: Member) -> None:
+        snap = ctx.snapshot("scaling", lambda: snapshot_scaling(ctx, member.extra["resource_ids"]))
+        if not snap["scalable_targets"]:
+            raise Skip(
+                f"{member.kind} {member.resource_id} has no scalable target to lower; "
+                "register one (see the endpoint-no-autoscaling finding) to schedule it"
+            )
+        for target in snap["scalable_targets"]:
+            _set_min(ctx, target, 0, "min-capacity-0")
+
+    def start(self, ctx: FixContext, member: Member, stop_row: dict[str, Any] | None) -> None:
+        if stop_row is None:
+            return  # never lowered by a schedule: nothing to put back
+        snap = ctx.journal.snapshot(stop_row["fix_id"], "scaling") or {}
+        for target in snap.get("scalable_targets", []):
+            _set_min(ctx, target, int(target["MinCapacity"]), "min-capacity-back")
+
+
+class AsyncEndpoints(_FloorToZero):
+    """Asynchronous endpoints: their variants' floor goes to zero instances off-hours."""
 
     kind = "async-endpoint"
     resource_kind = ResourceKind.ENDPOINT
-    stop_is_journaled = True
     calls = (
         SCALING_SNAPSHOT_CALLS
         | LIST_TAGS
@@ -488,34 +510,74 @@ class AsyncEndpoints(Schedulable):
             )
         return out
 
-    def stop(self, ctx: FixContext, member: Member) -> None:
-        snap = ctx.snapshot("scaling", lambda: snapshot_scaling(ctx, member.extra["resource_ids"]))
-        if not snap["scalable_targets"]:
-            raise Skip(
-                f"async endpoint {member.resource_id} has no scalable target to lower; "
-                "register one (see the endpoint-no-autoscaling finding) to schedule it"
-            )
-        for target in snap["scalable_targets"]:
-            _set_min(ctx, target, 0, "min-capacity-0")
 
-    def start(self, ctx: FixContext, member: Member, stop_row: dict[str, Any] | None) -> None:
-        if stop_row is None:
-            return  # never lowered by a schedule: nothing to put back
-        snap = ctx.journal.snapshot(stop_row["fix_id"], "scaling") or {}
-        for target in snap.get("scalable_targets", []):
-            _set_min(ctx, target, int(target["MinCapacity"]), "min-capacity-back")
+class InferenceComponents(_FloorToZero):
+    """Inference components: their copy count's floor goes to zero off-hours (with managed
+    instance scaling, the endpoint's instances follow). Their instances bill on the
+    endpoint, so the plan shows no separate saving for them."""
+
+    kind = "inference-component"
+    resource_kind = ResourceKind.ENDPOINT
+    calls = (
+        SCALING_SNAPSHOT_CALLS
+        | LIST_TAGS
+        | {("sagemaker", "ListInferenceComponents"), (AAS, "RegisterScalableTarget")}
+    )
+
+    def discover(self, clients: Clients, region: str) -> list[Member]:
+        sm = clients("sagemaker", region)
+        out = []
+        floors: dict[str, int] | None = None
+        pages = sm.get_paginator("list_inference_components").paginate(
+            PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
+            for ic in page.get("InferenceComponents", []):
+                if floors is None:
+                    floors = _min_capacities(clients, region)
+                name, status = ic["InferenceComponentName"], ic["InferenceComponentStatus"]
+                rid = f"inference-component/{name}"
+                observed: Observed = {
+                    "InService": "running",
+                    "Creating": "transitional",
+                    "Updating": "transitional",
+                    "Deleting": "transitional",
+                }.get(status, "unusable")
+                if observed == "running" and floors.get(rid) == 0:
+                    observed = "stopped"
+                out.append(
+                    Member(
+                        kind=self.kind,
+                        region=region,
+                        resource_id=name,
+                        arn=ic["InferenceComponentArn"],
+                        name=name,
+                        tags=_sm_tags(clients, region, ic["InferenceComponentArn"]),
+                        observed=observed,
+                        status=status,
+                        extra={"resource_ids": [rid], "endpoint": ic["EndpointName"]},
+                    )
+                )
+        return out
+
+
+#: The scalable dimensions a schedule lowers to a floor of zero.
+_FLOOR_DIMENSIONS = (
+    "sagemaker:variant:DesiredInstanceCount",
+    "sagemaker:inference-component:DesiredCopyCount",
+)
 
 
 def _min_capacities(clients: Clients, region: str) -> dict[str, int]:
-    """MinCapacity of every SageMaker variant's scalable target in the region (one paginated
-    read for all async endpoints)."""
+    """MinCapacity of every SageMaker variant's and inference component's scalable target in
+    the region (one paginated read for all of them)."""
     aas = clients(AAS, region)
     out: dict[str, int] = {}
     for page in aas.get_paginator("describe_scalable_targets").paginate(
         ServiceNamespace="sagemaker"
     ):
         for target in page.get("ScalableTargets", []):
-            if target["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount":
+            if target["ScalableDimension"] in _FLOOR_DIMENSIONS:
                 out[target["ResourceId"]] = int(target["MinCapacity"])
     return out
 
@@ -545,6 +607,7 @@ KINDS: dict[str, Schedulable] = {
         StudioApps(),
         RealTimeEndpoints(),
         AsyncEndpoints(),
+        InferenceComponents(),
     )
 }
 
