@@ -16,7 +16,6 @@ endpoint to be InService before it can put its autoscaling back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from mlcost.fix.actions.base import LIST_TAGS, Calls, Skip
@@ -618,7 +617,3 @@ def schedule_calls() -> Calls:
     for kind in KINDS.values():
         out |= kind.calls
     return frozenset(out)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
