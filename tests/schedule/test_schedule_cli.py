@@ -5,13 +5,13 @@ prints the week and the saving from catalogue prices."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-c", "from mlcost.cli import main; main()"]
+from mlcost.cli import main
 
 GOOD = """
 [schedules.office-hours]
@@ -21,8 +21,27 @@ names = ["dev-*"]
 """
 
 
-def mlcost(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def mlcost(capsys, monkeypatch, *args: str, cwd: Path | None = None) -> Ran:
+    """``mlcost ARGS`` through the real entry point (``main``: UserError -> one line, exit 2),
+    in-process so the file stays fast; the end-to-end test runs the CLI as a subprocess."""
+    if cwd is not None:
+        monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", ["mlcost", *args])
+    capsys.readouterr()
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return Ran(code, out.out, out.err)
 
 
 @pytest.mark.parametrize(
@@ -44,35 +63,51 @@ def mlcost(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     ],
     ids=["unknown-zone", "end-before-begin", "unknown-weekday"],
 )
-def test_a_bad_schedule_file_is_one_line_naming_schedule_and_field(tmp_path, body, expected):
+def test_a_bad_schedule_file_is_one_line_naming_schedule_and_field(
+    capsys, monkeypatch, tmp_path, body, expected
+):
     f = tmp_path / "mlcost.toml"
     f.write_text(f"[schedules.lab]\n{body}\n")
-    out = mlcost("schedule", "check", str(f))
+    out = mlcost(capsys, monkeypatch, "schedule", "check", str(f))
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert out.stderr.startswith("error: " + expected.format(f=f))
 
 
-def test_a_good_file_checks_ok_in_toml_and_yaml(tmp_path):
+def test_a_good_file_checks_ok_in_toml_and_yaml(capsys, monkeypatch, tmp_path):
     (tmp_path / "mlcost.toml").write_text(GOOD)
-    assert mlcost("schedule", "check", str(tmp_path / "mlcost.toml")).returncode == 0
+    assert (
+        mlcost(capsys, monkeypatch, "schedule", "check", str(tmp_path / "mlcost.toml")).returncode
+        == 0
+    )
     (tmp_path / "s.yaml").write_text(
         "schedules:\n  night:\n    timezone: Australia/Sydney\n    periods:\n"
         "      - {days: [fri], begin: '22:00', end: '06:00', crosses_midnight: true}\n"
     )
-    out = mlcost("schedule", "check", str(tmp_path / "s.yaml"))
+    out = mlcost(capsys, monkeypatch, "schedule", "check", str(tmp_path / "s.yaml"))
     assert out.returncode == 0, out.stderr
     assert "night: Australia/Sydney: fri 22:00-06:00 (crosses midnight)" in out.stdout
 
 
-def test_the_deploy_template_passes_cfn_lint_and_grants_only_the_declared_calls(tmp_path):
+def test_the_deploy_template_passes_cfn_lint_and_grants_only_the_declared_calls(
+    capsys, monkeypatch, tmp_path
+):
     from mlcost.schedule.resources import schedule_calls
     from mlcost.schedule.template import HANDLER
     from mlcost.sources.aws.policy import iam_action
 
     (tmp_path / "mlcost.toml").write_text(GOOD)
-    out = mlcost("schedule", "deploy", "--dry-run", "--region", "eu-central-1", cwd=tmp_path)
+    out = mlcost(
+        capsys,
+        monkeypatch,
+        "schedule",
+        "deploy",
+        "--dry-run",
+        "--region",
+        "eu-central-1",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     stack = json.loads(out.stdout)
     path = tmp_path / "stack.json"
@@ -119,8 +154,8 @@ def test_the_deploy_template_passes_cfn_lint_and_grants_only_the_declared_calls(
     )
 
 
-def test_deploy_without_dry_run_is_refused(tmp_path):
+def test_deploy_without_dry_run_is_refused(capsys, monkeypatch, tmp_path):
     (tmp_path / "mlcost.toml").write_text(GOOD)
-    out = mlcost("schedule", "deploy", cwd=tmp_path)
+    out = mlcost(capsys, monkeypatch, "schedule", "deploy", cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "--dry-run" in out.stderr
