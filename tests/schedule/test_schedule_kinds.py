@@ -151,3 +151,17 @@ def test_an_inference_component_scales_its_copy_floor_to_zero_and_back(aws, jour
     morning = run_pass(journal, berlin(TUESDAY.replace(day=2), 8, 1))
     assert changes(morning) == [("llm-dev", "start", "done")]
     assert _floor("inference-component/llm-dev") == (1, 3)
+
+
+def test_an_async_endpoint_without_a_scalable_target_is_reported_not_journaled(aws, journal):
+    rid = _async_endpoint("batchy")
+    boto3.client("application-autoscaling", region_name=REGION).deregister_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=rid,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+    )
+    evening = run_pass(journal, berlin(TUESDAY, 18, 1))
+    [step] = evening.steps
+    assert (step.member.resource_id, step.outcome) == ("batchy", "skipped")
+    assert step.reason.startswith("no scalable target to lower")
+    assert journal.fixes() == []  # a pass every 5 minutes must not grow the journal

@@ -9,10 +9,12 @@ done, 1 an action failed or an earlier one did not hold, 2 bad input or environm
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -20,6 +22,9 @@ from rich.console import Console
 
 from mlcost.cli.fix import DbOption
 from mlcost.errors import UserError
+
+if TYPE_CHECKING:
+    from mlcost.journal import Journal
 
 app = typer.Typer(
     help="Start/stop schedules (periods, time zones, tags) for notebooks, EC2, Studio apps "
@@ -79,6 +84,23 @@ def parse_at(raw: str, tz: str | None) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
+@contextmanager
+def _existing_journal(db: str | None) -> Iterator[Journal | None]:
+    """The journal when there is one (a dry run or plan must know the endpoints a schedule
+    deleted), never created by a command that changes nothing."""
+    from mlcost.journal.store import open_journal, resolve_url
+
+    url = resolve_url(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        yield None
+        return
+    j = open_journal(db)
+    try:
+        yield j
+    finally:
+        j.dispose()
+
+
 @app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="The schedule file to validate.")],
@@ -118,18 +140,8 @@ def run(
         with journal(db) as j:
             report = SchedulePass(schedules, regions, Clients(), j, apply=True).run()
     else:
-        from mlcost.journal.store import open_journal, resolve_url
-
-        # a dry run reads the journal if there is one (open stops), and never creates it
-        url = resolve_url(db)
-        j = None
-        if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
-            j = open_journal(db)
-        try:
+        with _existing_journal(db) as j:
             report = SchedulePass(schedules, regions, Clients(), j, apply=False).run()
-        finally:
-            if j is not None:
-                j.dispose()
     if fmt is Format.json:
         typer.echo(json.dumps(report_dict(report), indent=2, default=str))
     else:
@@ -147,6 +159,7 @@ def plan(
     ] = None,
     file: FileOption = Path(DEFAULT_FILE),
     region: RegionOption = None,
+    db: DbOption = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """What a pass at --at would do (AWS is only read), each schedule's week, and each
@@ -162,8 +175,8 @@ def plan(
     when = parse_at(at, tz)
     schedules = load_schedules(file)
     regions = _regions(region)
-    pass_ = SchedulePass(schedules, regions, Clients(), None, apply=False)
-    report = pass_.run(at=when)
+    with _existing_journal(db) as j:
+        report = SchedulePass(schedules, regions, Clients(), j, apply=False).run(at=when)
     members = [s.member for s in report.steps]
     weeks, savings = {}, {}
     for name, s in schedules.items():

@@ -225,7 +225,10 @@ class Ec2Instances(Schedulable):
                     state = inst["State"]["Name"]
                     observed: Observed = _EC2_STATES.get(state, "unusable")
                     extra: dict[str, Any] = {}
-                    if "aws:autoscaling:groupName" in tags:
+                    if inst.get("RootDeviceType") == "instance-store":
+                        observed = "unusable"
+                        extra["why"] = "instance-store root device: AWS cannot stop it"
+                    elif "aws:autoscaling:groupName" in tags:
                         # a stopped member fails its health check and is replaced
                         observed = "unusable"
                         extra["why"] = (
@@ -437,6 +440,12 @@ class RealTimeEndpoints(Schedulable):
         DeleteEndpoint().undo(ctx, stop_row, snap)
 
 
+_NO_TARGET = (
+    "no scalable target to lower; register one (see the endpoint-no-autoscaling finding) "
+    "to schedule it"
+)
+
+
 class _FloorToZero(Schedulable):
     """Scaled off-hours: each scalable target of ``extra["resource_ids"]`` gets MinCapacity 0
     (MaxCapacity kept: a scaling policy then scales in to zero, and demand still wakes it);
@@ -491,7 +500,11 @@ class AsyncEndpoints(_FloorToZero):
             variants = [v["VariantName"] for v in described.get("ProductionVariants", [])]
             rids = [f"endpoint/{described['EndpointName']}/variant/{v}" for v in variants]
             observed = _ENDPOINT_STATES.get(status, "unusable")
-            if observed == "running" and rids and all(floors.get(r) == 0 for r in rids):
+            extra: dict[str, Any] = {"resource_ids": rids}
+            if not any(r in floors for r in rids):
+                observed = "unusable"
+                extra["why"] = _NO_TARGET
+            elif observed == "running" and all(floors.get(r) == 0 for r in rids):
                 observed = "stopped"  # its floor is zero instances
             out.append(
                 Member(
@@ -504,7 +517,7 @@ class AsyncEndpoints(_FloorToZero):
                     observed=observed,
                     status=status,
                     billed=_billed(config, Usage.ASYNC_INFERENCE),
-                    extra={"resource_ids": rids},
+                    extra=extra,
                 )
             )
         return out
@@ -542,7 +555,11 @@ class InferenceComponents(_FloorToZero):
                     "Updating": "transitional",
                     "Deleting": "transitional",
                 }.get(status, "unusable")
-                if observed == "running" and floors.get(rid) == 0:
+                extra: dict[str, Any] = {"resource_ids": [rid], "endpoint": ic["EndpointName"]}
+                if rid not in floors:
+                    observed = "unusable"
+                    extra["why"] = _NO_TARGET
+                elif observed == "running" and floors[rid] == 0:
                     observed = "stopped"
                 out.append(
                     Member(
@@ -554,7 +571,7 @@ class InferenceComponents(_FloorToZero):
                         tags=_sm_tags(clients, region, ic["InferenceComponentArn"]),
                         observed=observed,
                         status=status,
-                        extra={"resource_ids": [rid], "endpoint": ic["EndpointName"]},
+                        extra=extra,
                     )
                 )
         return out
