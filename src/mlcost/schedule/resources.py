@@ -95,9 +95,11 @@ class Schedulable:
     calls: ClassVar[Calls]
     #: False where "on" means nothing to do (a Studio app: the user reopens it).
     starts: ClassVar[bool] = True
-    #: True where the off state is known only from the journal (a deleted endpoint, a
-    #: scaled-down async endpoint): the pass reads it from its own open stop.
+    #: True where "on" restores what the schedule's own stop took (a deleted endpoint, a
+    #: lowered scaling floor): starting needs that stop's journal row and snapshot.
     stop_is_journaled: ClassVar[bool] = False
+    #: True where the stop deletes the resource: while off it is known from the journal only.
+    stop_deletes: ClassVar[bool] = False
 
     def discover(self, clients: Clients, region: str) -> list[Member]:
         raise NotImplementedError
@@ -405,6 +407,7 @@ class RealTimeEndpoints(Schedulable):
     kind = "endpoint"
     resource_kind = ResourceKind.ENDPOINT
     stop_is_journaled = True
+    stop_deletes = True
     calls = (
         DeleteEndpoint.calls | DeleteEndpoint.implied | PASS_ROLE | {("sagemaker", "ListEndpoints")}
     )

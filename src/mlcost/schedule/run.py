@@ -132,14 +132,15 @@ class SchedulePass:
         rows = self._rows()
         last = self._last_done(rows)
         for region in self.regions:
-            members = self._discover(region, report)
+            members, unread = self._discover(region, report)
             seen = {_key(m) for m in members}
             # what exists only in the journal: endpoints deleted by an open scheduled stop
+            # (not when their kind could not be listed: their state is then unknown)
             for key, row in last.items():
                 if key[0] != region or key in seen or row["action"] != "stop":
                     continue
                 kind = self.kinds.get(key[1])
-                if kind is not None and kind.stop_is_journaled:
+                if kind is not None and kind.stop_deletes and kind.kind not in unread:
                     saved = Member.from_params(row["params"]["member"])
                     members.append(
                         Member(**{**_fields(saved), "observed": "stopped", "status": "deleted"})
@@ -158,14 +159,17 @@ class SchedulePass:
                 report.steps.append(step)
         return report
 
-    def _discover(self, region: str, report: PassReport) -> list[Member]:
+    def _discover(self, region: str, report: PassReport) -> tuple[list[Member], set[str]]:
+        """Every kind's members in ``region``, and the kinds that could not be listed."""
         members: list[Member] = []
+        unread: set[str] = set()
         for kind in self.kinds.values():
             try:
                 members.extend(kind.discover(self.clients, region))
             except (ClientError, BotoCoreError) as exc:
+                unread.add(kind.kind)
                 report.problems.append(f"{region} {kind.kind}: {describe_error(exc)}")
-        return members
+        return members, unread
 
     def _decide(
         self, member: Member, at: datetime, last: dict[str, Any] | None, report: PassReport
@@ -229,9 +233,9 @@ class SchedulePass:
                 "member": member.as_params(),
             },
         )
-        step.outcome, step.reason = self._run_row(self.journal.fix(step.fix_id), resuming=False)
+        step.outcome, step.reason = self._run_row(self.journal.fix(step.fix_id))
 
-    def _run_row(self, row: dict[str, Any], *, resuming: bool) -> tuple[str, str | None]:
+    def _run_row(self, row: dict[str, Any]) -> tuple[str, str | None]:
         """Lease, act through the descriptor, record; (outcome, reason)."""
         assert self.journal is not None
         member = Member.from_params(row["params"]["member"])
@@ -279,7 +283,7 @@ class SchedulePass:
                 "planned",
                 fix_id=row["fix_id"],
             )
-            step.outcome, step.reason = self._run_row(row, resuming=True)
+            step.outcome, step.reason = self._run_row(row)
             out.append(step)
         return out
 
