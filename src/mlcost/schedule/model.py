@@ -33,7 +33,9 @@ from mlcost.errors import UserError
 SCHEDULE_TAG = "mlcost:schedule"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+#: A schedule's name: a tag value, and ``schedule:<name>`` fits the journal's 64-character
+#: check column.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,54}$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 
 State = Literal["running", "stopped"]
@@ -210,7 +212,9 @@ class Schedule(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _NAME.match(value):
-            raise ValueError(f"{value!r}: use letters, digits, '-', '_' or '.' (a tag value)")
+            raise ValueError(
+                f"{value!r}: use up to 55 letters, digits, '-', '_' or '.' (it is a tag value)"
+            )
         return value
 
     @field_validator("timezone")
