@@ -161,6 +161,12 @@ def test_a_pass_killed_after_deleting_an_endpoint_resumes_without_a_second_delet
     assert counted["delete_endpoint"] == 1
     [row] = [r for r in journal.fixes(kind="schedule") if r["resource_id"] == "churn-dev"]
     assert row["state"] == "running"
+    # `mlcost fix --resume` leaves it to the schedule pass (it has no finding to re-check)
+    from mlcost.fix.context import Clients
+    from mlcost.fix.run import FixRunner
+
+    assert FixRunner(journal, Clients()).resume() == []
+    assert counted["delete_endpoint"] == 1
 
     resumed = run_pass(journal, berlin(TUESDAY, 18, 6))
     assert [(s.member.resource_id, s.action, s.outcome) for s in resumed.resumed] == [
