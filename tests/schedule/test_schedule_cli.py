@@ -159,3 +159,18 @@ def test_deploy_without_dry_run_is_refused(capsys, monkeypatch, tmp_path):
     out = mlcost(capsys, monkeypatch, "schedule", "deploy", cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "--dry-run" in out.stderr
+
+
+def test_policy_self_with_schedule_adds_the_descriptors_calls(capsys, monkeypatch):
+    from mlcost.schedule.resources import schedule_calls
+    from mlcost.sources.aws.policy import iam_action
+
+    out = mlcost(capsys, monkeypatch, "policy", "self", "--schedule")
+    assert out.returncode == 0, out.stderr
+    statements = {s["Sid"]: s for s in json.loads(out.stdout)["Statement"]}
+    granted = set(statements["MlcostSchedule"]["Action"]) | set(
+        statements["MlcostSchedulePassRole"]["Action"]
+    )
+    assert granted == {iam_action(svc, op) for svc, op in schedule_calls()}
+    without = mlcost(capsys, monkeypatch, "policy", "self")
+    assert "MlcostSchedule" not in without.stdout

@@ -31,6 +31,31 @@ def schedule_iam_actions() -> list[str]:
     return sorted({iam_action(service, op) for service, op in schedule_calls()})
 
 
+def schedule_statements() -> list[dict[str, Any]]:
+    """``MlcostSchedule`` (and ``MlcostSchedulePassRole``, towards SageMaker only): what a
+    pass may call, for the Lambda's role and ``mlcost policy self --schedule``."""
+    actions = schedule_iam_actions()
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "MlcostSchedule",
+            "Effect": "Allow",
+            "Action": [a for a in actions if a != PASS_ROLE],
+            "Resource": "*",
+        }
+    ]
+    if PASS_ROLE in actions:
+        statements.append(
+            {
+                "Sid": "MlcostSchedulePassRole",
+                "Effect": "Allow",
+                "Action": [PASS_ROLE],
+                "Resource": "*",
+                "Condition": PASS_ROLE_CONDITION,
+            }
+        )
+    return statements
+
+
 def schedules_json(schedules: dict[str, Schedule]) -> str:
     """The schedules as the Lambda reads them from ``MLCOST_SCHEDULES``."""
     tables = {
@@ -52,14 +77,8 @@ def template(
             f"the schedules take {len(encoded)} bytes; a Lambda's environment holds 4 KB",
             "split them into fewer, broader schedules",
         )
-    actions = schedule_iam_actions()
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "MlcostSchedule",
-            "Effect": "Allow",
-            "Action": [a for a in actions if a != PASS_ROLE],
-            "Resource": "*",
-        },
+    statements = [
+        *schedule_statements(),
         {
             "Sid": "Logs",
             "Effect": "Allow",
@@ -67,16 +86,6 @@ def template(
             "Resource": {"Fn::GetAtt": ["PassLogGroup", "Arn"]},
         },
     ]
-    if PASS_ROLE in actions:
-        statements.append(
-            {
-                "Sid": "MlcostSchedulePassRole",
-                "Effect": "Allow",
-                "Action": [PASS_ROLE],
-                "Resource": "*",
-                "Condition": PASS_ROLE_CONDITION,
-            }
-        )
     every = "rate(1 minute)" if rate_minutes == 1 else f"rate({rate_minutes} minutes)"
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
