@@ -10,16 +10,18 @@ from mlcost.schedule.kinds.notebooks import NotebookInstances
 from mlcost.schedule.kinds.scaled import AsyncEndpoints, InferenceComponents
 from mlcost.schedule.kinds.studio import StudioApps
 
-#: Every schedulable kind, by its name.
+#: Every schedulable kind, by its name, in the order a pass acts on them: real-time
+#: endpoints last, because only their actions wait (minutes each, for a delete or a
+#: recreate) and nothing else should wait behind them.
 KINDS: dict[str, Schedulable] = {
     k.kind: k
     for k in (
         NotebookInstances(),
         Ec2Instances(),
         StudioApps(),
-        RealTimeEndpoints(),
         AsyncEndpoints(),
         InferenceComponents(),
+        RealTimeEndpoints(),
     )
 }
 
