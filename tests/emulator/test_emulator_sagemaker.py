@@ -566,3 +566,26 @@ def test_search_filters_training_jobs_on_iso_timestamps(aws):
     assert record["TrainingJobName"] == "new-job"
     assert record["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"
     assert record["Tags"] == [{"Key": "team", "Value": "cv"}]
+
+
+def test_inference_components_as_aws_answers_them(aws):
+    """Create, Describe, List (filters, AWS's shapes) and tags of an inference component."""
+    sm = _sm()
+    _endpoint(sm, "llm")
+    sm.create_inference_component(
+        InferenceComponentName="llm-ic",
+        EndpointName="llm",
+        VariantName="AllTraffic",
+        Specification={"ModelName": "llm-m", "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 1, "MinMemoryRequiredInMb": 1024}},
+        RuntimeConfig={"CopyCount": 2},
+        Tags=[{"Key": "team", "Value": "nlp"}],
+    )  # fmt: skip
+    described = sm.describe_inference_component(InferenceComponentName="llm-ic")
+    _assert_shape(sm, "DescribeInferenceComponent", described)
+    assert described["RuntimeConfig"] == {"DesiredCopyCount": 2, "CurrentCopyCount": 2}
+    listed = sm.list_inference_components(EndpointNameEquals="llm")
+    _assert_shape(sm, "ListInferenceComponents", listed)
+    assert [c["InferenceComponentName"] for c in listed["InferenceComponents"]] == ["llm-ic"]
+    assert sm.list_inference_components(EndpointNameEquals="other")["InferenceComponents"] == []
+    tags = sm.list_tags(ResourceArn=described["InferenceComponentArn"])["Tags"]
+    assert tags == [{"Key": "team", "Value": "nlp"}]

@@ -18,7 +18,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlcost.cli import agent, billing, demo, explain, fix, plan, policy, prices, scan
+    from mlcost.cli import agent, billing, demo, explain, fix, plan, policy, prices, scan, schedule
 
     scan.register(app)
     fix.register(app)
@@ -29,6 +29,7 @@ def _register() -> None:
     app.add_typer(billing.app, name="billing")
     app.add_typer(plan.app, name="plan")
     app.add_typer(policy.app, name="policy")
+    app.add_typer(schedule.app, name="schedule")
 
 
 _register()

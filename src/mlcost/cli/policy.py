@@ -24,6 +24,14 @@ def policy_self(
             "of these checks (statement MlcostFix).",
         ),
     ] = False,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule",
+            help="Add what `mlcost schedule run --apply` calls, from the schedule kinds' "
+            "descriptors (statement MlcostSchedule).",
+        ),
+    ] = False,
 ) -> None:
     """Print the read-only IAM policy `mlcost scan` needs (JSON), computed from the resource
     kinds' descriptors and the checks' needs: attach it to the role the scan runs as.
@@ -40,4 +48,8 @@ def policy_self(
         from mlcost.fix.policy import fix_actions, fix_statements
 
         policy["Statement"] += fix_statements(fix_actions(needs.kinds))
+    if schedule:
+        from mlcost.schedule.template import schedule_statements
+
+        policy["Statement"] += schedule_statements()
     typer.echo(json.dumps(policy, indent=2))

@@ -73,6 +73,11 @@ def _get_resource_from_arn(self: Any, arn: str) -> Any:
     studio = _studio_resource(self, arn)
     if studio is not None:
         return studio
+    if ":inference-component/" in arn:
+        item = _components(self).get(arn.rsplit("/", 1)[-1])
+        if item is None:
+            raise ValidationError(message=f"Could not find resource with ARN {arn}")
+        return _TaggedItem(item)
     resource = _ORIGINALS["_get_resource_from_arn"](self, arn)
     if resource is None:
         raise ValidationError(message=f"Could not find resource with ARN {arn}")
@@ -1049,7 +1054,91 @@ def _list_training_jobs(self: SageMakerResponse) -> ActionResult:
 
 _ORIGINALS: dict[str, Any] = {}
 
+# ----------------------------------------------------------------- inference components
+
+
+def _components(backend: Any) -> dict[str, dict[str, Any]]:
+    return backend.__dict__.setdefault("_mlcost_inference_components", {})
+
+
+class _TaggedItem:
+    """An emulator-kept resource (a dict) behind moto's tag protocol (``.tags``)."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self._item = item
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return self._item.setdefault("Tags", [])
+
+    @tags.setter
+    def tags(self, value: list[dict[str, str]]) -> None:
+        self._item["Tags"] = value
+
+
+def _create_inference_component(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name, endpoint = self._get_param("InferenceComponentName"), self._get_param("EndpointName")
+    if endpoint not in backend.endpoints:
+        raise ValidationError(message=f'Could not find endpoint "{endpoint}".')
+    components = _components(backend)
+    if name in components:
+        raise ResourceInUseException(message=f"Inference component {name} already exists.")
+    copies = int((self._get_param("RuntimeConfig") or {}).get("CopyCount", 1))
+    arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:inference-component/{name}"
+    now = _now()
+    components[name] = {
+        "InferenceComponentName": name,
+        "InferenceComponentArn": arn,
+        "EndpointName": endpoint,
+        "EndpointArn": backend.endpoints[endpoint].arn,
+        "VariantName": self._get_param("VariantName"),
+        "InferenceComponentStatus": "InService",  # AWS: Creating -> InService
+        "Specification": self._get_param("Specification") or {},
+        "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "Tags": self._get_param("Tags") or [],
+    }
+    return ActionResult({"InferenceComponentArn": arn})
+
+
+def _describe_inference_component(self: SageMakerResponse) -> ActionResult:
+    name = self._get_param("InferenceComponentName")
+    item = _components(self.sagemaker_backend).get(name)
+    if item is None:
+        raise ValidationError(message=f'Could not find inference component "{name}".')
+    return ActionResult({k: v for k, v in item.items() if k != "Tags"})
+
+
+def _list_inference_components(self: SageMakerResponse) -> ActionResult:
+    items = list(_components(self.sagemaker_backend).values())
+    for param, field_name in (
+        ("EndpointNameEquals", "EndpointName"),
+        ("VariantNameEquals", "VariantName"),
+        ("StatusEquals", "InferenceComponentStatus"),
+    ):
+        if self._get_param(param):
+            items = [i for i in items if i.get(field_name) == self._get_param(param)]
+    if self._get_param("NameContains"):
+        items = [i for i in items if self._get_param("NameContains") in i["InferenceComponentName"]]
+    fields = [
+        "CreationTime",
+        "InferenceComponentArn",
+        "InferenceComponentName",
+        "EndpointArn",
+        "EndpointName",
+        "VariantName",
+        "InferenceComponentStatus",
+        "LastModifiedTime",
+    ]
+    return _list_response(self, items, "InferenceComponents", "InferenceComponentName", fields)
+
+
 _NEW_ACTIONS = {
+    "create_inference_component": _create_inference_component,
+    "describe_inference_component": _describe_inference_component,
+    "list_inference_components": _list_inference_components,
     "update_endpoint": _update_endpoint,
     "update_notebook_instance": _update_notebook_instance,
     "list_notebook_instance_lifecycle_configs": _list_notebook_instance_lifecycle_configs,
@@ -1078,10 +1167,30 @@ _NEW_ACTIONS = {
 }
 
 
+def _current_scalable_dimensions() -> None:
+    """moto's list of Application Auto Scaling dimensions predates inference components
+    (``sagemaker:inference-component:DesiredCopyCount``): take AWS's list from the service
+    model instead, in both places moto validates against it."""
+    from enum import Enum
+
+    from moto.applicationautoscaling import models as aas_models
+    from moto.applicationautoscaling import responses as aas_responses
+
+    model = botocore.session.get_session().get_service_model("application-autoscaling")
+    values = model.shape_for("ScalableDimension").enum
+    current = Enum(  # type: ignore[misc]
+        "ScalableDimensionValueSet",
+        {v.upper().replace(":", "_").replace("-", "_").replace(".", "_"): v for v in values},
+    )
+    aas_models.ScalableDimensionValueSet = current
+    aas_responses.ScalableDimensionValueSet = current
+
+
 def apply() -> None:
     """Install the SageMaker fixes on moto's classes (idempotent)."""
     if _ORIGINALS:
         return
+    _current_scalable_dimensions()
     backend_cls = sm_models.SageMakerModelBackend
     _ORIGINALS["_get_resource_from_arn"] = backend_cls._get_resource_from_arn
     _ORIGINALS["delete_endpoint"] = backend_cls.delete_endpoint

@@ -327,6 +327,8 @@ class FixRunner:
         """Finish every fix and undo a killed run left ``running`` or ``planned``."""
         outcomes = []
         for row in self.journal.fixes(states=["running", "planned"]):
+            if row["kind"] not in ("fix", "undo"):
+                continue  # a schedule pass's action: the next `mlcost schedule run` resumes it
             if row["kind"] == "undo":
                 outcomes.append(self._run_undo(row, resuming=True))
             else:
