@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mlcost.cli.options import ProfileOption, finite, use_profile
 from mlcost.errors import UserError
 from mlcost.model import Finding
 
@@ -87,11 +88,12 @@ def _findings(
 
     if from_ is not None:
         return load_findings_file(from_)
-    from mlcost.cli.scan import default_regions, parse_lookback_days, run_scan_command
+    from mlcost.cli.options import err_console, resolve_regions
+    from mlcost.cli.scan import parse_lookback_days, run_scan_command
 
     days = parse_lookback_days(lookback_days)
-    regions = list(dict.fromkeys(region)) if region else default_regions()
-    return from_scan(run_scan_command(regions, days, checks, Console(stderr=True)))
+    regions = resolve_regions(region)
+    return from_scan(run_scan_command(regions, days, checks, err_console()))
 
 
 def _exit_for(outcomes) -> None:
@@ -138,10 +140,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--region", "-r", help="Region to scan (without --from)."),
         ] = None,
-        lookback_days: Annotated[str, typer.Option("--lookback-days")] = "14",
+        lookback_days: Annotated[str, typer.Option("--lookback-days", metavar="DAYS")] = "14",
         wait_timeout: Annotated[
-            float, typer.Option("--wait-timeout", help="Seconds to wait for each new state.")
+            float,
+            typer.Option(
+                "--wait-timeout", metavar="SECONDS", help="Seconds to wait for each new state."
+            ),
         ] = 1800.0,
+        profile: ProfileOption = None,
     ) -> None:
         """Apply the fixes of chosen findings: dry run unless --apply; re-checked, snapshotted,
         journaled, undoable."""
@@ -152,6 +158,8 @@ def register(app: typer.Typer) -> None:
         from mlcost.journal import journal
         from mlcost.journal.store import check_journal
 
+        use_profile(profile)
+        finite("--wait-timeout", wait_timeout, low=0, low_open=True, high=86400, example="1800")
         delay = parse_after(after) if after else None
         chosen_any = bool(finding_ids or check or all_)
         if resume and (chosen_any or from_ or after):
@@ -205,9 +213,10 @@ def register(app: typer.Typer) -> None:
     def undo(
         fix_id: Annotated[str, typer.Argument(help="The fix to undo (see `mlcost history`).")],
         db: DbOption = None,
-        wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 1800.0,
+        wait_timeout: Annotated[float, typer.Option("--wait-timeout", metavar="SECONDS")] = 1800.0,
     ) -> None:
         """Restore what a fix changed, from its snapshot (journaled and resumable)."""
+        finite("--wait-timeout", wait_timeout, low=0, low_open=True, high=86400, example="1800")
         from mlcost.fix.plan import render_outcomes
         from mlcost.journal import journal
 

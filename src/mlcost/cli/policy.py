@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mlcost.cli.options import OutputOption
+
 app = typer.Typer(help="IAM policies: the one mlcost itself needs.", no_args_is_help=True)
 
 
@@ -24,6 +26,7 @@ def policy_self(
             "of these checks (statement MlcostFix).",
         ),
     ] = False,
+    output: OutputOption = None,
 ) -> None:
     """Print the read-only IAM policy `mlcost scan` needs (JSON), computed from the resource
     kinds' descriptors and the checks' needs: attach it to the role the scan runs as.
@@ -32,7 +35,10 @@ def policy_self(
     each action declares; the scan's reads stay in it because `mlcost fix` re-checks each
     finding against AWS before it changes anything."""
     from mlcost.checks import needs_for
+    from mlcost.cli.options import check_output_path, note, write_output
     from mlcost.sources.aws.policy import scan_policy
+
+    check_output_path(output)
 
     needs = needs_for(check or None)
     policy = scan_policy(needs)
@@ -40,4 +46,9 @@ def policy_self(
         from mlcost.fix.policy import fix_actions, fix_statements
 
         policy["Statement"] += fix_statements(fix_actions(needs.kinds))
-    typer.echo(json.dumps(policy, indent=2))
+    text = json.dumps(policy, indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    write_output(output, text + "\n")
+    note(f"wrote {output}")

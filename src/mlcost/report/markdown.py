@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlcost.model import ScanResult
-from mlcost.report.text import SUBSTITUTED, dollars, marked, substitution_notes
+from mlcost.report.text import SUBSTITUTED, dollars, marked, scanned_line, substitution_notes
 from mlcost.report.totals import totals
 
 
@@ -25,6 +25,8 @@ def to_markdown(result: ScanResult) -> str:
         "",
         f"Generated {result.generated_at.isoformat()} from `{result.source}`, "
         f"regions {', '.join(result.regions) or '-'}, lookback {result.lookback_days} days.",
+        "",
+        _cell(scanned_line(result)[0].upper() + scanned_line(result)[1:]) + ".",
         "",
         f"**{len(result.findings)} findings; monthly cost {dollars(t['monthly_cost_usd'])}; "
         f"potential monthly savings {dollars(t['monthly_savings_usd'])}.**{partial}",

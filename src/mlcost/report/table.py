@@ -12,6 +12,7 @@ from mlcost.report.text import (
     dollars,
     marked,
     partial_note,
+    scanned_line,
     substitution_notes,
 )
 from mlcost.report.totals import totals
@@ -71,6 +72,7 @@ def render_table(result: ScanResult, console: Console) -> None:
     so a ``[`` in them prints as written instead of being read as Rich markup (which would
     swallow text or raise MarkupError)."""
     console.print(build_table(result))
+    console.print(escape(scanned_line(result)), markup=True, highlight=False)
     for note in substitution_notes(result.findings):
         console.print(
             f"{SUBSTITUTED} labelled substitution: {escape(note)}", markup=True, highlight=False
