@@ -370,8 +370,8 @@ def _stage_file(
         if bad:
             at = guard.first_bad_line(con, rel, cond)
             raise UserError(
-                f"{label}: {at + ', ' if at else ''}column {col!r} has {bad} value(s) that "
-                f"are not {expected} (e.g. {sample!r})",
+                f"{label}: column {col!r} has {bad} value(s) that are not {expected} "
+                f"(e.g. {sample!r}{', first at ' + at if at else ''})",
                 "fix or re-export the file; nothing was loaded",
             )
     tail = list(res[2 * len(checks) :])

@@ -178,8 +178,8 @@ def lifecycle_config(
     if _stdout_is_terminal():
         raise UserError(
             "the script carries the agent as binary data and would garble this terminal",
-            f"write it to a file: mlcost agent lifecycle-config --target {target} -o "
-            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} "
+            f"redirect it: mlcost agent lifecycle-config --target {target} > "
+            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} (or -o FILE) "
             "(or add --print-size to see its size)",
         )
     out = sys.stdout.buffer

@@ -81,12 +81,9 @@ def savings_plan(
             "no savings-plan discount rates given; mlcost does not ship savings-plan rates",
             "pass --rates FILE (discounts with their source) or --rates-from-bill",
         )
+    given = sp.load_rates(rates) if rates else None  # a bad file is refused before any work
     families, spend = hourly_spend(db, plan_type, region, family)
-    r = (
-        sp.load_rates(rates)
-        if rates
-        else rates_from_bill(db, plan_type, term_years, payment.value, region, family)
-    )
+    r = given or rates_from_bill(db, plan_type, term_years, payment.value, region, family)
     if r.plan is not plan_type:
         raise UserError(f"the rates file is for {r.plan.value} plans, not {plan_type.value}")
     res = sp.plan(spend, families, r)

@@ -253,7 +253,9 @@ def refresh(
 
     console = err_console()
     try:
-        with Progress(console=console, transient=False) as progress:
+        with Progress(
+            console=console, transient=False, disable=not console.is_terminal
+        ) as progress:
             task = progress.add_task("Price List API", total=len(regions) * len(services))
             for service in services:
                 for reg in regions:
