@@ -28,11 +28,18 @@ class Outcome:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """``cli("scan", "--region", "x")`` -> Outcome(exit code, stdout, stderr)."""
+    # a run may set these for itself (--profile, --no-color): keep them from leaking
+    import os
+
     from mlcost.cli import main
 
-    # a run may set these for itself (--profile, --no-color): keep them from leaking
-    for name in ("AWS_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_PROFILE", "NO_COLOR", "TERM", "FORCE_COLOR"):
+        if name in os.environ:  # restored after the test, whatever the run set
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
     def run(*args: str) -> Outcome:
         capsys.readouterr()

@@ -84,7 +84,10 @@ def _root(
         import os
 
         options.GLOBAL.no_color = True
-        os.environ["NO_COLOR"] = "1"  # every Rich console made from here on
+        # every Rich console made from here on: no colours (NO_COLOR) and no bold or italic
+        # either (a dumb terminal gets no escape codes at all), even if FORCE_COLOR is set
+        os.environ.update(NO_COLOR="1", TERM="dumb")
+        os.environ.pop("FORCE_COLOR", None)
     session.set_timeouts(connect_timeout, read_timeout)
     options.use_profile(profile)
 
