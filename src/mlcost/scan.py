@@ -128,6 +128,6 @@ def run_checks(
         account=inventory.account,
         scanned={
             str(kind): len(inventory.of_kind(kind))
-            for kind in dict.fromkeys(chk.kind for chk in selected)
+            for kind in sorted({chk.kind for chk in selected})
         },
     )
