@@ -65,9 +65,12 @@ def test_a_report_is_written_whole_through_a_temporary_file(tmp_path, monkeypatc
         (["prices", "info"], '"regions"'),
         (["prices", "show", "ml.g5.xlarge", "-f", "json"], '"instance_type": "g5.xlarge"'),
         (["billing", "sql", "--dialect", "athena"], "-- "),
+        (["history", "-f", "json", "--db", "sqlite:///{tmp}/journal.db"], '"scans": []'),
+        (["history", "--db", "sqlite:///{tmp}/journal.db"], "fixes and undos"),
     ],
 )
 def test_commands_that_print_also_write_with_dash_o(cli, tmp_path, argv, expect) -> None:
+    argv = [a.format(tmp=tmp_path) for a in argv]
     printed = cli(*argv)
     assert printed.code == 0 and expect in printed.out
     target = tmp_path / "out.txt"
@@ -101,6 +104,7 @@ def test_every_command_that_writes_output_takes_dash_o() -> None:
         ("prices", "info"),
         ("prices", "refresh"),
         ("agent", "lifecycle-config"),
+        ("history",),
     }
     for path in writers:
         cmd = group
@@ -163,3 +167,25 @@ def test_readme_lists_every_command() -> None:
 def test_json_on_stdout_stays_parseable_with_quiet(cli) -> None:
     r = cli("--quiet", "prices", "show", "g5.xlarge", "-f", "json")
     assert r.code == 0 and json.loads(r.out)["region"] == "us-east-1"
+
+
+def test_the_demo_speaks_to_a_user_and_says_what_next(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from mlcost.cli.demo import next_steps, planted_summary
+
+    org = SimpleNamespace(
+        expected={
+            "flagged": [("idle-endpoint", "ep-a"), ("idle-notebook", "nb-b")],
+            "not_flagged": [("idle-endpoint", "ep-busy")],
+        }
+    )
+    result = SimpleNamespace(findings=[SimpleNamespace(check="idle-endpoint", resource_id="ep-a")])
+    line = planted_summary(result, org)
+    assert line == (
+        "the demo organisation hides 2 wasteful resources among busy look-alikes: "
+        "mlcost found 1 of them and flagged 0 busy look-alike(s)"
+    )
+    assert "planted" not in line and "/" not in line  # no test-speak ("23/23")
+    hint = next_steps(tmp_path)
+    assert "mlcost scan --region" in hint and f"--from {tmp_path / 'findings.json'}" in hint

@@ -58,10 +58,22 @@ def planted_summary(result, org) -> str | None:
     lookalikes = {(c, r) for c, r in expected.get("not_flagged", [])}
     hit = len(planted & found)
     false_pos = sorted(lookalikes & found)
-    line = f"planted waste found: {hit}/{len(planted)}; busy look-alikes flagged: {len(false_pos)}"
+    line = (
+        f"the demo organisation hides {len(planted)} wasteful resources among busy look-alikes: "
+        f"mlcost found {hit} of them and flagged {len(false_pos)} busy look-alike(s)"
+    )
     if false_pos:
         line += " (" + ", ".join(f"{c}:{r}" for c, r in false_pos) + ")"
     return line
+
+
+def next_steps(out: Path) -> str:
+    """The "what next" line after the demo: the same scan on a real account, then a fix plan."""
+    return (
+        "next: run `mlcost scan --region us-east-1` on your own account (read-only; "
+        "`mlcost policy self` prints the IAM policy it needs), then `mlcost fix --from "
+        f"{out / 'findings.json'} --check idle-endpoint` shows a fix plan without changing anything"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -120,3 +132,4 @@ def register(app: typer.Typer) -> None:
             f"in {time.perf_counter() - started:.1f} s",
             highlight=False,
         )
+        err_console.print(next_steps(out), highlight=False, markup=False)

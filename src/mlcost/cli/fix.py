@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mlcost.cli.options import ProfileOption, finite, use_profile
+from mlcost.cli.options import OutputOption, ProfileOption, finite, use_profile
 from mlcost.errors import UserError
 from mlcost.model import Finding
 
@@ -229,17 +229,27 @@ def register(app: typer.Typer) -> None:
     def history(
         fmt: Annotated[HistoryFormat, typer.Option("--format", "-f")] = HistoryFormat.table,
         db: DbOption = None,
+        output: OutputOption = None,
     ) -> None:
         """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
+        import io
+
+        from mlcost.cli.options import check_output_path, note, write_output
         from mlcost.journal import journal
         from mlcost.journal.store import plain
 
+        check_output_path(output)
         with journal(db) as j:
             scans, fixes = j.scans(), j.fixes()
         if fmt is HistoryFormat.json:
-            typer.echo(json.dumps(plain({"scans": scans, "fixes": fixes}), indent=2))
+            text = json.dumps(plain({"scans": scans, "fixes": fixes}), indent=2)
+            if output is None:
+                typer.echo(text)
+            else:
+                write_output(output, text + "\n")
+                note(f"wrote {output}")
             return
-        out = _out()
+        out = _out() if output is None else Console(file=io.StringIO(), width=180, no_color=True)
         table = Table(title="scans")
         for column in ("scan", "recorded", "source", "origin", "regions", "findings", "saving/mo"):
             table.add_column(column, overflow="fold")
@@ -278,6 +288,9 @@ def register(app: typer.Typer) -> None:
                 (f["monthly_savings_usd"] or "") if f["kind"] == "fix" else "",
             )
         out.print(table)
+        if output is not None:
+            write_output(output, out.file.getvalue())  # type: ignore[attr-defined]
+            note(f"wrote {output}")
 
     @app.command()
     def verify(db: DbOption = None) -> None:
