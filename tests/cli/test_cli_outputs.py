@@ -189,3 +189,13 @@ def test_the_demo_speaks_to_a_user_and_says_what_next(tmp_path) -> None:
     assert "planted" not in line and "/" not in line  # no test-speak ("23/23")
     hint = next_steps(tmp_path)
     assert "mlcost scan --region" in hint and f"--from {tmp_path / 'findings.json'}" in hint
+
+
+def test_prices_show_prints_significant_decimals(cli) -> None:
+    r = cli("prices", "show", "ml.g5.xlarge")
+    assert r.code == 0
+    row = next(line for line in r.out.splitlines() if "studio-notebook" in line)
+    # the catalogue stores 1.4100000000 (sagemaker_studio_notebook_2025-06-16.csv)
+    assert "1.41 " in row and "1.4100000000" not in row
+    data = cli("prices", "show", "ml.g5.xlarge", "-f", "json").out
+    assert '"usd_per_hour": "1.4100000000"' in data  # JSON keeps the exact value

@@ -90,6 +90,16 @@ def describe(instance_type: str, region: str) -> dict[str, Any]:
     }
 
 
+def _hourly(usd: str) -> str:
+    """A catalogue price as people write it: the catalogue stores ten decimals (1.4100000000),
+    the table shows the significant ones, at least cents (1.41, 0.0464); JSON keeps them all."""
+    from decimal import Decimal
+
+    text = format(Decimal(usd).normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
 def _print_table(data: dict[str, Any], console: Console) -> None:
     spec = data["spec"]
     if spec is None:
@@ -119,7 +129,7 @@ def _print_table(data: dict[str, Any], console: Console) -> None:
         table.add_row(
             row["usage"],
             row["instance_type"],
-            row["usd_per_hour"],
+            _hourly(row["usd_per_hour"]),
             basis,
             escape(row["source"]),
             row["date"],
