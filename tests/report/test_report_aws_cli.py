@@ -1,0 +1,69 @@
+"""findings.md prints each fix as JSON and, where it is one AWS call, the `aws` command."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from mlcost.model import Finding, Fix, ResourceKind, Risk, ScanResult
+from mlcost.report import to_markdown
+from mlcost.report.aws_cli import aws_command
+
+
+def _finding(action: str, params: dict, rid: str = "ep-1") -> Finding:
+    return Finding(
+        id=f"f-{action}",
+        check="idle-endpoint",
+        resource_kind=ResourceKind.ENDPOINT,
+        resource_id=rid,
+        resource_arn=f"arn:aws:sagemaker:eu-west-1:111122223333:endpoint/{rid}",
+        region="eu-west-1",
+        title=f"{action} {rid}",
+        evidence={},
+        monthly_cost_usd=Decimal("100"),
+        monthly_savings_usd=Decimal("100"),
+        fix=Fix(action=action, params=params),
+        risk=Risk.REVIEW,
+        confidence=0.9,
+    )
+
+
+def test_one_call_fixes_map_to_the_aws_command() -> None:
+    assert (
+        aws_command(_finding("delete-endpoint", {"EndpointName": "ep-1"}))
+        == "aws sagemaker delete-endpoint --endpoint-name ep-1 --region eu-west-1"
+    )
+    assert (
+        aws_command(_finding("stop-instances", {"InstanceIds": ["i-1", "i-2"]}))
+        == "aws ec2 stop-instances --instance-ids i-1 i-2 --region eu-west-1"
+    )
+    attach = _finding(
+        "attach-lifecycle-config",
+        {"NotebookInstanceName": "nb 1", "LifecycleConfigName": "mlcost-autostop"},
+    )
+    assert aws_command(attach) == (
+        "aws sagemaker update-notebook-instance --notebook-instance-name 'nb 1' "
+        "--lifecycle-config-name mlcost-autostop --region eu-west-1"
+    )
+    # several calls (a new endpoint config first): no single command is offered
+    assert aws_command(_finding("update-endpoint", {"EndpointName": "ep-1"})) is None
+    assert aws_command(_finding("delete-endpoint", {})) is None  # params missing
+
+
+def test_markdown_prints_fix_params_as_json_and_the_command() -> None:
+    f = _finding("delete-endpoint", {"EndpointName": "ep-1"})
+    result = ScanResult(
+        generated_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source="aws",
+        regions=["eu-west-1"],
+        lookback_days=14,
+        findings=[f],
+    )
+    line = next(x for x in to_markdown(result).splitlines() if x.startswith("- **"))
+    params = re.search(r"`(\{.*?\})`", line).group(1)
+    assert json.loads(params) == {"EndpointName": "ep-1"}  # JSON, not a Python dict
+    assert (
+        "by hand: `aws sagemaker delete-endpoint --endpoint-name ep-1 --region eu-west-1`" in line
+    )
