@@ -67,3 +67,21 @@ def test_markdown_prints_fix_params_as_json_and_the_command() -> None:
     assert (
         "by hand: `aws sagemaker delete-endpoint --endpoint-name ep-1 --region eu-west-1`" in line
     )
+
+
+def test_the_table_names_the_target_of_a_fix() -> None:
+    from mlcost.report.text import fix_cell
+
+    resize = _finding(
+        "update-endpoint",
+        {
+            "EndpointName": "ep-1",
+            "ProductionVariants": [
+                {"VariantName": "v1", "InstanceType": "ml.m5.large", "InitialInstanceCount": 2}
+            ],
+        },
+    )
+    assert fix_cell(resize) == "update-endpoint -> ml.m5.large x2"
+    attach = _finding("attach-lifecycle-config", {"LifecycleConfigName": "mlcost-autostop"})
+    assert fix_cell(attach) == "attach-lifecycle-config -> mlcost-autostop"
+    assert fix_cell(_finding("delete-endpoint", {"EndpointName": "ep-1"})) == "delete-endpoint"

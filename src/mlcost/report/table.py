@@ -10,6 +10,7 @@ from mlcost.model import ScanResult
 from mlcost.report.text import (
     SUBSTITUTED,
     dollars,
+    fix_cell,
     marked,
     partial_note,
     scanned_line,
@@ -47,7 +48,7 @@ def build_table(result: ScanResult) -> Table:
             f.region,
             marked(f.monthly_cost_usd, f),
             marked(f.monthly_savings_usd, f),
-            f.fix.action,
+            fix_cell(f),
             str(f.risk),
             f"{f.confidence:.2f}",
         )

@@ -81,3 +81,19 @@ def scanned_line(result) -> str:
             "so the totals may be too low"
         )
     return line
+
+
+def fix_cell(finding) -> str:
+    """The table's Fix column: the action and, where the resource column does not say it,
+    its target (the new instance type and count, the lifecycle config attached)."""
+    params = finding.fix.params or {}
+    target = ""
+    if finding.fix.action == "update-endpoint":
+        target = ", ".join(
+            f"{v.get('InstanceType', '?')} x{v.get('InitialInstanceCount', '?')}"
+            for v in params.get("ProductionVariants", [])
+            if isinstance(v, dict)
+        )
+    elif finding.fix.action == "attach-lifecycle-config":
+        target = str(params.get("LifecycleConfigName", ""))
+    return f"{finding.fix.action} -> {target}" if target else finding.fix.action
