@@ -217,3 +217,12 @@ def _billing_db(tmp_path: Path) -> Path:
     db = tmp_path / "bill.duckdb"
     ingest([csv], db)
     return db
+
+
+@pytest.mark.parametrize("endpoint", ["notaurl", "http://[::1", "ftp://host", "http://h:port"])
+def test_an_endpoint_url_that_is_not_a_url_is_one_line(cli, monkeypatch, no_scan, endpoint) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    r = cli("scan", "--region", "us-east-1")
+    assert r.code == 2
+    r.one_error_line("AWS_ENDPOINT_URL", "not an http(s) URL")
+    assert no_scan == []

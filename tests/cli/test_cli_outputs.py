@@ -4,6 +4,7 @@ output paths checked before any work, files written whole, old spellings still a
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -199,3 +200,24 @@ def test_prices_show_prints_significant_decimals(cli) -> None:
     assert "1.41 " in row and "1.4100000000" not in row
     data = cli("prices", "show", "ml.g5.xlarge", "-f", "json").out
     assert '"usd_per_hour": "1.4100000000"' in data  # JSON keeps the exact value
+
+
+def test_dev_stdout_and_symlinks_are_written_not_replaced(cli, tmp_path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    r = cli("policy", "self", "-o", str(link))
+    assert r.code == 0
+    assert link.is_symlink() and '"Version"' in real.read_text()  # the link is kept
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    import threading
+
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    r = cli("policy", "self", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert r.code == 0 and '"Version"' in got[0]
+    assert fifo.exists() and not fifo.is_file()  # still the FIFO, not replaced by a file

@@ -89,6 +89,7 @@ def _root(
         os.environ.update(NO_COLOR="1", TERM="dumb")
         os.environ.pop("FORCE_COLOR", None)
     session.set_timeouts(connect_timeout, read_timeout)
+    options.check_endpoint_environment()
     options.use_profile(profile)
 
 

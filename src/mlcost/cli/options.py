@@ -91,6 +91,27 @@ def use_profile(profile: str | None) -> None:
 _CONFIG_HINT = "fix ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE), or unset AWS_PROFILE"
 
 
+def check_endpoint_environment() -> None:
+    """Refuse an ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_<SERVICE>``) that is not an
+    http(s) URL, before boto3 fails on it deep inside a client with a bare ValueError."""
+    from urllib.parse import urlsplit
+
+    for name, value in sorted(os.environ.items()):
+        if not name.startswith("AWS_ENDPOINT_URL") or not value:
+            continue
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            ok = False
+        if not ok:
+            raise UserError(
+                f"{name}={value!r} is not an http(s) URL",
+                f"set it like https://host:port, or unset {name} to use AWS's endpoints",
+            )
+
+
 def split_regions(values: Iterable[str] | None) -> list[str]:
     """``--region a --region b,c`` as ``[a, b, c]`` in order, duplicates dropped.
 
@@ -239,15 +260,22 @@ def _existing_parent(path: Path) -> Path:
 
 def write_output(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename:
-    a failure half-way (disk full, interrupt) leaves the old file or none, never half a one."""
+    a failure half-way (disk full, interrupt) leaves the old file or none, never half a one.
+
+    A symlink is followed (the file it points to is replaced, the link kept); a target that
+    is not a regular file (``/dev/stdout``, a FIFO) is written directly, never replaced."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    parent = path.parent if str(path.parent) else Path(".")
+    real = Path(os.path.realpath(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+        if real.exists() and not real.is_file():
+            with open(real, "wb") as fh:
+                fh.write(raw)
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(raw)
-            os.replace(tmp, path)
+            os.replace(tmp, real)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
