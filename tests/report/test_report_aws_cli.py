@@ -85,3 +85,30 @@ def test_the_table_names_the_target_of_a_fix() -> None:
     attach = _finding("attach-lifecycle-config", {"LifecycleConfigName": "mlcost-autostop"})
     assert fix_cell(attach) == "attach-lifecycle-config -> mlcost-autostop"
     assert fix_cell(_finding("delete-endpoint", {"EndpointName": "ep-1"})) == "delete-endpoint"
+
+
+def test_the_table_says_when_a_resource_is_counted_once() -> None:
+    from rich.console import Console
+
+    from mlcost.report import render_table
+
+    idle = _finding("stop-notebook-instance", {"NotebookInstanceName": "nb"}, rid="nb")
+    guard = _finding("attach-lifecycle-config", {"NotebookInstanceName": "nb"}, rid="nb")
+    other = _finding("delete-endpoint", {"EndpointName": "ep-2"}, rid="ep-2")
+    result = ScanResult(
+        generated_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source="aws",
+        regions=["eu-west-1"],
+        lookback_days=14,
+        findings=[idle, guard, other],
+    )
+    console = Console(record=True, width=200, color_system=None)
+    render_table(result, console)
+    text = console.export_text()
+    # three findings, two resources: $100 + $100 = $200, the notebook counted once
+    assert "2 resources" in text and "$200.00" in text
+    assert "1 finding(s) are on a resource already listed" in text
+    result.findings = [idle, other]
+    console = Console(record=True, width=200, color_system=None)
+    render_table(result, console)
+    assert "already listed" not in console.export_text()

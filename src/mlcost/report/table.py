@@ -74,6 +74,15 @@ def render_table(result: ScanResult, console: Console) -> None:
     swallow text or raise MarkupError)."""
     console.print(build_table(result))
     console.print(escape(scanned_line(result)), markup=True, highlight=False)
+    resources = len({f.resource_arn or f.resource_id for f in result.findings})
+    if resources < len(result.findings):
+        console.print(
+            f"{len(result.findings) - resources} finding(s) are on a resource already listed "
+            "(e.g. an idle notebook that also lacks auto-stop): the total counts each resource "
+            "once, at its largest saving",
+            markup=False,
+            highlight=False,
+        )
     for note in substitution_notes(result.findings):
         console.print(
             f"{SUBSTITUTED} labelled substitution: {escape(note)}", markup=True, highlight=False
