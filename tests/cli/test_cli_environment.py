@@ -28,6 +28,10 @@ def aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     creds.write_text("[dev]\naws_access_key_id = AKIDEV\naws_secret_access_key = s\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    # the files are the only source of credentials, and nothing can reach AWS
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     return creds
 
 
