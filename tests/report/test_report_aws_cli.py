@@ -43,9 +43,11 @@ def test_one_call_fixes_map_to_the_aws_command() -> None:
         "attach-lifecycle-config",
         {"NotebookInstanceName": "nb 1", "LifecycleConfigName": "mlcost-autostop"},
     )
-    assert aws_command(attach) == (
-        "aws sagemaker update-notebook-instance --notebook-instance-name 'nb 1' "
-        "--lifecycle-config-name mlcost-autostop --region eu-west-1"
+    # stop the notebook, create the config, attach it: not one command
+    assert aws_command(attach) is None
+    quoted = _finding("stop-notebook-instance", {"NotebookInstanceName": "nb 1"})
+    assert aws_command(quoted) == (
+        "aws sagemaker stop-notebook-instance --notebook-instance-name 'nb 1' --region eu-west-1"
     )
     # several calls (a new endpoint config first): no single command is offered
     assert aws_command(_finding("update-endpoint", {"EndpointName": "ep-1"})) is None

@@ -2,7 +2,8 @@
 
 Why: a reviewer reading ``findings.md`` in a ticket wants the command to run (or to paste
 into a runbook), not a Python dict. Only fixes that are one AWS call map to a command; the
-others (a new endpoint config, managed spot on a job's next run) are left to ``mlcost fix``.
+others (a new endpoint config; attaching auto-stop, which needs the notebook stopped and the
+lifecycle config created first; managed spot on a job's next run) are left to ``mlcost fix``.
 Parameter names are the AWS API's (CONTRACTS.md), so ``EndpointName`` is ``--endpoint-name``.
 """
 
@@ -19,11 +20,6 @@ _ONE_CALL: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "delete-endpoint": ("sagemaker", "delete-endpoint", ("EndpointName",)),
     "stop-notebook-instance": ("sagemaker", "stop-notebook-instance", ("NotebookInstanceName",)),
     "stop-instances": ("ec2", "stop-instances", ("InstanceIds",)),
-    "attach-lifecycle-config": (
-        "sagemaker",
-        "update-notebook-instance",
-        ("NotebookInstanceName", "LifecycleConfigName"),
-    ),
 }
 
 
