@@ -435,3 +435,8 @@ class ScanResult:
     findings: list[Finding]
     errors: list[SourceError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The AWS account scanned (STS GetCallerIdentity); None when unknown.
+    account: str | None = None
+    #: What was read: resource kind -> how many resources of it (every kind the checks
+    #: read, zero included), so an empty report says what it looked at.
+    scanned: dict[str, int] = field(default_factory=dict)

@@ -125,4 +125,9 @@ def run_checks(
         findings=findings,
         errors=list(inventory.errors),
         warnings=list(inventory.notes) + unpriced_warnings(findings) + warnings,
+        account=inventory.account,
+        scanned={
+            str(kind): len(inventory.of_kind(kind))
+            for kind in sorted({chk.kind for chk in selected})
+        },
     )

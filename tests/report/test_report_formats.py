@@ -81,9 +81,16 @@ class ErrorModel(_Strict):
     message: str
 
 
+class Scanned(_Strict):
+    regions: list[str]
+    resources: dict[str, int]
+
+
 class Report(_Strict):
     generated_at: datetime
     source: str
+    account_id: str | None  # documented addition: the account scanned (STS)
+    scanned: Scanned  # documented addition: what was read, zero counts included
     regions: list[str]
     lookback_days: int
     findings: list[FindingModel]
@@ -265,12 +272,23 @@ def test_table_lists_findings_total_and_warnings(result):
 
 def test_fully_priced_totals_are_not_partial(result):
     result.findings = [f for f in result.findings if f.monthly_savings_usd is not None]
+    result.errors = []  # every region read: a failed read also makes totals partial
     doc = json.loads(to_json(result))
     assert doc["totals"]["unpriced_findings"] == 0 and doc["totals"]["partial"] is False
     assert "partial" not in to_markdown(result)
     console = Console(record=True, width=200, color_system=None)
     render_table(result, console)
     assert "partial" not in console.export_text()
+
+
+def test_totals_are_partial_when_a_read_failed(result):
+    result.findings = [f for f in result.findings if f.monthly_savings_usd is not None]
+    assert result.errors  # eu-west-1 ListEndpoints failed
+    doc = json.loads(to_json(result))
+    assert doc["totals"]["unpriced_findings"] == 0 and doc["totals"]["partial"] is True
+    console = Console(record=True, width=200, color_system=None)
+    render_table(result, console)
+    assert "partial: 1 read(s) failed in eu-west-1" in console.export_text()
 
 
 def test_table_prints_brackets_in_messages_verbatim(result):

@@ -29,8 +29,10 @@ class Boto3Api(AwsApi):
         if service not in self._clients:
             import boto3
 
+            from mlcost.sources.aws.session import bounded
+
             self._clients[service] = boto3.client(
-                service, region_name=self.region, endpoint_url=self.endpoint_url
+                service, region_name=self.region, endpoint_url=self.endpoint_url, config=bounded()
             )
         return self._clients[service]
 

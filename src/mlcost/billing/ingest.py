@@ -21,6 +21,7 @@ from mlcost.billing import (
     archive,
     convert,
     duplicates,
+    guard,
     lineage,
     reading,
     storage,
@@ -103,6 +104,12 @@ def _stage_file(
             "export the report with all required columns; nothing was loaded",
         )
     select, checks = convert.typed_select(fmt, types, label)
+    # amounts beyond a sane ceiling (or NaN, inf) are refused, not summed into every report
+    checks += [
+        (col, guard.amount_too_large(ident(col)), guard.amount_expected())
+        for col, kind in COLUMNS[fmt].items()
+        if kind is Kind.MONEY and col in types
+    ]
     currency = _CURRENCY[fmt] if _CURRENCY[fmt] in types else None
     currencies: tuple[str, ...] = ()
     agg = ", ".join(
@@ -139,12 +146,13 @@ def _stage_file(
             "check the file is a complete, comma-separated export; nothing was loaded",
         ) from err
     assert res is not None
-    for i, (col, _, expected) in enumerate(checks):
+    for i, (col, cond, expected) in enumerate(checks):
         bad, sample = res[2 * i], res[2 * i + 1]
         if bad:
+            at = guard.first_bad_line(con, rel, cond)
             raise UserError(
                 f"{label}: column {col!r} has {bad} value(s) that are not {expected} "
-                f"(e.g. {sample!r})",
+                f"(e.g. {sample!r}{', first at ' + at if at else ''})",
                 "fix or re-export the file; nothing was loaded",
             )
     tail = list(res[2 * len(checks) :])
@@ -416,6 +424,7 @@ def ingest(
     for p in paths:
         if not Path(p).is_file():
             raise UserError(f"{p}: no such file", "check the path; nothing was loaded")
+    guard.check_database_file(db, writing=True)  # a file that is not ours is never rewritten
     created = not Path(db).exists()
     try:
         return _ingest(paths, db, memory_limit or default_memory_limit())

@@ -59,30 +59,83 @@ class Rates:
         return float(1 - d)
 
 
-def load_rates(path: Path) -> Rates:
-    """Read a rates file: ``{"plan", "term_years", "payment", "source", "discounts": {family: d}}``."""
+#: Savings-plan terms AWS sells, in years, and its payment options.
+TERM_YEARS = (1, 3)
+PAYMENTS = ("no-upfront", "partial-upfront", "all-upfront")
+
+_RATES_SHAPE = (
+    'expected {"plan": "sagemaker|compute|ec2-instance", "term_years": 1, '
+    '"payment": "no-upfront", "source": "...", "discounts": {"g5": 0.3, "*": 0.25}}'
+)
+
+
+def _bad_rates(path: Path, what: str) -> UserError:
+    return UserError(f"{path}: not a valid rates file: {what}", _RATES_SHAPE)
+
+
+def _discount(path: Path, family: object, value: object) -> Decimal:
+    """One discount: a finite number in [0, 1), given as a JSON number or numeric string."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _bad_rates(path, f"the discount for {family!r} is {value!r}, not a number")
     try:
-        raw = json.loads(Path(path).read_text())
-        plan = PlanType(raw["plan"])
-        discounts = {k: Decimal(str(v)) for k, v in raw["discounts"].items()}
-        source = str(raw["source"]).strip()
-    except FileNotFoundError as err:
-        raise UserError(f"{path}: no such rates file") from err
-    except (KeyError, ValueError, TypeError, ArithmeticError) as err:
+        d = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise _bad_rates(path, f"the discount for {family!r} is {value!r}, not a number") from None
+    if not d.is_finite() or not Decimal(0) <= d < Decimal(1):
         raise UserError(
-            f"{path}: not a valid rates file ({err})",
-            'expected {"plan": "sagemaker|compute|ec2-instance", "term_years": 1, '
-            '"payment": "no-upfront", "source": "...", "discounts": {"g5": 0.3, "*": 0.25}}',
-        ) from err
+            f"{path}: discount for {family!r} is {value}, expected a fraction in [0, 1)",
+            "e.g. 0.3 for 30% off on-demand",
+        )
+    return d
+
+
+def load_rates(path: Path) -> Rates:
+    """Read a rates file: ``{"plan", "term_years", "payment", "source", "discounts": {family: d}}``.
+
+    Every field is checked by name, so a wrong file says which field is wrong (not a bare
+    ``KeyError('source')``): discounts finite fractions, the term 1 or 3 years, the payment
+    one of AWS's three options.
+    """
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such rates file", "check the path") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder, not a rates file", "pass the JSON file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _bad_rates(path, f"not JSON ({err})") from None
+    if not isinstance(raw, dict):
+        raise _bad_rates(path, f"the top level is a {type(raw).__name__}, not an object")
+    missing = [k for k in ("plan", "source", "discounts") if k not in raw]
+    if missing:
+        raise _bad_rates(path, f"missing {', '.join(repr(k) for k in missing)}")
+    try:
+        plan = PlanType(raw["plan"])
+    except (ValueError, TypeError):
+        raise _bad_rates(
+            path, f"plan {raw['plan']!r} is not one of sagemaker, compute, ec2-instance"
+        ) from None
+    if not isinstance(raw["discounts"], dict) or not raw["discounts"]:
+        raise _bad_rates(path, "'discounts' must be an object of family -> fraction")
+    discounts = {str(k): _discount(path, k, v) for k, v in raw["discounts"].items()}
+    source = raw["source"].strip() if isinstance(raw["source"], str) else ""
     if not source:
         raise UserError(f"{path}: rates need a 'source' (where and when they were published)")
-    for fam, d in discounts.items():
-        if not Decimal(0) <= d < Decimal(1):
-            raise UserError(f"{path}: discount for {fam!r} is {d}, expected a fraction in [0, 1)")
+    term = raw.get("term_years", 1)
+    if isinstance(term, bool) or term not in TERM_YEARS:
+        raise UserError(
+            f"{path}: term_years is {term!r}, expected 1 or 3",
+            "savings plans are sold for 1 or 3 years",
+        )
+    payment = raw.get("payment", "no-upfront")
+    if payment not in PAYMENTS:
+        raise UserError(
+            f"{path}: payment is {payment!r}, expected one of {', '.join(PAYMENTS)}",
+        )
     return Rates(
         plan=plan,
-        term_years=int(raw.get("term_years", 1)),
-        payment=str(raw.get("payment", "no-upfront")),
+        term_years=int(term),
+        payment=payment,
         discounts=discounts,
         source=source,
     )

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from mlcost.errors import UserError
+from mlcost.billing import guard
 
 #: per-line attributes stored once per combination in line_item_classes (migrations key an
 #: old database's classes by hash() of them, in this order; ingest by the columns they come from)
@@ -191,7 +191,10 @@ def _lit(s: str) -> str:
 
 def open_for_loading(db: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
     """A connection to ``db`` set up for bulk loads, with the current layout in place."""
-    con = duckdb.connect(db)
+    try:
+        con = duckdb.connect(db)
+    except duckdb.Error as err:
+        raise guard.open_error(db, err) from None
     try:
         con.execute(f"SET memory_limit = {_lit(memory_limit)}")
         con.execute(f"SET temp_directory = {_lit(f'{db}.tmp')}")
@@ -217,12 +220,12 @@ def open_for_reading(db: str | Path) -> duckdb.DuckDBPyConnection:
     writable connection) instead of failing until the next ingest. A missing file is a
     UserError, not DuckDB's "cannot open" error.
     """
-    if not Path(db).exists():
-        raise UserError(
-            f"{db}: no billing database", "run `mlcost billing ingest FILE... --db PATH` first"
-        )
+    guard.check_database_file(db)  # missing, a folder, empty, not DuckDB: one line
     db = str(db)
-    con = duckdb.connect(db, read_only=True)
+    try:
+        con = duckdb.connect(db, read_only=True)
+    except duckdb.Error as err:
+        raise guard.open_error(db, err) from None
     try:
         current = _layout(con) == "current"
     except BaseException:

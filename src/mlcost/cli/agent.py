@@ -18,6 +18,7 @@ from mlcost.agent.core.config import (
     ConfigError,
     validate,
 )
+from mlcost.cli.options import OutputOption, check_output_path, note, write_output
 from mlcost.errors import UserError
 
 app = typer.Typer(
@@ -80,7 +81,7 @@ def run(
             gpu_threshold=gpu_threshold,
             cpu_threshold=cpu_threshold,
             signals=tuple(s.strip() for s in signals.split(",") if s.strip()),
-            ssh_ports=tuple(int(p) for p in ssh_ports.split(",") if p.strip()),
+            ssh_ports=_ports(ssh_ports),
             target=target,
             dry_run=dry_run,
             stop_on_unreadable=stop_on_unreadable,
@@ -138,6 +139,7 @@ def lifecycle_config(
         help="Notebook/Studio: sign AWS calls with the agent's own SigV4 instead of the "
         "botocore of SageMaker's python (for images without botocore; a larger script).",
     ),
+    output: OutputOption = None,
 ) -> None:
     """Print a lifecycle script that installs and starts the agent with no network access.
 
@@ -147,6 +149,7 @@ def lifecycle_config(
     """
     if target not in ("notebook", "ec2", "studio"):
         raise UserError(f"--target must be notebook, ec2 or studio, got {target!r}")
+    check_output_path(output)
     cfg = AgentConfig(
         idle_minutes=idle_minutes,
         gpu_threshold=gpu_threshold,
@@ -174,16 +177,34 @@ def lifecycle_config(
     if print_size:
         typer.echo(lifecycle.size(target, script).describe())
         return
+    if output is not None:
+        write_output(output, script)
+        note(f"wrote {output} ({len(script)} bytes)")
+        return
     if _stdout_is_terminal():
         raise UserError(
             "the script carries the agent as binary data and would garble this terminal",
             f"redirect it: mlcost agent lifecycle-config --target {target} > "
-            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} "
+            f"{'user-data.gz' if target == 'ec2' else 'on-start.sh'} (or -o FILE) "
             "(or add --print-size to see its size)",
         )
     out = sys.stdout.buffer
     out.write(script)
     out.flush()
+
+
+def _ports(raw: str) -> tuple[int, ...]:
+    """``--ssh-ports 22,2222`` as port numbers, each 1 to 65535."""
+    ports = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            raise ConfigError(
+                f"--ssh-ports must be a comma list of port numbers 1-65535, got {part!r} in {raw!r}"
+            )
+        ports.append(int(part))
+    return tuple(ports)
 
 
 def _stdout_is_terminal() -> bool:

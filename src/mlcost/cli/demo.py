@@ -58,10 +58,22 @@ def planted_summary(result, org) -> str | None:
     lookalikes = {(c, r) for c, r in expected.get("not_flagged", [])}
     hit = len(planted & found)
     false_pos = sorted(lookalikes & found)
-    line = f"planted waste found: {hit}/{len(planted)}; busy look-alikes flagged: {len(false_pos)}"
+    line = (
+        f"the demo organisation hides {len(planted)} wasteful resources among busy look-alikes: "
+        f"mlcost found {hit} of them and flagged {len(false_pos)} busy look-alike(s)"
+    )
     if false_pos:
         line += " (" + ", ".join(f"{c}:{r}" for c, r in false_pos) + ")"
     return line
+
+
+def next_steps(out: Path) -> str:
+    """The "what next" line after the demo: the same scan on a real account, then a fix plan."""
+    return (
+        "next: run `mlcost scan --region us-east-1` on your own account (read-only; "
+        "`mlcost policy self` prints the IAM policy it needs), then `mlcost fix --from "
+        f"{out / 'findings.json'} --check idle-endpoint` shows a fix plan without changing anything"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -69,12 +81,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        out: Annotated[
-            Path, typer.Option("--out", help="Folder for the JSON and Markdown reports.")
-        ] = Path("mlcost-report"),
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output",
+                "-o",
+                metavar="DIR",
+                help="Folder for the JSON and Markdown reports (default: mlcost-report).",
+            ),
+        ] = None,
         seed: Annotated[int, typer.Option(help="Seed of the synthetic organisation.")] = 7,
+        out_alias: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
     ) -> None:
         """Scan a synthetic ML organisation on a local AWS emulator, end to end."""
+        from mlcost.cli.options import check_output_path, write_output
+        from mlcost.cli.options import err_console as stderr_console
+
+        out = output or out_alias or Path("mlcost-report")
+        check_output_path(out, directory=True)  # before the emulator starts
         try:
             from mlcost.demo.emulator import start_server
             from mlcost.demo.org import build_org
@@ -87,7 +111,7 @@ def register(app: typer.Typer) -> None:
         from mlcost import report
         from mlcost.cli.scan import OutputFormat, emit, run_scan_command
 
-        err_console = Console(stderr=True)
+        err_console = stderr_console()
         started = time.perf_counter()
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         with start_server() as server, aws_environment(server.endpoint_url):
@@ -98,8 +122,8 @@ def register(app: typer.Typer) -> None:
         result.source = "demo"
         emit(result, OutputFormat.table, None, Console())
         out.mkdir(parents=True, exist_ok=True)
-        (out / "findings.json").write_text(report.to_json(result), encoding="utf-8")
-        (out / "findings.md").write_text(report.to_markdown(result), encoding="utf-8")
+        write_output(out / "findings.json", report.to_json(result))
+        write_output(out / "findings.md", report.to_markdown(result))
         summary = planted_summary(result, org)
         if summary:
             err_console.print(summary, highlight=False)
@@ -108,3 +132,4 @@ def register(app: typer.Typer) -> None:
             f"in {time.perf_counter() - started:.1f} s",
             highlight=False,
         )
+        err_console.print(next_steps(out), highlight=False, markup=False)

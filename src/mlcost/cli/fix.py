@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mlcost.cli.options import OutputOption, ProfileOption, finite, use_profile
 from mlcost.cli.scan import ConfigOption
 from mlcost.errors import UserError
 from mlcost.model import Finding
@@ -95,13 +96,12 @@ def _findings(
 
     if from_ is not None:
         return load_findings_file(from_)
-    from mlcost.cli.scan import default_regions, parse_lookback_days, run_scan_command
+    from mlcost.cli.options import err_console, resolve_regions
+    from mlcost.cli.scan import parse_lookback_days, run_scan_command
 
     days = parse_lookback_days(lookback_days)
-    regions = list(dict.fromkeys(region)) if region else default_regions()
-    return from_scan(
-        run_scan_command(regions, days, checks, Console(stderr=True), settings=settings)
-    )
+    regions = resolve_regions(region)
+    return from_scan(run_scan_command(regions, days, checks, err_console(), settings=settings))
 
 
 def _exit_for(outcomes) -> None:
@@ -148,11 +148,15 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--region", "-r", help="Region to scan (without --from)."),
         ] = None,
-        lookback_days: Annotated[str, typer.Option("--lookback-days")] = "14",
+        lookback_days: Annotated[str, typer.Option("--lookback-days", metavar="DAYS")] = "14",
         wait_timeout: Annotated[
-            float, typer.Option("--wait-timeout", help="Seconds to wait for each new state.")
+            float,
+            typer.Option(
+                "--wait-timeout", metavar="SECONDS", help="Seconds to wait for each new state."
+            ),
         ] = 1800.0,
         config: ConfigOption = None,
+        profile: ProfileOption = None,
     ) -> None:
         """Apply the fixes of chosen findings: dry run unless --apply; re-checked, snapshotted,
         journaled, undoable."""
@@ -166,6 +170,8 @@ def register(app: typer.Typer) -> None:
 
         # the scan's thresholds: the scan (without --from) and every re-check judge with them
         settings = load_config(config).checks
+        use_profile(profile)
+        finite("--wait-timeout", wait_timeout, low=0, low_open=True, high=86400, example="1800")
         delay = parse_after(after) if after else None
         chosen_any = bool(finding_ids or check or all_)
         if resume and (chosen_any or from_ or after):
@@ -221,9 +227,10 @@ def register(app: typer.Typer) -> None:
     def undo(
         fix_id: Annotated[str, typer.Argument(help="The fix to undo (see `mlcost history`).")],
         db: DbOption = None,
-        wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 1800.0,
+        wait_timeout: Annotated[float, typer.Option("--wait-timeout", metavar="SECONDS")] = 1800.0,
     ) -> None:
         """Restore what a fix changed, from its snapshot (journaled and resumable)."""
+        finite("--wait-timeout", wait_timeout, low=0, low_open=True, high=86400, example="1800")
         from mlcost.fix.plan import render_outcomes
         from mlcost.journal import journal
 
@@ -236,17 +243,27 @@ def register(app: typer.Typer) -> None:
     def history(
         fmt: Annotated[HistoryFormat, typer.Option("--format", "-f")] = HistoryFormat.table,
         db: DbOption = None,
+        output: OutputOption = None,
     ) -> None:
         """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
+        import io
+
+        from mlcost.cli.options import check_output_path, note, write_output
         from mlcost.journal import journal
         from mlcost.journal.store import plain
 
+        check_output_path(output)
         with journal(db) as j:
             scans, fixes = j.scans(), j.fixes()
         if fmt is HistoryFormat.json:
-            typer.echo(json.dumps(plain({"scans": scans, "fixes": fixes}), indent=2))
+            text = json.dumps(plain({"scans": scans, "fixes": fixes}), indent=2)
+            if output is None:
+                typer.echo(text)
+            else:
+                write_output(output, text + "\n")
+                note(f"wrote {output}")
             return
-        out = _out()
+        out = _out() if output is None else Console(file=io.StringIO(), width=180, no_color=True)
         table = Table(title="scans")
         for column in ("scan", "recorded", "source", "origin", "regions", "findings", "saving/mo"):
             table.add_column(column, overflow="fold")
@@ -285,6 +302,9 @@ def register(app: typer.Typer) -> None:
                 (f["monthly_savings_usd"] or "") if f["kind"] == "fix" else "",
             )
         out.print(table)
+        if output is not None:
+            write_output(output, out.file.getvalue())  # type: ignore[attr-defined]
+            note(f"wrote {output}")
 
     @app.command()
     def verify(db: DbOption = None) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mlcost.cli.options import OutputOption
+
 app = typer.Typer(help="IAM policies: the one mlcost itself needs.", no_args_is_help=True)
 
 
@@ -32,6 +34,7 @@ def policy_self(
             "descriptors (statement MlcostSchedule).",
         ),
     ] = False,
+    output: OutputOption = None,
 ) -> None:
     """Print the read-only IAM policy `mlcost scan` needs (JSON), computed from the resource
     kinds' descriptors and the checks' needs: attach it to the role the scan runs as.
@@ -40,7 +43,10 @@ def policy_self(
     each action declares; the scan's reads stay in it because `mlcost fix` re-checks each
     finding against AWS before it changes anything."""
     from mlcost.checks import needs_for
+    from mlcost.cli.options import check_output_path, note, write_output
     from mlcost.sources.aws.policy import scan_policy
+
+    check_output_path(output)
 
     needs = needs_for(check or None)
     policy = scan_policy(needs)
@@ -52,4 +58,9 @@ def policy_self(
         from mlcost.schedule.template import schedule_statements
 
         policy["Statement"] += schedule_statements()
-    typer.echo(json.dumps(policy, indent=2))
+    text = json.dumps(policy, indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    write_output(output, text + "\n")
+    note(f"wrote {output}")

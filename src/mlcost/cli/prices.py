@@ -8,6 +8,7 @@ AWS Price List API's (see :mod:`mlcost.pricing.refresh`).
 
 from __future__ import annotations
 
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mlcost.cli.options import OutputOption, ProfileOption
 from mlcost.errors import UserError
 from mlcost.model import Usage
 from mlcost.pricing import catalogue
@@ -88,6 +90,16 @@ def describe(instance_type: str, region: str) -> dict[str, Any]:
     }
 
 
+def _hourly(usd: str) -> str:
+    """A catalogue price as people write it: the catalogue stores ten decimals (1.4100000000),
+    the table shows the significant ones, at least cents (1.41, 0.0464); JSON keeps them all."""
+    from decimal import Decimal
+
+    text = format(Decimal(usd).normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
 def _print_table(data: dict[str, Any], console: Console) -> None:
     spec = data["spec"]
     if spec is None:
@@ -117,7 +129,7 @@ def _print_table(data: dict[str, Any], console: Console) -> None:
         table.add_row(
             row["usage"],
             row["instance_type"],
-            row["usd_per_hour"],
+            _hourly(row["usd_per_hour"]),
             basis,
             escape(row["source"]),
             row["date"],
@@ -139,19 +151,68 @@ def show(
     instance_type: Annotated[str, typer.Argument(help="e.g. ml.g5.xlarge or g5.xlarge")],
     region: Annotated[str, typer.Option("--region", "-r", help="AWS Region code")] = DEFAULT_REGION,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.table,
+    output: OutputOption = None,
 ) -> None:
     """Specs and, per usage, the price with its basis, source and date (or why unpriced)."""
+    from mlcost.cli.options import check_output_path, note, write_output
+
+    check_output_path(output)
     data = describe(instance_type, region)
-    if fmt is ShowFormat.json:
+    if output is not None:
+        if fmt is ShowFormat.json:
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        else:
+            console = Console(width=200, record=True, file=io.StringIO(), no_color=True)
+            _print_table(data, console)
+            text = console.export_text()
+        write_output(output, text)
+        note(f"wrote {output}")
+    elif fmt is ShowFormat.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         _print_table(data, Console(width=200))
 
 
 @app.command()
-def info() -> None:
-    """Where the catalogue's prices come from: sources, dates, counts, refreshed overlay."""
-    typer.echo(json.dumps(catalogue.catalogue_info(), indent=2, default=str, ensure_ascii=False))
+def info(output: OutputOption = None) -> None:
+    """Where the catalogue's prices come from: sources, dates, counts, refreshed overlay (JSON)."""
+    from mlcost.cli.options import check_output_path, note, write_output
+
+    check_output_path(output)
+    text = json.dumps(catalogue.catalogue_info(), indent=2, default=str, ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+        return
+    write_output(output, text + "\n")
+    note(f"wrote {output}")
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+
+
+def _refused(err: Any) -> UserError:
+    """Why the Price List API said no. An answer that is not AWS's (an HTML page from a
+    proxy or a wrong endpoint, with only an HTTP status as its code) is not blamed on a
+    missing permission."""
+    error = err.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code.isdigit() or not code:
+        return UserError(
+            f"the endpoint did not answer as the AWS Price List API (HTTP {status or code})",
+            "check AWS_ENDPOINT_URL, a proxy, or network access to "
+            "api.pricing.us-east-1.amazonaws.com",
+        )
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return UserError(
+            f"the AWS Price List API refused the request: {code}",
+            "the caller needs pricing:GetProducts; check credentials (AWS_PROFILE) and retry",
+        )
+    return UserError(
+        f"the AWS Price List API refused the request: {code}: {_first_line(err)}",
+        "check the credentials (AWS_PROFILE) and retry",
+    )
 
 
 def make_pricing_client() -> Any:
@@ -159,8 +220,9 @@ def make_pricing_client() -> Any:
     import boto3
 
     from mlcost.pricing.refresh import PRICING_ENDPOINT_REGION
+    from mlcost.sources.aws.session import bounded
 
-    return boto3.client("pricing", region_name=PRICING_ENDPOINT_REGION)
+    return boto3.client("pricing", region_name=PRICING_ENDPOINT_REGION, config=bounded())
 
 
 @app.command()
@@ -176,24 +238,34 @@ def refresh(
         typer.Option(
             "--output",
             "-o",
+            metavar="DIR",
             help="Directory to write catalogue.json (default: $MLCOST_PRICES_DIR or ~/.cache/mlcost/prices)",
         ),
     ] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Fetch list prices from the AWS Price List API; they override the shipped snapshot."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
     from rich.progress import Progress
 
+    from mlcost.cli.options import check_output_path, split_regions, use_profile
     from mlcost.pricing import refresh as rf
 
-    regions = region or list(catalogue.catalogue_info()["regions"])
+    use_profile(profile)
+    regions = split_regions(region) or list(catalogue.catalogue_info()["regions"])
     out_dir = output or catalogue.prices_dir()
+    check_output_path(out_dir, directory=True)
     services = ("AmazonSageMaker", "AmazonEC2")
     client = make_pricing_client()
     fetched: dict[str, Any] = {"schema": 1, "kind": "refreshed", "sources": {}, "prices": {}}
-    console = Console(stderr=True)
+    from mlcost.cli.options import err_console
+
+    console = err_console()
     try:
-        with Progress(console=console, transient=False) as progress:
+        with Progress(
+            console=console, transient=False, disable=not console.is_terminal
+        ) as progress:
             task = progress.add_task("Price List API", total=len(regions) * len(services))
             for service in services:
                 for reg in regions:
@@ -202,14 +274,18 @@ def refresh(
                     fetched = rf.merge(fetched, part)
                     progress.advance(task)
     except ClientError as err:
+        raise _refused(err) from None
+    except (BotoCoreError, ResponseParserError) as err:
         raise UserError(
-            f"the AWS Price List API refused the request: {err}",
-            "the caller needs pricing:GetProducts; check credentials (AWS_PROFILE) and retry",
+            f"could not reach the AWS Price List API: {_first_line(err)}",
+            "check credentials, AWS_ENDPOINT_URL and network access to "
+            "api.pricing.us-east-1.amazonaws.com",
         ) from None
-    except BotoCoreError as err:
+    except (ValueError, KeyError, TypeError) as err:  # JSON price items that are not AWS's
         raise UserError(
-            f"could not reach the AWS Price List API: {err}",
-            "check credentials and network access to api.pricing.us-east-1.amazonaws.com",
+            f"the Price List API answered with data mlcost cannot read ({type(err).__name__}: "
+            f"{_first_line(err)})",
+            "check AWS_ENDPOINT_URL points at the AWS Price List API; nothing was written",
         ) from None
     path = rf.write(fetched, out_dir)
     catalogue.reload()

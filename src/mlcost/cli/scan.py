@@ -11,6 +11,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from mlcost.cli.options import (
+    OutputOption,
+    ProfileOption,
+    RegionsOption,
+    check_output_path,
+    err_console,
+    resolve_regions,
+    use_profile,
+)
 from mlcost.errors import UserError
 
 #: CloudWatch keeps 1-hour datapoints for 455 days; a longer lookback cannot be read.
@@ -58,13 +67,21 @@ def default_regions() -> list[str]:
 
 
 def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> None:
-    """Write a scan result in the chosen format to a file, or to the terminal."""
+    """Write a scan result in the chosen format to a file, or to the terminal.
+
+    A file is written whole or not at all (:func:`mlcost.cli.options.write_output`); its
+    path was checked before the scan (:func:`mlcost.cli.options.check_output_path`)."""
+    import io
+
     from mlcost import report
+    from mlcost.cli.options import note, write_output
 
     if fmt is OutputFormat.table:
         if output is not None:
-            with output.open("w", encoding="utf-8") as fh:
-                report.render_table(result, Console(file=fh, width=160, no_color=True))
+            buffer = io.StringIO()
+            report.render_table(result, Console(file=buffer, width=160, no_color=True))
+            write_output(output, buffer.getvalue())
+            note(f"wrote {fmt.value} report to {output}")
         else:
             # Piped or redirected output has no terminal width; don't squeeze it into 80 columns.
             report.render_table(result, console if console.is_terminal else Console(width=160))
@@ -75,11 +92,12 @@ def emit(result, fmt: OutputFormat, output: Path | None, console: Console) -> No
         OutputFormat.markdown: report.to_markdown,
     }[fmt]
     text = render(result)
+    text = text if text.endswith("\n") else text + "\n"
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {fmt.value} report to {output}", highlight=False)
+        write_output(output, text)
+        note(f"wrote {fmt.value} report to {output}")
 
 
 def selected_checks(check: list[str] | None, skip: list[str] | None) -> list[str] | None:
@@ -158,19 +176,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def scan(
-        region: Annotated[
-            list[str] | None,
-            typer.Option("--region", "-r", help="AWS region to scan; repeat for several."),
-        ] = None,
+        region: RegionsOption = None,
         lookback_days: Annotated[
-            str, typer.Option("--lookback-days", help="Days of metrics and jobs to look at.")
+            str,
+            typer.Option(
+                "--lookback-days", metavar="DAYS", help="Days of metrics and jobs to look at."
+            ),
         ] = "14",
         fmt: Annotated[
             OutputFormat, typer.Option("--format", "-f", help="Output format.")
         ] = OutputFormat.table,
-        output: Annotated[
-            Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
-        ] = None,
+        output: OutputOption = None,
         check: Annotated[
             list[str] | None,
             typer.Option("--check", help="Run only this check id; repeat for several."),
@@ -180,6 +196,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--skip-check", help="Do not run this check id; repeat for several."),
         ] = None,
         config: ConfigOption = None,
+        profile: ProfileOption = None,
     ) -> None:
         """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes.
 
@@ -191,10 +208,12 @@ def register(app: typer.Typer) -> None:
         from mlcost.scan import nothing_read
 
         days = parse_lookback_days(lookback_days)
-        checks = selected_checks(check, skip_check)
+        check_output_path(output)  # before the scan: a minutes-long result is never lost
+        use_profile(profile)
+        checks = selected_checks(check, skip_check)  # unknown ids: one line, before any call
         settings = load_config(config).checks  # a bad file fails here, before any AWS call
-        regions = list(dict.fromkeys(region)) if region else default_regions()
-        console = Console(stderr=True)
+        regions = resolve_regions(region)
+        console = err_console()
         inventory, result = _collect_and_check(regions, days, checks, console, settings=settings)
         emit(result, fmt, output, Console())
         if nothing_read(inventory):

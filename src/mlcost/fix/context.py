@@ -39,7 +39,11 @@ class Clients:
         self, session: boto3.Session | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
     ) -> None:
         self.session = session or boto3.Session()
-        self._config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
+        from mlcost.sources.aws.session import bounded
+
+        self._config = bounded(
+            Config(retries={"mode": "standard", "total_max_attempts": max_attempts})
+        )
         self._clients: dict[tuple[str, str], Any] = {}
 
     def __call__(self, service: str, region: str) -> Any:

@@ -174,7 +174,11 @@ def fetch(
                 PaginationConfig={"PageSize": 100},
             )
             for page in pages:
-                items = page.get("PriceList", [])
+                if "PriceList" not in page:  # botocore's reading of a body that is not JSON
+                    raise ValueError(
+                        f"a GetProducts answer without PriceList (keys: {sorted(page)[:5]})"
+                    )
+                items = page["PriceList"]
                 for raw in items:
                     parsed = parse_item(service_code, raw)
                     if parsed is None:

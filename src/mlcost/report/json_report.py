@@ -61,6 +61,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
     return {
         "generated_at": result.generated_at.isoformat(),
         "source": result.source,
+        "account_id": result.account,
         "regions": list(result.regions),
         "lookback_days": result.lookback_days,
         "findings": [finding_dict(f) for f in result.findings],
@@ -73,8 +74,10 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             },
             # findings whose cost or saving is unpriced (null): the sums above leave them out
             "unpriced_findings": t["unpriced_findings"],
-            "partial": t["partial"],
+            # also partial when a region or service could not be read: $0 is then unknown
+            "partial": t["partial"] or bool(result.errors),
         },
+        "scanned": {"regions": list(result.regions), "resources": dict(result.scanned)},
         "errors": [_plain(e) for e in result.errors],
         "warnings": list(result.warnings),
     }

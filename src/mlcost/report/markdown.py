@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from mlcost.model import ScanResult
-from mlcost.report.text import SUBSTITUTED, dollars, marked, substitution_notes
+from mlcost.report.aws_cli import aws_command
+from mlcost.report.json_report import _plain
+from mlcost.report.text import SUBSTITUTED, dollars, marked, scanned_line, substitution_notes
 from mlcost.report.totals import totals
 
 
@@ -25,6 +29,8 @@ def to_markdown(result: ScanResult) -> str:
         "",
         f"Generated {result.generated_at.isoformat()} from `{result.source}`, "
         f"regions {', '.join(result.regions) or '-'}, lookback {result.lookback_days} days.",
+        "",
+        _cell(scanned_line(result)[0].upper() + scanned_line(result)[1:]) + ".",
         "",
         f"**{len(result.findings)} findings; monthly cost {dollars(t['monthly_cost_usd'])}; "
         f"potential monthly savings {dollars(t['monthly_savings_usd'])}.**{partial}",
@@ -74,7 +80,12 @@ def to_markdown(result: ScanResult) -> str:
             lines.append(f"| {check_id} | {v['count']} | {dollars(v['monthly_savings_usd'])} |")
         lines += ["", "## Findings", ""]
         for f in result.findings:
-            lines.append(f"- **{_cell(f.title)}** (`{f.id}`): {f.fix.action} {_cell(f.fix.params)}")
+            params = json.dumps(_plain(f.fix.params), ensure_ascii=False, sort_keys=True)
+            line = f"- **{_cell(f.title)}** (`{f.id}`): `{f.fix.action}` `{params}`"
+            command = aws_command(f)
+            if command:  # the same change by hand (mlcost fix adds re-check, snapshot, undo)
+                line += f"; by hand: `{command}`"
+            lines.append(line)
     else:
         lines.append("No findings.")
     if result.errors:

@@ -10,8 +10,10 @@ from mlcost.model import ScanResult
 from mlcost.report.text import (
     SUBSTITUTED,
     dollars,
+    fix_cell,
     marked,
     partial_note,
+    scanned_line,
     substitution_notes,
 )
 from mlcost.report.totals import totals
@@ -46,7 +48,7 @@ def build_table(result: ScanResult) -> Table:
             f.region,
             marked(f.monthly_cost_usd, f),
             marked(f.monthly_savings_usd, f),
-            f.fix.action,
+            fix_cell(f),
             str(f.risk),
             f"{f.confidence:.2f}",
         )
@@ -71,6 +73,16 @@ def render_table(result: ScanResult, console: Console) -> None:
     so a ``[`` in them prints as written instead of being read as Rich markup (which would
     swallow text or raise MarkupError)."""
     console.print(build_table(result))
+    console.print(escape(scanned_line(result)), markup=True, highlight=False)
+    resources = len({f.resource_arn or f.resource_id for f in result.findings})
+    if resources < len(result.findings):
+        console.print(
+            f"{len(result.findings) - resources} finding(s) are on a resource already listed "
+            "(e.g. an idle notebook that also lacks auto-stop): the total counts each resource "
+            "once, at its largest saving",
+            markup=False,
+            highlight=False,
+        )
     for note in substitution_notes(result.findings):
         console.print(
             f"{SUBSTITUTED} labelled substitution: {escape(note)}", markup=True, highlight=False

@@ -64,3 +64,36 @@ def substitution_notes(findings: Iterable[Finding]) -> list[str]:
             if line not in notes:
                 notes.append(line)
     return notes
+
+
+def scanned_line(result) -> str:
+    """What a scan looked at, in one line: the account, regions and resources per kind.
+
+    Why: "0 findings" alone cannot tell a clean account from a scan that read nothing."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result.scanned.items()) or "no resources"
+    account = f"account {result.account}" if result.account else "account unknown"
+    regions = ", ".join(result.regions) or "no region"
+    line = f"scanned {account}, {regions} ({result.lookback_days} days): {kinds}"
+    if result.errors:
+        failed = sorted({e.region for e in result.errors})
+        line += (
+            f"; partial: {len(result.errors)} read(s) failed in {', '.join(failed)}, "
+            "so the totals may be too low"
+        )
+    return line
+
+
+def fix_cell(finding) -> str:
+    """The table's Fix column: the action and, where the resource column does not say it,
+    its target (the new instance type and count, the lifecycle config attached)."""
+    params = finding.fix.params or {}
+    target = ""
+    if finding.fix.action == "update-endpoint":
+        target = ", ".join(
+            f"{v.get('InstanceType', '?')} x{v.get('InitialInstanceCount', '?')}"
+            for v in params.get("ProductionVariants", [])
+            if isinstance(v, dict)
+        )
+    elif finding.fix.action == "attach-lifecycle-config":
+        target = str(params.get("LifecycleConfigName", ""))
+    return f"{finding.fix.action} -> {target}" if target else finding.fix.action

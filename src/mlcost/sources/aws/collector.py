@@ -36,8 +36,11 @@ from mlcost.sources.aws.errors import (
     is_access_denied,
     is_not_found,
     is_rejected_credentials,
+    is_unreachable,
+    raise_if_bad_config,
     raise_if_credentials_rejected,
     raise_if_no_credentials,
+    raise_unreachable,
     source_error,
 )
 from mlcost.sources.aws.kinds import REGISTRY
@@ -170,21 +173,34 @@ def _account_id(
     call and end in an empty, "clean" report; they are a UserError instead. STS in an opt-in
     region that is not enabled answers InvalidClientTokenId too, so a rejection is only
     believed once every region given has rejected; a region that rejects while another
-    accepts is recorded as that region's error.
+    accepts is recorded as that region's error. An endpoint that cannot be reached in any
+    region (no network, a wrong ``AWS_ENDPOINT_URL``, a port that never answers) is a
+    UserError within the preflight's short timeout, instead of a scan that hangs.
     """
     rejected: list[tuple[str, Exception]] = []
+    unreachable: list[tuple[str, Exception]] = []
     for region in regions:
         try:
-            account = factory("sts", region).get_caller_identity()["Account"]
+            # short timeouts and two attempts: an endpoint that never answers is reported
+            # in seconds, not after every later call waits out ten adaptive retries
+            account = factory.preflight("sts", region).get_caller_identity()["Account"]
         except Exception as exc:
             raise_if_no_credentials(exc)
+            raise_if_bad_config(exc)
             if is_rejected_credentials(exc):
                 rejected.append((region, exc))
                 continue
+            if is_unreachable(exc):
+                unreachable.append((region, exc))
+                continue
             errors.append(source_error(region, "sts", "GetCallerIdentity", exc))
             return None
-        errors.extend(source_error(r, "sts", "GetCallerIdentity", e) for r, e in rejected)
+        errors.extend(
+            source_error(r, "sts", "GetCallerIdentity", e) for r, e in rejected + unreachable
+        )
         return account
+    if unreachable and not rejected:
+        raise_unreachable(unreachable[0][1])
     raise_if_credentials_rejected(rejected[0][1])
     return None  # unreachable: every region rejected, which raised
 

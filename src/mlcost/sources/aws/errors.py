@@ -11,9 +11,17 @@ from __future__ import annotations
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigParseError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    InvalidConfigError,
     NoCredentialsError,
     PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 
 from mlcost.errors import UserError
 from mlcost.model import SourceError
@@ -37,6 +45,22 @@ def raise_if_no_credentials(exc: BaseException) -> None:
     """Missing credentials are the user's to fix, for the whole scan: raise UserError."""
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         raise UserError("no AWS credentials found", NO_CREDENTIALS_HINT) from exc
+
+
+def raise_if_bad_config(exc: BaseException) -> None:
+    """An unreadable AWS configuration (a corrupt credentials file, an unknown profile) fails
+    every call alike: a UserError for the whole run, not an error per region."""
+    if isinstance(exc, ProfileNotFound):
+        raise UserError(
+            f"AWS profile {exc.kwargs.get('profile')!r} not found",
+            "pass --profile with a profile from ~/.aws/config, or unset AWS_PROFILE",
+        ) from exc
+    if isinstance(exc, ConfigParseError | InvalidConfigError):
+        raise UserError(
+            f"the AWS configuration cannot be read: {exc}",
+            "fix ~/.aws/credentials and ~/.aws/config (or AWS_SHARED_CREDENTIALS_FILE / "
+            "AWS_CONFIG_FILE)",
+        ) from exc
 
 
 #: STS error codes that mean AWS refused the credentials themselves (not a permission).
@@ -72,6 +96,35 @@ def raise_if_credentials_rejected(exc: BaseException) -> None:
         raise UserError(
             f"AWS rejected the credentials ({code})", REJECTED_CREDENTIALS_HINT
         ) from exc
+
+
+#: Failures that mean nothing answered (or nothing AWS-shaped did): the network, a proxy,
+#: a wrong AWS_ENDPOINT_URL, a port that accepts and never answers.
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    ResponseParserError,
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether the call failed because no AWS endpoint answered (not a refusal by AWS)."""
+    return isinstance(exc, _UNREACHABLE)
+
+
+def raise_unreachable(exc: BaseException) -> None:
+    """The UserError for an AWS endpoint that cannot be reached (see :func:`is_unreachable`)."""
+    from mlcost.sources.aws.session import timeouts
+
+    connect, read = timeouts()
+    raise UserError(
+        f"could not reach AWS: {type(exc).__name__}: {exc}",
+        "check the network, a proxy or AWS_ENDPOINT_URL; waited "
+        f"{connect:g} s to connect and up to {min(read, 15):g} s for an answer "
+        "(--connect-timeout / --read-timeout)",
+    ) from exc
 
 
 def source_error(region: str, service: str, operation: str, exc: BaseException) -> SourceError:

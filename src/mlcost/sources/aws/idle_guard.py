@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import math
 import re
 import zlib
 from enum import StrEnum
@@ -38,9 +39,38 @@ _MIGHT_STOP = re.compile(
 )
 
 
+#: The agent's numeric options as a lifecycle script passes them (``--gpu-threshold 5``).
+_AGENT_NUMBER = re.compile(
+    r"(--(?:idle-minutes|gpu-threshold|cpu-threshold|sample-seconds|publish-seconds))"
+    r"[ =]+(\S+)"
+)
+
+
+def _bad_agent_number(text: str) -> str | None:
+    """The first agent option in the script whose value is not a finite number, or None.
+
+    Why: a script generated (or edited) with ``--gpu-threshold nan`` carries the marker, but
+    the agent refuses to start with it (and an old agent would count a nan-threshold GPU as
+    never busy): such a script is no guard."""
+    for option, value in _AGENT_NUMBER.findall(text):
+        try:
+            number = float(value.strip("'\""))
+        except ValueError:
+            return f"{option} {value}"
+        if not math.isfinite(number):
+            return f"{option} {value}"
+    return None
+
+
 def classify_script(text: str) -> tuple[Guard, str]:
     """One decoded script: (verdict, why) - the why is for evidence and logs."""
     if _MLCOST.search(text):
+        bad = _bad_agent_number(text)
+        if bad:
+            return Guard.NONE, (
+                f"runs the mlcost agent with {bad}, not a finite number: the agent refuses "
+                "to start, so nothing stops the instance"
+            )
         return Guard.GUARDED, "runs the mlcost agent (its marker line)"
     if all(p.search(text) for p in _AWS_SAMPLE):
         return Guard.GUARDED, "runs AWS's auto-stop-idle sample (autostop.py --time from cron)"

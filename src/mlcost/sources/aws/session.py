@@ -26,12 +26,72 @@ NO_CREDENTIALS_HINT = (
 )
 
 
+#: Seconds to wait for a connection and for an answer (botocore's defaults are 60 and 60:
+#: with ten attempts a port that accepts and never answers held a scan for ten minutes).
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+#: The first call of a run (STS GetCallerIdentity) answers in well under a second; it gets
+#: at most this long and two attempts, so an unreachable endpoint is reported in seconds.
+PREFLIGHT_READ_TIMEOUT = 15.0
+PREFLIGHT_ATTEMPTS = 2
+
+_timeouts = {"connect": DEFAULT_CONNECT_TIMEOUT, "read": DEFAULT_READ_TIMEOUT}
+
+
+def set_timeouts(connect: float | None = None, read: float | None = None) -> None:
+    """Set the connect and read timeouts of every client made from now on (the CLI's
+    ``--connect-timeout`` / ``--read-timeout``); None keeps the default."""
+    import math
+
+    for name, value, default in (
+        ("connect", connect, DEFAULT_CONNECT_TIMEOUT),
+        ("read", read, DEFAULT_READ_TIMEOUT),
+    ):
+        if value is None:
+            _timeouts[name] = default
+            continue
+        if not (math.isfinite(value) and 0 < value <= 3600):
+            raise UserError(
+                f"--{name}-timeout must be a number of seconds above 0 and at most 3600, "
+                f"got {value}",
+                f"pass e.g. --{name}-timeout {default:g}",
+            )
+        _timeouts[name] = float(value)
+
+
+def timeouts() -> tuple[float, float]:
+    """(connect, read) seconds for new clients."""
+    return _timeouts["connect"], _timeouts["read"]
+
+
 def client_config(max_workers: int) -> Config:
     """The one botocore config for every client of a scan."""
+    connect, read = timeouts()
     return Config(
         retries={"mode": "adaptive", "max_attempts": 10},
         # every worker of a region's pool, plus the region's own listing thread
         max_pool_connections=max(10, max_workers + 2),
+        connect_timeout=connect,
+        read_timeout=read,
+    )
+
+
+def bounded(config: Config | None = None) -> Config:
+    """``config`` with this run's connect and read timeouts: every boto3 client mlcost makes
+    (fixes, budgets, the Price List API, the agent's stops) goes through here."""
+    connect, read = timeouts()
+    limits = Config(connect_timeout=connect, read_timeout=read)
+    return config.merge(limits) if config is not None else limits
+
+
+def preflight_config() -> Config:
+    """The config of a run's first call: short read timeout, two attempts. Why: it proves
+    the endpoint answers before hundreds of calls each wait out ten adaptive retries."""
+    connect, read = timeouts()
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": PREFLIGHT_ATTEMPTS},
+        connect_timeout=connect,
+        read_timeout=min(read, PREFLIGHT_READ_TIMEOUT),
     )
 
 
@@ -114,6 +174,11 @@ class ClientFactory:
                     _fast_timestamps(client)
                 self._clients[key] = client
             return client
+
+    def preflight(self, service: str, region: str) -> Any:
+        """A one-off client with :func:`preflight_config` (not shared with the workers)."""
+        with self._lock:
+            return self._session.client(service, region_name=region, config=preflight_config())
 
     def partition(self, region: str) -> str:
         with self._lock:
