@@ -389,6 +389,9 @@ class Inventory:
     #: What the reader should know about how the scan read (e.g. a fallback taken); the
     #: runner copies them into the report's warnings.
     notes: list[str] = field(default_factory=list)
+    #: region -> the kinds whose listing completed there (None: not recorded, e.g. an
+    #: inventory built from a file); an empty region that listed cleanly is not a failure.
+    listed: dict[str, list[str]] | None = None
 
     def series(self, resource: Resource, name: str) -> list[MetricSeries]:
         """All series of one label for a resource (an endpoint has one per variant)."""

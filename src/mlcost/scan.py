@@ -74,13 +74,16 @@ def unpriced_warnings(findings: Iterable[Finding]) -> list[str]:
 
 
 def nothing_read(inventory: Inventory) -> bool:
-    """True when the scan saw no resource at all and every scanned region reported an error.
+    """True when the scan saw no resource at all and no region listed any kind cleanly
+    (without the collector's record: every scanned region reported an error).
 
     An empty report then means "could not look", not "nothing to save": the CLI exits 3
     so that a scheduled scan (cron, CI) fails loudly instead of reporting $0 of waste. A
     region that read cleanly and is simply empty is not a failure."""
     if inventory.resources or not inventory.regions:
         return False
+    if inventory.listed is not None:  # a region with one clean listing was read
+        return not any(inventory.listed.get(region) for region in inventory.regions)
     failed = {e.region for e in inventory.errors}
     return all(region in failed for region in inventory.regions)
 

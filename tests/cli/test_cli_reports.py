@@ -16,6 +16,11 @@ MOTO_ACCOUNT = "123456789012"
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch):
+    """moto with the project's emulator fixes: stock moto lacks calls a scan now makes
+    (Studio ListApps, MLflow, Bedrock, capacity reservations)."""
+    from mlcost.demo.emulator import patch_moto
+
+    patch_moto()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
@@ -36,10 +41,10 @@ def test_an_empty_account_says_what_was_scanned(cli, aws) -> None:
     assert set(resources.values()) == {0}
     table = cli("scan", "--region", "us-east-1", "--region", "eu-west-1")
     assert table.code == 0
-    assert (
-        f"scanned account {MOTO_ACCOUNT}, us-east-1, eu-west-1 (14 days): 0 ec2-instance, "
-        "0 endpoint, 0 notebook-instance, 0 training-job"
-    ) in " ".join(table.out.split())
+    line = " ".join(table.out.split())
+    assert f"scanned account {MOTO_ACCOUNT}, us-east-1, eu-west-1 (14 days): " in line
+    for kind in ("ec2-instance", "endpoint", "notebook-instance", "training-job"):
+        assert f"0 {kind}" in line
 
 
 def test_region_all_scans_the_enabled_sagemaker_regions(cli, aws, monkeypatch) -> None:
@@ -90,3 +95,22 @@ def test_when_every_region_fails_the_report_is_partial_and_the_exit_is_3(cli, mo
     table = cli("scan", "--region", "us-east-1,eu-west-1")
     assert table.code == 3
     assert "partial: 2 read(s) failed in eu-west-1, us-east-1" in " ".join(table.out.split())
+
+
+def test_one_unavailable_service_in_an_empty_account_is_not_nothing_read(aws) -> None:
+    """Bedrock refused in every region (not enabled, denied): the other kinds were listed,
+    so an empty account is an empty report with errors, not "nothing could be read"."""
+    from mlcost.scan import nothing_read
+    from mlcost.sources.aws import collect_inventory
+
+    inventory = collect_inventory(["us-east-1", "eu-west-1"], 7)
+    assert inventory.resources == [] and inventory.errors == []
+    assert {"endpoint", "notebook-instance"} <= set(inventory.listed["us-east-1"])
+    assert not nothing_read(inventory)
+    inventory.errors = [
+        SourceError(r, "bedrock", "ListProvisionedModelThroughputs", "AccessDeniedException")
+        for r in inventory.regions
+    ]
+    assert not nothing_read(inventory)  # the old rule said True: an error in every region
+    inventory.listed = {r: [] for r in inventory.regions}  # no listing completed anywhere
+    assert nothing_read(inventory)

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 
 from mlcost.errors import UserError
-from mlcost.model import Inventory, MetricSeries, Resource, SourceError
+from mlcost.model import Inventory, MetricSeries, Resource, ResourceKind, SourceError
 from mlcost.sources.aws.descriptors import (
     SEARCH_MAX_TERMS,
     KindSpec,
@@ -140,6 +140,7 @@ def collect_inventory(
             inventory.metrics.setdefault(key, []).append(series)
         inventory.errors.extend(result.errors)
         denied.extend(result.search_denied)
+    inventory.listed = {r: result.listed for r, result in zip(regions, results, strict=True)}
     if denied:
         inventory.notes.append(search_denied_note(sorted(set(denied))))
     return inventory
@@ -212,6 +213,8 @@ class RegionResult:
     errors: list[SourceError] = field(default_factory=list)
     #: the region, once, when sagemaker:Search was denied there
     search_denied: list[str] = field(default_factory=list)
+    #: the kinds whose listing completed (every page read) in the region
+    listed: list[str] = field(default_factory=list)
 
 
 class _SearchDenied(Exception):
@@ -252,6 +255,7 @@ class RegionScan:
         self._errors: list[SourceError] = []
         self._lookups: dict[tuple[Any, ...], Future[dict[str, Any]]] = {}
         self._search_denied = False
+        self._listed: set[ResourceKind] = set()  # kinds whose listing completed
 
     # ----------------------------------------------------------------- RegionContext
 
@@ -309,6 +313,7 @@ class RegionScan:
             series=series,
             errors=self._merged_errors(),
             search_denied=[self.region] if self._search_denied else [],
+            listed=sorted(str(k) for k in self._listed),
         )
 
     def _collect_kind(
@@ -349,6 +354,7 @@ class RegionScan:
                         if item is not None and self._keep(spec, item):
                             futures.append(pool.submit(self._materialise, spec, item, task, False))
                     self._progress.advance(task)
+            self._listed.add(spec.kind)
         except Exception as exc:
             raise_if_no_credentials(exc)
             if is_access_denied(exc) and not futures:
@@ -377,6 +383,7 @@ class RegionScan:
                     if self._keep(spec, item):
                         futures.append(pool.submit(self._materialise, spec, item, task, describe))
                 self._progress.advance(task)
+            self._listed.add(spec.kind)
         except Exception as exc:
             raise_if_no_credentials(exc)
             self._error(spec.service, _api_name(client, listing.op), exc)
