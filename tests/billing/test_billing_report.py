@@ -150,3 +150,17 @@ def test_cur2_and_focus_of_one_bill_report_the_same(tmp_path: Path) -> None:
                     assert abs(x[k] - y[k]) < Decimal("1e-8"), (section, k)
                 else:
                     assert x[k] == y[k], (section, k)
+
+
+def test_an_empty_section_is_one_line_with_its_whole_title() -> None:
+    """Issue 20: an empty table is narrower than its title, and Rich broke the title
+    mid-word; an empty section is now one line naming it."""
+    from rich.console import Console
+
+    from mlcost.billing.report import SECTIONS, Report, render_table
+
+    section, title = next((s, t) for s, t in SECTIONS if len(t) > 30)
+    console = Console(record=True, width=60, color_system=None)
+    render_table(Report(sections={section: []}), console=console)
+    lines = console.export_text().splitlines()
+    assert lines == [f"{title}: none"]

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from mlcost.billing import rollup, storage, totals
 from mlcost.billing.queries import sql_text
@@ -196,22 +199,27 @@ def render_markdown(rep: Report) -> str:
     return "\n".join(out)
 
 
-def render_table(rep: Report) -> None:
+def render_table(rep: Report, console: Console | None = None) -> None:
+    """Each section as a Rich table; an empty section as one line ("<title>: none"), since
+    an empty table is narrower than its title and Rich would break the title mid-word."""
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = console or Console()
     for section, title in SECTIONS:
         if section not in rep.sections:
             continue
         rows = rep.sections[section]
+        if not rows:
+            console.print(f"[italic]{title}[/italic]: none", soft_wrap=True)
+            continue
         table = Table(title=title)
-        keys = list(rows[0]) if rows else ["(none)"]
+        keys = list(rows[0])
         for k in keys:
             table.add_column(k)
         for r in rows:
             table.add_row(*(_cell(r[k], k) for k in keys))
-        total = _total_cells(rep, section, keys) if rows else None
+        total = _total_cells(rep, section, keys)
         if total is not None:
             table.add_section()
             table.add_row(*total, style="bold")
