@@ -65,12 +65,13 @@ START = datetime(2025, 6, 1)
 #: synthetic rates, illustrative only (on-demand $/h of the usage in this test bill)
 G5_HOST = 1.41
 P4D_TRAIN = 25.25
-DISCOUNTS = {"g5": 0.36, "p4d": 0.30, SERVERLESS: 0.20}
+M5_PROCESSING = 0.922
+DISCOUNTS = {"g5": 0.36, "m5": 0.42, "p4d": 0.30, SERVERLESS: 0.20}
 
 
 def _month() -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
-    """Two weeks of SageMaker usage (real-time g5 hosting, bursty p4d training, serverless
-    inference with a daily cycle), a SageMaker plan covering part of the serverless usage
+    """Two weeks of SageMaker usage (real-time g5 hosting, bursty p4d training, a nightly m5
+    processing job, serverless inference with a daily cycle), a SageMaker plan covering part of the serverless usage
     in the first week, and look-alikes a SageMaker plan never covers: EC2 g5 instances and
     SageMaker endpoint storage. Returns the bill's rows and, per rate key, the hourly
     on-demand-equivalent spend that is eligible (the truth the test compares against)."""
@@ -78,6 +79,8 @@ def _month() -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     hours = np.arange(HOURS)
     host = np.full(HOURS, 2 * G5_HOST)  # two g5 instances, all month
     train = np.where(rng.random(HOURS) < 0.15, P4D_TRAIN, 0.0)  # one p4d, 15% of hours
+    # a nightly processing job: two ml.m5.4xlarge from 01:00 to 05:00
+    processing = np.where((hours % 24 >= 1) & (hours % 24 < 5), 2 * M5_PROCESSING, 0.0)
     # serverless: $4-$12/h by time of day, plus noise, to the cent
     serverless = np.round(8 + 4 * np.sin(hours * 2 * np.pi / 24) + rng.normal(0, 0.5, HOURS), 2)
     covered = (hours < 24 * 7) & (hours % 24 < 12)  # the plan took serverless these hours
@@ -108,6 +111,15 @@ def _month() -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
                     "od": train[t],
                 }
             )
+        if processing[t]:
+            rows.append(
+                {
+                    "start": start,
+                    "usage_type": "USE1-Processing:ml.m5.4xlarge",
+                    "cost": processing[t],
+                    "od": processing[t],
+                }
+            )
         s = float(serverless[t])
         if covered[t]:
             eff = round(s * (1 - DISCOUNTS[SERVERLESS]), 6)
@@ -122,7 +134,7 @@ def _month() -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
             ]  # fmt: skip
         else:
             rows.append({"start": start, "usage_type": f"USE1-{SERVERLESS}", "cost": s, "od": s})
-    return rows, {"g5": host, "p4d": train, SERVERLESS: serverless}
+    return rows, {"g5": host, "m5": processing, "p4d": train, SERVERLESS: serverless}
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +154,7 @@ def test_sagemaker_series_holds_the_covered_serverless_usage_and_nothing_else(
     # serverless is in (the bill shows a SageMaker plan covering it), also in the hours it was
     # not covered; EC2 g5 and endpoint storage are not
     assert keys == sorted(truth)
-    assert spend.shape == (3, HOURS)
+    assert spend.shape == (4, HOURS)
     for i, k in enumerate(keys):
         np.testing.assert_allclose(spend[i], truth[k], atol=1e-9)
 
