@@ -487,6 +487,61 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
     assert names == {"Busy", "IdleSeconds", "CPUUtilization"}
 
 
+def test_notebook_scripts_agent_stops_and_publishes_via_botocore_sigv4(
+    aws_env: str, tmp_path: Path
+) -> None:
+    """What a default notebook script installs (botocore signer, notebook signals) stops
+    the notebook in moto and publishes its metrics over CloudWatch's JSON protocol."""
+    import boto3
+
+    name = "nb-embedded-botocore"
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    sm.create_notebook_instance(
+        NotebookInstanceName=name,
+        InstanceType="ml.t3.medium",
+        RoleArn="arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
+    )
+    arn = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
+    meta = tmp_path / "resource-metadata.json"
+    meta.write_text(json.dumps({"ResourceArn": arn, "ResourceName": name}))
+    args = lifecycle.agent_args("notebook")
+    agent = tmp_path / "mlcost-agent.py"
+    agent.write_text(bundle.build_script("notebook", lifecycle.signals_in(args), "botocore"))
+    run = ["--once", "--signals", "cpu,terminal,gpu", "--cpu-threshold", "100000"]
+    run += ["--target", "notebook", "--idle-minutes", "0.0001", "--sample-seconds", "0.1"]
+    run += ["--metadata-file", str(meta), "--gpu-threshold", "100"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["MLCOST_AGENT_GPU_DEVICE_GLOB"] = str(tmp_path / "nvidia[0-9]*")  # no GPU here
+    done = subprocess.run(
+        [sys.executable, "-I", str(agent), "run", *run],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"stopped via botocore SigV4: StopNotebookInstance {name}" in done.stderr
+    assert sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"] in (
+        "Stopping",
+        "Stopped",
+    )
+    cw = boto3.client("cloudwatch", region_name="us-east-1")
+    dims = [{"Name": "NotebookInstanceName", "Value": name}]
+    names = {
+        m["MetricName"]
+        for m in cw.list_metrics(Namespace="MLCost/Agent", Dimensions=dims)["Metrics"]
+    }
+    assert names == {"Busy", "IdleSeconds", "CPUUtilization"}
+    # a signal the script's build left out is refused at start, with the allowed ones
+    refused = subprocess.run(
+        [sys.executable, "-I", str(agent), "run", "--signals", "ssh", "--target", "none"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2
+    assert "--signals must be a comma list of jupyter, terminal, gpu, cpu" in refused.stderr
+
+
 @pytest.mark.parametrize("kind", ["notebook", "studio", "ec2"])
 @pytest.mark.parametrize("python", _pythons())
 def test_embedded_agent_refuses_to_start_without_a_target(
