@@ -40,6 +40,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # a real run starts with no boto3 default session: one an earlier test made would carry
+    # credentials it already resolved, and a corrupt or missing file would never be read
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
     def run(*args: str) -> Outcome:
         capsys.readouterr()
