@@ -244,6 +244,24 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[HistoryFormat, typer.Option("--format", "-f")] = HistoryFormat.table,
         db: DbOption = None,
         output: OutputOption = None,
+        realised: Annotated[
+            bool,
+            typer.Option(
+                "--realised",
+                help="Each done fix's saving read from the bill (--billing-db), "
+                "against its estimate, and the ratio per check.",
+            ),
+        ] = False,
+        billing_db: Annotated[
+            Path | None,
+            typer.Option(
+                "--billing-db", metavar="FILE", help="DuckDB billing database (--realised)."
+            ),
+        ] = None,
+        window_days: Annotated[
+            int,
+            typer.Option("--window-days", help="Days of bill compared before and after each fix."),
+        ] = 7,
     ) -> None:
         """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
         import io
@@ -252,6 +270,18 @@ def register(app: typer.Typer) -> None:
         from mlcost.journal import journal
         from mlcost.journal.store import plain
 
+        if realised:
+            from mlcost.cli.realised import history_realised
+
+            history_realised(
+                as_json=fmt is HistoryFormat.json,
+                db=db,
+                billing_db=billing_db,
+                output=output,
+                window_days=window_days,
+                console=_out(),
+            )
+            return
         check_output_path(output)
         with journal(db) as j:
             scans, fixes = j.scans(), j.fixes()
