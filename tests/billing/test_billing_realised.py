@@ -429,3 +429,27 @@ def test_window_days_reaches_back_only_that_far(journal_url: str, billing_db: Pa
     assert (r.before.start, r.before.end, r.before.cost) == (at(1, 10), at(2, 10), Decimal(36))
     assert (r.after.start, r.after.end, r.after.cost) == (at(2, 11), at(3, 11), Decimal(0))
     assert r.realised_monthly == Decimal("1095.00")
+
+
+def test_daily_bill_windows_are_whole_days() -> None:
+    """A daily export: the day the fix happened in is in neither window."""
+    from mlcost.billing.realised import BillSpan, FixEvent, windows
+
+    span = BillSpan(at(1, 0), datetime(2026, 11, 11, tzinfo=UTC), timedelta(days=1))
+    event = FixEvent(
+        "fx", "idle-endpoint", "delete-endpoint", "ep", None, "us-east-1", None,
+        started_at=at(4, 10, 20), settled_at=at(4, 10, 24),
+    )  # fmt: skip
+    before, after = windows(event, span, timedelta(days=2))
+    assert before == (at(2, 0), at(4, 0))
+    assert after == (at(5, 0), at(7, 0))
+
+
+@pytest.mark.parametrize("days", ["0", "91"])
+def test_window_days_out_of_range_is_one_line(journal_url: str, days: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--realised", "--db", journal_url, "--billing-db", "x.duckdb",
+              "--window-days", days])  # fmt: skip
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--window-days" in err
