@@ -453,3 +453,11 @@ def test_window_days_out_of_range_is_one_line(journal_url: str, days: str, capsy
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--window-days" in err
+
+
+def test_window_json_is_plain_notation() -> None:
+    """100 h and $0 read as "100" and "0" (Decimal.normalize alone would write "1E+2")."""
+    from mlcost.billing.realised import Window, _window_json
+
+    w = _window_json(Window(at(1, 0), at(1, 0) + timedelta(hours=100)))
+    assert (w["hours"], w["cost_usd"], w["hourly_usd"]) == ("100", "0", "0.000000")

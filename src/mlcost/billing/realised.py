@@ -325,14 +325,14 @@ def _window_json(w: Window | None) -> dict[str, Any] | None:
     return {
         "start": w.start.isoformat(),
         "end": w.end.isoformat(),
-        "hours": str(w.hours.normalize()),
-        "cost_usd": str(w.cost),
+        "hours": _plain(w.hours),
+        "cost_usd": _plain(w.cost),
         "hourly_usd": str(w.hourly.quantize(MICRO)),
         "usage": [
             {
                 "usage_type": u.usage_type,
                 "instance_type": u.instance_type,
-                "cost_usd": str(u.cost),
+                "cost_usd": _plain(u.cost),
                 "lines": u.lines,
                 "first_start": u.first_start.isoformat(),
                 "last_end": u.last_end.isoformat(),
@@ -387,6 +387,12 @@ def to_json(span: BillSpan, results: list[Realised], window: timedelta) -> dict[
             for check, c in calib.items()
         },
     }
+
+
+def _plain(d: Decimal) -> str:
+    """Plain notation without trailing zeros, as the billing report writes Decimal:
+    ``"51.5"``, ``"100"``, ``"0"`` (never ``"1E+2"``)."""
+    return format(d.normalize(), "f") if d else "0"
 
 
 def _micro(w: Window | None) -> str | None:
