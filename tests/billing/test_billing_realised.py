@@ -461,3 +461,10 @@ def test_window_json_is_plain_notation() -> None:
 
     w = _window_json(Window(at(1, 0), at(1, 0) + timedelta(hours=100)))
     assert (w["hours"], w["cost_usd"], w["hourly_usd"]) == ("100", "0", "0.000000")
+
+
+def test_billing_db_without_realised_is_refused(journal_url: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["history", "--db", journal_url, "--billing-db", "bill.duckdb"])
+    assert exit_.value.code == 2
+    assert "--realised" in capsys.readouterr().err

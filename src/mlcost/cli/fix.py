@@ -263,7 +263,9 @@ def register(app: typer.Typer) -> None:
             typer.Option("--window-days", help="Days of bill compared before and after each fix."),
         ] = 7,
     ) -> None:
-        """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
+        """Scans, fixes and undos with state, timestamps, before/after and the monthly saving.
+
+        With --realised: what each done fix saved according to the bill (--billing-db)."""
         import io
 
         from mlcost.cli.options import check_output_path, note, write_output
@@ -282,6 +284,10 @@ def register(app: typer.Typer) -> None:
                 console=_out(),
             )
             return
+        if billing_db is not None:
+            raise UserError(
+                "--billing-db is read by --realised only", "add --realised to measure the fixes"
+            )
         check_output_path(output)
         with journal(db) as j:
             scans, fixes = j.scans(), j.fixes()
