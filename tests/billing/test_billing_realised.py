@@ -468,3 +468,33 @@ def test_billing_db_without_realised_is_refused(journal_url: str, capsys) -> Non
         main(["history", "--db", journal_url, "--billing-db", "bill.duckdb"])
     assert exit_.value.code == 2
     assert "--realised" in capsys.readouterr().err
+
+
+def test_a_deferred_fix_is_timed_by_its_change_not_its_tag(tmp_path: Path) -> None:
+    """`fix --after 3d` tags the resource (AddTags, mutating) three days before it acts: the
+    fix's time is the DeleteEndpoint, or the before window would end three days early."""
+    url = f"sqlite:///{tmp_path / 'j3.db'}"
+    j = open_journal(url)
+    try:
+        record_fix(
+            j, "fx-deferred", "idle-endpoint", "delete-endpoint", "ep-deleted",
+            arn("ep-deleted"), "1168.00", at(2, 10, 20), at(2, 10, 24),
+        )  # fmt: skip
+        with j.engine.begin() as conn:
+            conn.execute(
+                calls.insert().values(
+                    fix_id="fx-deferred",
+                    step="tag-planned-fix",
+                    service="sagemaker",
+                    operation="AddTags",
+                    params={},
+                    mutating=True,
+                    state="ok",
+                    started_at=at(1, 9, 0),
+                    ended_at=at(1, 9, 0),
+                )  # fmt: skip
+            )
+        [event] = fix_events(j)
+    finally:
+        j.dispose()
+    assert event.started_at == at(2, 10, 20)

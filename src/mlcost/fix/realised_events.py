@@ -15,12 +15,22 @@ from typing import Any
 from mlcost.billing.realised import FixEvent
 from mlcost.journal import Journal
 
+#: Mutating calls that change no cost: a deferred fix (`--after 3d`) tags its resource days
+#: before it acts, and removes the tag afterwards.
+_TAG_OPERATIONS = frozenset(
+    {"AddTags", "CreateTags", "DeleteTags", "RemoveTags", "TagResource", "UntagResource"}
+)
+
 
 def fix_events(journal: Journal) -> list[FixEvent]:
     """Every done fix, in the order it was done; undone ones carry the undo's time."""
     first_change: dict[str, datetime] = {}
     for call in journal.calls():
-        if call["mutating"] and call["state"] in ("ok", "reconciled"):
+        if (
+            call["mutating"]
+            and call["state"] in ("ok", "reconciled")
+            and call["operation"] not in _TAG_OPERATIONS
+        ):
             started = call["started_at"]
             known = first_change.get(call["fix_id"])
             if known is None or started < known:
