@@ -244,14 +244,50 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[HistoryFormat, typer.Option("--format", "-f")] = HistoryFormat.table,
         db: DbOption = None,
         output: OutputOption = None,
+        realised: Annotated[
+            bool,
+            typer.Option(
+                "--realised",
+                help="Each done fix's saving read from the bill (--billing-db), "
+                "against its estimate, and the ratio per check.",
+            ),
+        ] = False,
+        billing_db: Annotated[
+            Path | None,
+            typer.Option(
+                "--billing-db", metavar="FILE", help="DuckDB billing database (--realised)."
+            ),
+        ] = None,
+        window_days: Annotated[
+            int,
+            typer.Option("--window-days", help="Days of bill compared before and after each fix."),
+        ] = 7,
     ) -> None:
-        """Scans, fixes and undos with state, timestamps, before/after and the monthly saving."""
+        """Scans, fixes and undos with state, timestamps, before/after and the monthly saving.
+
+        With --realised: what each done fix saved according to the bill (--billing-db)."""
         import io
 
         from mlcost.cli.options import check_output_path, note, write_output
         from mlcost.journal import journal
         from mlcost.journal.store import plain
 
+        if realised:
+            from mlcost.cli.realised import history_realised
+
+            history_realised(
+                as_json=fmt is HistoryFormat.json,
+                db=db,
+                billing_db=billing_db,
+                output=output,
+                window_days=window_days,
+                console=_out(),
+            )
+            return
+        if billing_db is not None:
+            raise UserError(
+                "--billing-db is read by --realised only", "add --realised to measure the fixes"
+            )
         check_output_path(output)
         with journal(db) as j:
             scans, fixes = j.scans(), j.fixes()
