@@ -407,15 +407,28 @@ class OrgBuilder:
         billable_hours: float | None = None,
         tags: dict[str, str],
         image: str | None = None,
+        secondary_status: tuple[str, float] | None = None,
     ) -> None:
         start = self.ago(start_days_ago)
-        extra: dict[str, Any] = {"start": start, "end": start + timedelta(hours=hours)}
+        # still running: no end (``hours`` is ignored); secondary_status = (status, hours ago)
+        running = status == "InProgress"
+        extra: dict[str, Any] = {
+            "start": start,
+            "end": None if running else start + timedelta(hours=hours),
+        }
+        if secondary_status is not None:
+            extra["secondary_status"] = (
+                secondary_status[0],
+                self.now - timedelta(hours=secondary_status[1]),
+            )
         if image is not None:
             extra["image"] = image  # default: TRAIN_IMAGE (training jobs)
         if kind == "training-job":
             run = int(hours * 3600)
-            extra["billable_seconds"] = int(
-                (billable_hours if billable_hours is not None else hours) * 3600
+            extra["billable_seconds"] = (
+                None
+                if running
+                else int((billable_hours if billable_hours is not None else hours) * 3600)
             )
             extra["spot"] = spot
             extra["max_runtime"] = max(86400, run)

@@ -63,6 +63,9 @@ class Action:
     implied: ClassVar[Calls] = frozenset()
     #: The service that carries a deferred fix's ``mlcost:planned-fix`` tag.
     tag_service: ClassVar[str] = "sagemaker"
+    #: Whether ``mlcost fix --all`` includes it; False for a fix that cannot be undone
+    #: (stopping a job): it runs only when chosen by finding id or ``--check``.
+    on_all: ClassVar[bool] = True
 
     @classmethod
     def permissions(cls) -> Calls:

@@ -132,6 +132,9 @@ class SearchCall:
     status_field: str | None = None
     #: Filters for the window (e.g. CreationTime >= start), as Search Filter dicts.
     window_filters: Callable[[Window], list[dict[str, str]]] | None = None
+    #: Statuses listed whatever the window filters say: a job still running was created
+    #: before the window, and it is exactly the one a long-running check must see.
+    running_statuses: tuple[str, ...] = ()
     page_size: int = 100
 
     def request(
@@ -140,6 +143,20 @@ class SearchCall:
         """The Search parameters: window filters AND (status OR ...) AND (name OR ...)."""
         filters = self.window_filters(window) if self.window_filters else []
         subs: list[dict[str, Any]] = []
+        running = [s for s in self.running_statuses if statuses is None or s in statuses]
+        if filters and running and self.status_field:
+            # (in the window) OR (still running): one sub-expression, AWS's nesting
+            subs.append(
+                {
+                    "Operator": "Or",
+                    "Filters": [
+                        {"Name": self.status_field, "Operator": "Equals", "Value": s}
+                        for s in running
+                    ],
+                    "SubExpressions": [{"Operator": "And", "Filters": filters}],
+                }
+            )
+            filters = []
         if statuses is not None and self.status_field:
             subs.append(_any_of(self.status_field, sorted(statuses)))
         if targets is not None:
