@@ -66,6 +66,9 @@ class Action:
     #: Whether ``mlcost fix --all`` includes it; False for a fix that cannot be undone
     #: (stopping a job): it runs only when chosen by finding id or ``--check``.
     on_all: ClassVar[bool] = True
+    #: The checks whose findings carry this action, when not every check of its kind does
+    #: (``mlcost policy self --fix --check ...`` grants it only for them); None: any.
+    checks: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def permissions(cls) -> Calls:

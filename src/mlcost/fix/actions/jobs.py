@@ -106,6 +106,7 @@ class StopTrainingJob(StopJob):
     describe_op = "DescribeTrainingJob"
     stop_op = "StopTrainingJob"
     waiter = "training_job_completed_or_stopped"
+    checks = frozenset({"long-running-job"})
     calls = frozenset({("sagemaker", "DescribeTrainingJob"), ("sagemaker", "StopTrainingJob")})
 
 
@@ -118,4 +119,5 @@ class StopProcessingJob(StopJob):
     describe_op = "DescribeProcessingJob"
     stop_op = "StopProcessingJob"
     waiter = "processing_job_completed_or_stopped"
+    checks = frozenset({"long-running-processing-job"})
     calls = frozenset({("sagemaker", "DescribeProcessingJob"), ("sagemaker", "StopProcessingJob")})
