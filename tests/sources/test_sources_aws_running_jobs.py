@@ -103,3 +103,34 @@ def test_a_job_running_since_before_the_window_is_listed_a_finished_one_is_not()
         )
     assert [r.id for r in inventory.resources] == ["old-running"]
     assert inventory.resources[0].secondary_status == "Training"
+
+
+def test_processing_jobs_still_running_are_listed_in_a_second_pass_by_status():
+    with mock_aws():
+        emulator.patch_moto()
+        sm = boto3.client("sagemaker", region_name=REGION)
+        for name, end in (("old-running", None), ("old-done", timedelta(hours=1))):
+            sm.create_processing_job(
+                ProcessingJobName=name,
+                ProcessingResources={
+                    "ClusterConfig": {
+                        "InstanceCount": 1,
+                        "InstanceType": "ml.m5.xlarge",
+                        "VolumeSizeInGB": 5,
+                    }
+                },
+                AppSpecification={"ImageUri": "img:1"},
+                RoleArn=ROLE,
+            )
+            start = datetime.now(UTC) - timedelta(days=20)
+            emulator.set_job_times("processing-job", name, start, end and start + end, REGION)
+        from mlcost.sources.aws import CallCounter
+
+        session = boto3.Session()
+        counter = CallCounter().attach(session)
+        inventory = collect_inventory(
+            [REGION], 14, session=session, checks=["long-running-processing-job"]
+        )
+    assert [r.id for r in inventory.resources] == ["old-running"]
+    # CreationTimeAfter = window start, then StatusEquals = InProgress
+    assert counter.counts["sagemaker.ListProcessingJobs"] == 2

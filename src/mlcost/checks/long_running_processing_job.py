@@ -43,7 +43,7 @@ def long_running_processing_job(
     MaxRuntimeInSeconds (at most 730 h). StopProcessingJob cannot be undone: risk
     disruptive, left out of `mlcost fix --all`.
 
-    Not seen: a processing job still running that was created before the scan window
-    (ListProcessingJobs is filtered by creation time); raise --lookback-days to see it.
+    Read: jobs created in the window, and (a second ListProcessingJobs pass, StatusEquals
+    InProgress) jobs still running whenever they were created.
     """
     return judge(PROCESSING, resource, inventory, settings)

@@ -76,6 +76,11 @@ class ListCall:
     targets: Callable[[Sequence[str]], dict[str, Any]] | None = None
     #: Parameters that restrict the listing to statuses (EC2's instance-state-name filter).
     statuses: Callable[[frozenset[str]], dict[str, Any]] | None = None
+    #: A second pass listing the items still running whatever their creation time (a job
+    #: created before the window): ``(status, params)``, e.g. ``("InProgress",
+    #: {"StatusEquals": "InProgress"})``. List calls filter on creation time or status, not
+    #: on "created in the window OR running".
+    running: tuple[str, dict[str, Any]] | None = None
 
     def page_items(self, page: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return self.items(page) if self.items else page.get(self.result_key, [])
@@ -86,6 +91,19 @@ class ListCall:
         params = dict(self.params(window)) if self.params else {}
         if statuses is not None and self.statuses is not None:
             _merge(params, self.statuses(statuses))
+        if targets is not None and self.targets is not None:
+            _merge(params, self.targets(targets))
+        if self.page_size is not None:
+            params["PaginationConfig"] = {"PageSize": self.page_size}
+        return params
+
+    def running_request(
+        self, statuses: frozenset[str] | None, targets: Sequence[str] | None
+    ) -> dict[str, Any] | None:
+        """The second pass's parameters, or None when no selected check reads that status."""
+        if self.running is None or (statuses is not None and self.running[0] not in statuses):
+            return None
+        params = dict(self.running[1])
         if targets is not None and self.targets is not None:
             _merge(params, self.targets(targets))
         if self.page_size is not None:

@@ -414,6 +414,13 @@ def _training_in_window(item: dict[str, Any], window: Window) -> bool:
     )
 
 
+def _processing_in_window(item: dict[str, Any], window: Window) -> bool:
+    """Created in the window, or still running whenever it was created."""
+    return item.get("ProcessingJobStatus") in ("InProgress", "Stopping") or _created_in_window(
+        item, window
+    )
+
+
 def _jobs_since(window: Window) -> dict[str, Any]:
     return {"CreationTimeAfter": window.start}
 
@@ -740,7 +747,12 @@ register(
             window_filters=_search_since,
             running_statuses=TRAINING_RUNNING_STATUSES,
         ),
-        fallback=ListCall("list_training_jobs", "TrainingJobSummaries", params=_jobs_since),
+        fallback=ListCall(
+            "list_training_jobs",
+            "TrainingJobSummaries",
+            params=_jobs_since,
+            running=("InProgress", {"StatusEquals": "InProgress"}),
+        ),
         describe=Describe("describe_training_job", ("TrainingJobName",)),
         keep=_training_in_window,
         series=TRAINING_JOB_SERIES,
@@ -755,9 +767,14 @@ register(
         id_field="ProcessingJobName",
         arn_field="ProcessingJobArn",
         status_field="ProcessingJobStatus",
-        listing=ListCall("list_processing_jobs", "ProcessingJobSummaries", params=_jobs_since),
+        listing=ListCall(
+            "list_processing_jobs",
+            "ProcessingJobSummaries",
+            params=_jobs_since,
+            running=("InProgress", {"StatusEquals": "InProgress"}),
+        ),
         describe=Describe("describe_processing_job", ("ProcessingJobName",)),
-        keep=_created_in_window,
+        keep=_processing_in_window,
         series=PROCESSING_JOB_SERIES,
         build=build_processing_job,
         model=Job,
