@@ -182,6 +182,10 @@ class Job(Resource):
     #: ResourceConfig.TrainingPlanArn: the job ran on reserved training-plan capacity, which
     #: is paid up front and cannot be managed spot.
     training_plan_arn: str | None = None
+    #: SecondaryStatus (training only: Starting, LaunchingMLInstances, Downloading, Training...)
+    #: and when it began (its latest SecondaryStatusTransitions entry).
+    secondary_status: str | None = None
+    secondary_status_since: datetime | None = None
 
 
 @dataclass(slots=True)

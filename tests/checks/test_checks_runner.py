@@ -182,7 +182,10 @@ def test_checks_declare_what_the_source_reads_for_them():
     }
     assert needs.statuses[ResourceKind.NOTEBOOK_INSTANCE] == {"InService"}
     every = needs_for(None)
-    assert every.statuses[ResourceKind.TRAINING_JOB] == {"Completed", "Stopped"}
+    # long-running-job reads running jobs; training-spot alone reads finished ones only
+    assert every.statuses[ResourceKind.TRAINING_JOB] == {"Completed", "Stopped", "InProgress"}
+    spot = needs_for(["training-spot"])
+    assert spot.statuses[ResourceKind.TRAINING_JOB] == {"Completed", "Stopped"}
     assert MetricLabel.INVOCATIONS in every.labels[ResourceKind.ENDPOINT]
     with pytest.raises(UserError, match="unknown check"):
         needs_for(["no-such-check"])

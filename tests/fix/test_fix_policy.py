@@ -68,3 +68,9 @@ def test_without_fix_or_without_a_fixable_check_the_policy_stays_read_only() -> 
     verbs = ("Describe", "List", "Get", "Search", "Lookup")  # Lookup: CloudTrail LookupEvents
     for action in everything["MlcostScanReadOnly"]["Action"]:
         assert action.split(":")[1].startswith(verbs), action
+
+
+def test_a_job_stop_is_granted_only_with_the_check_that_proposes_it() -> None:
+    fix = _statements("--fix", "--check", "long-running-job")["MlcostFix"]["Action"]
+    assert {"sagemaker:StopTrainingJob", "sagemaker:DescribeTrainingJob"} <= set(fix)
+    assert "sagemaker:StopProcessingJob" not in fix

@@ -71,8 +71,9 @@ def test_a_region_that_denies_access_is_reported_and_the_other_region_still_scan
     west = {(e.service, e.operation) for e in inv.errors if e.region == "eu-west-1"}
     assert ("sagemaker", "ListEndpoints") in west
     assert ("ec2", "DescribeInstances") in west
-    # three SageMaker list calls (processing and transform jobs are not scanned) and EC2
-    assert len(west) == 4
+    # four SageMaker list calls (transform jobs are not scanned; processing jobs are, for
+    # long-running-processing-job) and EC2
+    assert len(west) == 5
     denied = next(e for e in inv.errors if e.operation == "ListEndpoints")
     assert "AccessDeniedException" in denied.message and "mlcost policy" in denied.message
     assert not [e for e in inv.errors if e.region == "us-east-1"]

@@ -61,7 +61,7 @@ def _answer_training_jobs(
     answer(session, "sagemaker", "ListTags", lambda r, p: {"Tags": []})
 
 
-def test_only_completed_and_stopped_training_jobs_are_described_and_tagged(
+def test_only_training_jobs_of_a_status_a_check_reads_are_described_and_tagged(
     session: boto3.Session, cloudwatch: FakeCloudWatch
 ) -> None:
     statuses = {
@@ -76,11 +76,13 @@ def test_only_completed_and_stopped_training_jobs_are_described_and_tagged(
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    assert sorted(j.id for j in inv.of_kind(ResourceKind.TRAINING_JOB)) == ["done", "halted"]
-    assert counter.counts["sagemaker.DescribeTrainingJob"] == 2
-    assert counter.counts["sagemaker.ListTags"] == 2
-    # no check reads processing or transform jobs: not even listed
-    assert "sagemaker.ListProcessingJobs" not in counter.counts
+    # finished runs (training-spot, history) and running ones (long-running-job); no check
+    # reads Failed or Stopping jobs
+    jobs = sorted(j.id for j in inv.of_kind(ResourceKind.TRAINING_JOB))
+    assert jobs == ["done", "halted", "running"]
+    assert counter.counts["sagemaker.DescribeTrainingJob"] == 3
+    assert counter.counts["sagemaker.ListTags"] == 3
+    # no check reads transform jobs: not even listed
     assert "sagemaker.ListTransformJobs" not in counter.counts
 
 

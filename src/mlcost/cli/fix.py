@@ -207,6 +207,16 @@ def register(app: typer.Typer) -> None:
         chosen = [f for f in chosen if f.fix.action in ACTIONS]
         if by_hand:
             out.print(_by_hand_note(by_hand), highlight=False)
+        # --all never includes a fix that cannot be undone (stopping a job): name it
+        named = set(finding_ids or []) | {f.id for f in chosen if f.check in (check or [])}
+        held = [f for f in chosen if not ACTIONS[f.fix.action].on_all and f.id not in named]
+        if held:
+            chosen = [f for f in chosen if f not in held]
+            out.print(
+                f"left out of --all ({len(held)} finding(s)): their fix cannot be undone; "
+                "choose them by id or --check: " + ", ".join(f.id for f in held),
+                highlight=False,
+            )
         if not chosen:
             out.print("no finding matches: nothing to fix", highlight=False)
             return

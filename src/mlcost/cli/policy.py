@@ -53,7 +53,7 @@ def policy_self(
     if fix:
         from mlcost.fix.policy import fix_actions, fix_statements
 
-        policy["Statement"] += fix_statements(fix_actions(needs.kinds))
+        policy["Statement"] += fix_statements(fix_actions(needs.kinds, check or None))
     if schedule:
         from mlcost.schedule.template import schedule_statements
 

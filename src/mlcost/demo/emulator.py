@@ -219,9 +219,13 @@ def set_job_times(
     status: str | None = None,
     billable_seconds: int | None = None,
     failure_reason: str | None = None,
+    secondary_status: tuple[str, datetime] | None = None,
     account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> None:
     """Give a job the timeline AWS would report: created at ``start``, ran until ``end``.
+
+    ``secondary_status`` (training only): the job's current SecondaryStatus and when it
+    began, e.g. ``("Downloading", t)`` for a job stuck downloading its data since ``t``.
 
     For training jobs this sets ``TrainingStartTime``/``TrainingEndTime``,
     ``TrainingTimeInSeconds`` (end - start) and ``BillableTimeInSeconds`` (per instance;
@@ -256,6 +260,20 @@ def set_job_times(
                 "StatusMessage": "Training image download completed. Training in progress.",
             },
         ]
+        if end is None and secondary_status is None:
+            job.secondary_status = "Training"
+        if secondary_status is not None:
+            current, since = secondary_status[0], _utc(secondary_status[1])
+            job.secondary_status = current
+            job.secondary_status_transitions = [
+                {
+                    "Status": "Starting",
+                    "StartTime": start,
+                    "EndTime": since,
+                    "StatusMessage": "Launching requested ML instances",
+                },
+                {"Status": current, "StartTime": since, "StatusMessage": f"{current}"},
+            ]
     elif kind == "processing-job":
         job = _find(sm.processing_jobs, name, kind, region)
         job.processing_start_time = start

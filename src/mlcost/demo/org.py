@@ -24,27 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from mlcost.pricing import spec
+
 REGIONS = ("us-east-1", "eu-west-1")
 WINDOW_DAYS = 21
 ROLE_ARN = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-demo"
 IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.3.0-gpu-py311"
 TRAIN_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.3.0-gpu-py311"
-
-#: vCPUs and GPUs per instance type (AWS instance specs), used to scale summed utilisation.
-SPECS: dict[str, tuple[int, int]] = {
-    "ml.t2.medium": (2, 0),
-    "ml.m5.large": (2, 0),
-    "ml.m5.xlarge": (4, 0),
-    "ml.m5.2xlarge": (8, 0),
-    "ml.m5.4xlarge": (16, 0),
-    "ml.c5.xlarge": (4, 0),
-    "ml.c5.2xlarge": (8, 0),
-    "ml.g4dn.xlarge": (4, 1),
-    "ml.g4dn.12xlarge": (48, 4),
-    "ml.g5.xlarge": (4, 1),
-    "ml.g5.2xlarge": (8, 1),
-    "ml.g5.12xlarge": (48, 4),
-}
 
 #: GPU model and architecture as nvidia-smi reports them, per EC2 family.
 GPU_NAMES = {
@@ -260,7 +246,9 @@ class OrgBuilder:
                 "endpoint", region, name, itype, self.ago(age_days), count, tags, "InService", extra
             )
         )
-        vcpus, gpus = SPECS[itype]
+        # vCPUs and GPUs from the price catalogue's specs: SageMaker sums utilisation over them
+        instance = spec(itype)
+        vcpus, gpus = instance.vcpu, instance.gpu_count
         dims = {"EndpointName": name, "VariantName": "AllTraffic"}
         alive = self.ts >= self.ago(age_days).timestamp()
         if invocations is not None:
@@ -407,15 +395,28 @@ class OrgBuilder:
         billable_hours: float | None = None,
         tags: dict[str, str],
         image: str | None = None,
+        secondary_status: tuple[str, float] | None = None,
     ) -> None:
         start = self.ago(start_days_ago)
-        extra: dict[str, Any] = {"start": start, "end": start + timedelta(hours=hours)}
+        # still running: no end (``hours`` is ignored); secondary_status = (status, hours ago)
+        running = status == "InProgress"
+        extra: dict[str, Any] = {
+            "start": start,
+            "end": None if running else start + timedelta(hours=hours),
+        }
+        if secondary_status is not None:
+            extra["secondary_status"] = (
+                secondary_status[0],
+                self.now - timedelta(hours=secondary_status[1]),
+            )
         if image is not None:
             extra["image"] = image  # default: TRAIN_IMAGE (training jobs)
         if kind == "training-job":
             run = int(hours * 3600)
-            extra["billable_seconds"] = int(
-                (billable_hours if billable_hours is not None else hours) * 3600
+            extra["billable_seconds"] = (
+                None
+                if running
+                else int((billable_hours if billable_hours is not None else hours) * 3600)
             )
             extra["spot"] = spot
             extra["max_runtime"] = max(86400, run)
@@ -565,7 +566,13 @@ def build_org(now: datetime, seed: int = 7) -> Org:
         (use1, "home-feed-ranker", "ml.g5.2xlarge", 2, recs),
         (use1, "support-bot-intent", "ml.m5.2xlarge", 2, nlp),
         (use1, "defect-detect-edge-sync", "ml.c5.xlarge", 1, vision),
-        (use1, "toxicity-filter", "ml.t2.medium", 1, nlp),
+        (
+            use1,
+            "toxicity-filter",
+            "ml.c5.large",
+            1,
+            nlp,
+        ),  # ml.t3 cannot host (ProductionVariantInstanceType)
         (euw1, "home-feed-ranker-eu", "ml.g5.2xlarge", 2, recs),
         (euw1, "support-bot-intent-eu", "ml.m5.xlarge", 1, nlp),
         (euw1, "churn-model-v2", "ml.m5.large", 1, recs),

@@ -1135,7 +1135,47 @@ def _list_inference_components(self: SageMakerResponse) -> ActionResult:
     return _list_response(self, items, "InferenceComponents", "InferenceComponentName", fields)
 
 
+def _stop_job(self: SageMakerResponse, kind: str) -> ActionResult:
+    """StopTrainingJob (moto lacks it) / StopProcessingJob (moto stops a job in any state)
+    as AWS does: only a job InProgress stops; it goes Stopping, then Stopped (instantly
+    here), with its end time and, for training, SecondaryStatus Stopped."""
+    backend = self.sagemaker_backend
+    training = kind == "training"
+    name = self._get_param("TrainingJobName" if training else "ProcessingJobName")
+    jobs = backend.training_jobs if training else backend.processing_jobs
+    job = jobs.get(name)
+    if job is None:
+        cls = sm_models.FakeTrainingJob if training else sm_models.FakeProcessingJob
+        arn = cls.arn_formatter(name, backend.account_id, backend.region_name)
+        raise ValidationError(message=f"Could not find {kind} job '{arn}'.")
+    status_attr = "training_job_status" if training else "processing_job_status"
+    status = getattr(job, status_attr)
+    if status != "InProgress":
+        raise ValidationError(
+            message=f"The request was rejected because the {kind} job is in status {status}."
+        )
+    now = datetime.now(UTC)
+    setattr(job, status_attr, "Stopped")
+    if training:
+        job.training_end_time = now
+        job.secondary_status = "Stopped"
+    else:
+        job.processing_end_time = now
+    job.last_modified_time = now
+    return EmptyResult()
+
+
+def _stop_training_job(self: SageMakerResponse) -> ActionResult:
+    return _stop_job(self, "training")
+
+
+def _stop_processing_job(self: SageMakerResponse) -> ActionResult:
+    return _stop_job(self, "processing")
+
+
 _NEW_ACTIONS = {
+    "stop_training_job": _stop_training_job,
+    "stop_processing_job": _stop_processing_job,
     "create_inference_component": _create_inference_component,
     "describe_inference_component": _describe_inference_component,
     "list_inference_components": _list_inference_components,

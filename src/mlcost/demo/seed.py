@@ -184,6 +184,7 @@ def _training(spec: ResourceSpec, client: Any) -> None:
         status=spec.state,
         billable_seconds=x["billable_seconds"],
         failure_reason=x.get("failure_reason"),
+        secondary_status=x.get("secondary_status"),
     )
 
 

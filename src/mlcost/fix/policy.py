@@ -8,6 +8,7 @@ check reads that kind, so the actions are those registered for the selected chec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mlcost.fix.actions import ACTIONS, Action
@@ -20,9 +21,21 @@ PASS_ROLE = "iam:PassRole"
 PASS_ROLE_CONDITION = {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
 
 
-def fix_actions(kinds: frozenset[ResourceKind]) -> list[Action]:
-    """The registered fix actions of these resource kinds, by name."""
-    return sorted((a for a in ACTIONS.values() if a.kind in kinds), key=lambda a: a.name)
+def fix_actions(
+    kinds: frozenset[ResourceKind], checks: Iterable[str] | None = None
+) -> list[Action]:
+    """The registered fix actions of these resource kinds, by name; an action that names
+    the checks emitting it (``Action.checks``) only when one of ``checks`` is selected
+    (``None``: every check)."""
+    selected = None if checks is None else set(checks)
+    return sorted(
+        (
+            a
+            for a in ACTIONS.values()
+            if a.kind in kinds and (selected is None or a.checks is None or selected & a.checks)
+        ),
+        key=lambda a: a.name,
+    )
 
 
 def fix_iam_actions(actions: list[Action]) -> list[str]:

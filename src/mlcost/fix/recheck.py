@@ -33,8 +33,15 @@ def _collect(
         session=session,
         now=now,
         checks=[finding.check],
-        targets=[finding.resource_id],
+        targets=[finding.resource_id, *_related(finding)],
     )
+
+
+def _related(finding: Finding) -> list[str]:
+    """Resources of the same kind the finding was judged against (a job's previous runs),
+    named in its evidence's ``related_resources``: the re-check reads them too."""
+    related = finding.evidence.get("related_resources") or []
+    return [str(r) for r in related if r != finding.resource_id]
 
 
 def _lookback_days(window_start: datetime, now: datetime) -> int:
@@ -100,7 +107,10 @@ def recheck(
     reason = _state_reason(finding, resource)
     if reason:
         return reason
-    inventory.resources = [resource]
+    related = set(_related(finding))
+    inventory.resources = [resource] + [
+        r for r in inventory.resources if r.kind is finding.resource_kind and r.id in related
+    ]
     own = (settings or {}).get(finding.check)
     result = run_checks(
         inventory, only=[finding.check], settings={finding.check: own} if own else None

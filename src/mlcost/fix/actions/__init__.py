@@ -9,6 +9,7 @@ from mlcost.fix.actions.capacity import ModifyCapacityReservation
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
 from mlcost.fix.actions.endpoints import DeleteEndpoint
+from mlcost.fix.actions.jobs import StopProcessingJob, StopTrainingJob
 from mlcost.fix.actions.mlflow import StopMlflowTrackingServer
 from mlcost.fix.actions.notebooks import AttachLifecycleConfig, StopNotebook
 from mlcost.fix.actions.studio import DeleteStudioApp, SetStudioIdleShutdown
@@ -28,6 +29,8 @@ ACTIONS: dict[str, Action] = {
         SetStudioIdleShutdown(),
         StopMlflowTrackingServer(),
         DeleteProvisionedThroughput(),
+        StopTrainingJob(),
+        StopProcessingJob(),
     )
 }
 

@@ -63,6 +63,12 @@ class Action:
     implied: ClassVar[Calls] = frozenset()
     #: The service that carries a deferred fix's ``mlcost:planned-fix`` tag.
     tag_service: ClassVar[str] = "sagemaker"
+    #: Whether ``mlcost fix --all`` includes it; False for a fix that cannot be undone
+    #: (stopping a job): it runs only when chosen by finding id or ``--check``.
+    on_all: ClassVar[bool] = True
+    #: The checks whose findings carry this action, when not every check of its kind does
+    #: (``mlcost policy self --fix --check ...`` grants it only for them); None: any.
+    checks: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def permissions(cls) -> Calls:

@@ -374,15 +374,23 @@ class RegionScan:
             ]
         futures: list[Future[Resource | None]] = []
         statuses = self._needs.statuses.get(spec.kind)
-        params = listing.request(self.window, statuses, self._targets)
+        passes = [listing.request(self.window, statuses, self._targets)]
+        running = listing.running_request(statuses, self._targets)
+        if running is not None:
+            passes.append(running)  # still running, created before the window
+        seen: set[Any] = set()
         client = None
         try:
             client = self._factory(spec.service, self.region)
-            for page in client.get_paginator(listing.op).paginate(**params):
-                for item in listing.page_items(page):
-                    if self._keep(spec, item):
+            for params in passes:
+                for page in client.get_paginator(listing.op).paginate(**params):
+                    for item in listing.page_items(page):
+                        key = item.get(spec.id_field)
+                        if key in seen or not self._keep(spec, item):
+                            continue
+                        seen.add(key)
                         futures.append(pool.submit(self._materialise, spec, item, task, describe))
-                self._progress.advance(task)
+                    self._progress.advance(task)
             self._listed.add(spec.kind)
         except Exception as exc:
             raise_if_no_credentials(exc)

@@ -76,6 +76,11 @@ class ListCall:
     targets: Callable[[Sequence[str]], dict[str, Any]] | None = None
     #: Parameters that restrict the listing to statuses (EC2's instance-state-name filter).
     statuses: Callable[[frozenset[str]], dict[str, Any]] | None = None
+    #: A second pass listing the items still running whatever their creation time (a job
+    #: created before the window): ``(status, params)``, e.g. ``("InProgress",
+    #: {"StatusEquals": "InProgress"})``. List calls filter on creation time or status, not
+    #: on "created in the window OR running".
+    running: tuple[str, dict[str, Any]] | None = None
 
     def page_items(self, page: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return self.items(page) if self.items else page.get(self.result_key, [])
@@ -86,6 +91,19 @@ class ListCall:
         params = dict(self.params(window)) if self.params else {}
         if statuses is not None and self.statuses is not None:
             _merge(params, self.statuses(statuses))
+        if targets is not None and self.targets is not None:
+            _merge(params, self.targets(targets))
+        if self.page_size is not None:
+            params["PaginationConfig"] = {"PageSize": self.page_size}
+        return params
+
+    def running_request(
+        self, statuses: frozenset[str] | None, targets: Sequence[str] | None
+    ) -> dict[str, Any] | None:
+        """The second pass's parameters, or None when no selected check reads that status."""
+        if self.running is None or (statuses is not None and self.running[0] not in statuses):
+            return None
+        params = dict(self.running[1])
         if targets is not None and self.targets is not None:
             _merge(params, self.targets(targets))
         if self.page_size is not None:
@@ -132,6 +150,9 @@ class SearchCall:
     status_field: str | None = None
     #: Filters for the window (e.g. CreationTime >= start), as Search Filter dicts.
     window_filters: Callable[[Window], list[dict[str, str]]] | None = None
+    #: Statuses listed whatever the window filters say: a job still running was created
+    #: before the window, and it is exactly the one a long-running check must see.
+    running_statuses: tuple[str, ...] = ()
     page_size: int = 100
 
     def request(
@@ -140,6 +161,20 @@ class SearchCall:
         """The Search parameters: window filters AND (status OR ...) AND (name OR ...)."""
         filters = self.window_filters(window) if self.window_filters else []
         subs: list[dict[str, Any]] = []
+        running = [s for s in self.running_statuses if statuses is None or s in statuses]
+        if filters and running and self.status_field:
+            # (in the window) OR (still running): one sub-expression, AWS's nesting
+            subs.append(
+                {
+                    "Operator": "Or",
+                    "Filters": [
+                        {"Name": self.status_field, "Operator": "Equals", "Value": s}
+                        for s in running
+                    ],
+                    "SubExpressions": [{"Operator": "And", "Filters": filters}],
+                }
+            )
+            filters = []
         if statuses is not None and self.status_field:
             subs.append(_any_of(self.status_field, sorted(statuses)))
         if targets is not None:

@@ -187,6 +187,16 @@ def build_training_job(ctx: RegionContext, item: dict[str, Any]) -> Job:
         instance_type = types.pop() if len(types) == 1 else ""
     algorithm = item.get("AlgorithmSpecification", {})
     stopping = item.get("StoppingCondition") or {}
+    secondary = item.get("SecondaryStatus")
+    # when the current secondary status began: its latest transition of that name
+    since = next(
+        (
+            t.get("StartTime")
+            for t in reversed(item.get("SecondaryStatusTransitions") or [])
+            if t.get("Status") == secondary
+        ),
+        None,
+    )
     return Job(
         kind=ResourceKind.TRAINING_JOB,
         id=item["TrainingJobName"],
@@ -207,6 +217,8 @@ def build_training_job(ctx: RegionContext, item: dict[str, Any]) -> Job:
         image=algorithm.get("TrainingImage") or algorithm.get("AlgorithmName"),
         instance_groups=groups,
         training_plan_arn=resources.get("TrainingPlanArn") or None,
+        secondary_status=secondary,
+        secondary_status_since=since,
     )
 
 
@@ -226,6 +238,7 @@ def build_processing_job(ctx: RegionContext, item: dict[str, Any]) -> Job:
         end=end,
         run_seconds=_seconds(start, end),
         image=(item.get("AppSpecification") or {}).get("ImageUri"),
+        max_runtime_seconds=(item.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds"),
     )
 
 
@@ -388,6 +401,24 @@ def _ec2_items(page: dict[str, Any]) -> Iterable[dict[str, Any]]:
 def _created_in_window(item: dict[str, Any], window: Window) -> bool:
     created = item.get("CreationTime")
     return created is None or created >= window.start
+
+
+#: Training job statuses of a job that is still running (and billing).
+TRAINING_RUNNING_STATUSES = ("InProgress", "Stopping")
+
+
+def _training_in_window(item: dict[str, Any], window: Window) -> bool:
+    """Created in the window, or still running whenever it was created."""
+    return item.get("TrainingJobStatus") in TRAINING_RUNNING_STATUSES or _created_in_window(
+        item, window
+    )
+
+
+def _processing_in_window(item: dict[str, Any], window: Window) -> bool:
+    """Created in the window, or still running whenever it was created."""
+    return item.get("ProcessingJobStatus") in ("InProgress", "Stopping") or _created_in_window(
+        item, window
+    )
 
 
 def _jobs_since(window: Window) -> dict[str, Any]:
@@ -714,10 +745,16 @@ register(
             "TrainingJobName",
             status_field="TrainingJobStatus",
             window_filters=_search_since,
+            running_statuses=TRAINING_RUNNING_STATUSES,
         ),
-        fallback=ListCall("list_training_jobs", "TrainingJobSummaries", params=_jobs_since),
+        fallback=ListCall(
+            "list_training_jobs",
+            "TrainingJobSummaries",
+            params=_jobs_since,
+            running=("InProgress", {"StatusEquals": "InProgress"}),
+        ),
         describe=Describe("describe_training_job", ("TrainingJobName",)),
-        keep=_created_in_window,
+        keep=_training_in_window,
         series=TRAINING_JOB_SERIES,
         build=build_training_job,
         model=Job,
@@ -730,9 +767,14 @@ register(
         id_field="ProcessingJobName",
         arn_field="ProcessingJobArn",
         status_field="ProcessingJobStatus",
-        listing=ListCall("list_processing_jobs", "ProcessingJobSummaries", params=_jobs_since),
+        listing=ListCall(
+            "list_processing_jobs",
+            "ProcessingJobSummaries",
+            params=_jobs_since,
+            running=("InProgress", {"StatusEquals": "InProgress"}),
+        ),
         describe=Describe("describe_processing_job", ("ProcessingJobName",)),
-        keep=_created_in_window,
+        keep=_processing_in_window,
         series=PROCESSING_JOB_SERIES,
         build=build_processing_job,
         model=Job,
