@@ -1,0 +1,137 @@
+"""Run the load: open loop (a fixed send schedule) or closed loop (N clients back to back).
+
+Open loop (``--rate``): every request leaves at its scheduled instant whether or not earlier
+ones were answered, so a slow server meets the load real users would put on it; latency is
+counted from the scheduled instant. Closed loop (``--concurrency``): N clients each send the
+next request as soon as the previous answer arrives — the classic benchmark shape, kept for
+finding peak throughput and as a baseline; there the intended time is the send time.
+
+Before any load a preflight request checks that the URL answers as the backend expects, so a
+wrong host, port or path is one clear error, not a run of connection errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from mlcost.bench.backends import Backend, send
+from mlcost.bench.metrics import LevelSummary, Sample, summarise
+from mlcost.errors import UserError
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    backend: Backend
+    payloads: Sequence[dict[str, Any]]
+    timeout_s: float = 60.0
+    max_connections: int = 1024
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host, else a ``UserError``."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError as err:
+        raise UserError(f"--url {url!r} is not a valid URL: {err}", _URL_HINT) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"--url {url!r} is not an http:// or https:// URL", _URL_HINT)
+    del port
+    return url
+
+
+_URL_HINT = "pass the full endpoint, e.g. http://127.0.0.1:8000/v1/completions"
+
+
+def _session(target: Target, limit: int) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=limit, ttl_dns_cache=300)
+    timeout = aiohttp.ClientTimeout(total=target.timeout_s)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)
+
+
+async def preflight(target: Target) -> None:
+    """One request with the first payload; a ``UserError`` when the server cannot be reached,
+    refuses it (4xx/5xx) or does not answer as the backend expects."""
+    loop = asyncio.get_running_loop()
+    sample = Sample(intended=loop.time(), started=loop.time())
+    async with _session(target, 1) as session:
+        await send(session, target.backend, target.url, target.payloads[0], sample, loop)
+    hints = {
+        "connection": (
+            f"cannot connect to {target.url}",
+            "check the host and port, and that the server is running",
+        ),
+        "timeout": (
+            f"{target.url} did not answer within {target.timeout_s:g} s",
+            "check the server, or raise --timeout",
+        ),
+        "protocol": (
+            f"{target.url} did not answer like an OpenAI-compatible server",
+            "check the path (/v1/completions or /v1/chat/completions) or use --backend http",
+        ),
+    }
+    if sample.error is None:
+        return
+    if sample.error.startswith("http_"):
+        raise UserError(
+            f"{target.url} refused the first payload with HTTP {sample.error[5:]}",
+            "check the URL's path and the payload file's bodies",
+        )
+    problem, hint = hints.get(sample.error, (f"{target.url} failed: {sample.error}", None))
+    raise UserError(problem, hint)
+
+
+async def run_open(target: Target, offsets: Sequence[float], rate: float) -> LevelSummary:
+    """Send request i at start + offsets[i]; wait for every answer (each bounded by the
+    request timeout)."""
+    loop = asyncio.get_running_loop()
+    bodies = itertools.cycle(target.payloads)
+    samples: list[Sample] = []
+    tasks: set[asyncio.Task[None]] = set()
+    async with _session(target, target.max_connections) as session:
+        start = loop.time()
+        for offset in offsets:
+            intended = start + offset
+            delay = intended - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sample = Sample(intended=intended, started=loop.time())
+            samples.append(sample)
+            task = loop.create_task(
+                send(session, target.backend, target.url, next(bodies), sample, loop)
+            )
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks)
+    end = max((s.ended for s in samples), default=start)
+    return summarise("open", rate, samples, end - start)
+
+
+async def run_closed(target: Target, concurrency: int, duration: float) -> LevelSummary:
+    """``concurrency`` clients, each sending its next request when the last is answered,
+    until ``duration`` seconds have passed since the start."""
+    loop = asyncio.get_running_loop()
+    bodies = itertools.cycle(target.payloads)
+    samples: list[Sample] = []
+    async with _session(target, concurrency) as session:
+        start = loop.time()
+        deadline = start + duration
+
+        async def client() -> None:
+            while (now := loop.time()) < deadline:
+                sample = Sample(intended=now, started=now)
+                samples.append(sample)
+                await send(session, target.backend, target.url, next(bodies), sample, loop)
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+    end = max((s.ended for s in samples), default=start)
+    return summarise("closed", concurrency, samples, end - start)
