@@ -21,7 +21,7 @@ PERCENTILES = (50, 90, 95, 99)
 
 @dataclass(slots=True)
 class Sample:
-    """One request, times in seconds on the event loop's monotonic clock."""
+    """One request, times in seconds on ``time.perf_counter()`` (monotonic)."""
 
     intended: float
     started: float

@@ -131,7 +131,14 @@ def register(app: typer.Typer) -> None:
         from mlcost.bench.backends import Backend
         from mlcost.bench.costs import level_costs
         from mlcost.bench.payloads import load_payloads
-        from mlcost.bench.runner import Target, check_url, preflight, run_closed, run_open
+        from mlcost.bench.runner import (
+            Target,
+            check_url,
+            event_loop_factory,
+            preflight,
+            run_closed,
+            run_open,
+        )
         from mlcost.journal import journal
         from mlcost.pricing import catalogue
 
@@ -172,7 +179,8 @@ def register(app: typer.Typer) -> None:
                     done.append(await run_closed(target, int(load), duration))
             return done
 
-        levels = asyncio.run(run_all())
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            levels = runner.run(run_all())
         types = list(instance_type or [])
         costs, warnings = level_costs(levels, types, instances, region)
         settings = {
