@@ -109,6 +109,12 @@ async def preflight(target: Target) -> None:
     raise UserError(problem, hint)
 
 
+#: The open loop wakes at most once per tick and sends every request then due. Sleeping once
+#: per request costs a loop turn and a timer each (at 2,000 req/s, most of the generator's
+#: CPU); a request sent up to a tick late still has its latency counted from its schedule.
+TICK_S = 0.001
+
+
 async def run_open(target: Target, offsets: Sequence[float], rate: float) -> LevelSummary:
     """Send request i at start + offsets[i]; wait for every answer (each bounded by the
     request timeout)."""
@@ -118,16 +124,20 @@ async def run_open(target: Target, offsets: Sequence[float], rate: float) -> Lev
     tasks: set[asyncio.Task[None]] = set()
     async with _session(target, target.max_connections) as session:
         start = perf_counter()
-        for offset in offsets:
-            intended = start + offset
-            delay = intended - perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sample = Sample(intended=intended, started=perf_counter())
-            samples.append(sample)
-            task = loop.create_task(send(session, target.backend, target.url, next(bodies), sample))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        index, count = 0, len(offsets)
+        while index < count:
+            now = perf_counter()
+            while index < count and start + offsets[index] <= now:
+                sample = Sample(intended=start + offsets[index], started=now)
+                samples.append(sample)
+                task = loop.create_task(
+                    send(session, target.backend, target.url, next(bodies), sample)
+                )
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                index += 1
+            if index < count:
+                await asyncio.sleep(max(start + offsets[index] - perf_counter(), TICK_S))
         if tasks:
             await asyncio.gather(*tasks)
     end = max((s.ended for s in samples), default=start)
