@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -34,6 +35,10 @@ class Target:
     payloads: Sequence[dict[str, Any]]
     timeout_s: float = 60.0
     max_connections: int = 1024
+    #: ``--endpoint``: a sagemaker-runtime client and the endpoint's name (``url`` is then
+    #: ``sagemaker:<name>``, for display); requests go through :mod:`mlcost.bench.sagemaker`
+    runtime: Any = None
+    endpoint: str | None = None
 
     def bodies(self) -> list[Body]:
         return [Body.of(p) for p in self.payloads]
@@ -52,7 +57,29 @@ def check_url(url: str) -> str:
     return url
 
 
+Send = Callable[[Body, Sample], Awaitable[None]]
+
 _URL_HINT = "pass the full endpoint, e.g. http://127.0.0.1:8000/v1/completions"
+
+
+@asynccontextmanager
+async def _sender(target: Target, limit: int) -> AsyncIterator[Send]:
+    """``send(body, sample)`` for the target: aiohttp, or the SageMaker runtime in threads."""
+    if target.runtime is not None:
+        from mlcost.bench import sagemaker
+
+        send_sm, pool = sagemaker.sender(target.runtime, target.endpoint or "", limit)
+        try:
+            yield send_sm
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        return
+    async with _session(target, limit) as session:
+
+        async def send_http(body: Body, sample: Sample) -> None:
+            await send(session, target.backend, target.url, body, sample)
+
+        yield send_http
 
 
 def _session(target: Target, limit: int) -> aiohttp.ClientSession:
@@ -82,8 +109,8 @@ async def preflight(target: Target) -> None:
     """One request with the first payload; a ``UserError`` when the server cannot be reached,
     refuses it (4xx/5xx) or does not answer as the backend expects."""
     sample = Sample(intended=perf_counter(), started=perf_counter())
-    async with _session(target, 1) as session:
-        await send(session, target.backend, target.url, target.bodies()[0], sample)
+    async with _sender(target, 1) as send_one:
+        await send_one(target.bodies()[0], sample)
     hints = {
         "connection": (
             f"cannot connect to {target.url}",
@@ -122,7 +149,7 @@ async def run_open(target: Target, offsets: Sequence[float], rate: float) -> Lev
     bodies = itertools.cycle(target.bodies())
     samples: list[Sample] = []
     tasks: set[asyncio.Task[None]] = set()
-    async with _session(target, target.max_connections) as session:
+    async with _sender(target, target.max_connections) as send_one:
         start = perf_counter()
         index, count = 0, len(offsets)
         while index < count:
@@ -130,9 +157,7 @@ async def run_open(target: Target, offsets: Sequence[float], rate: float) -> Lev
             while index < count and start + offsets[index] <= now:
                 sample = Sample(intended=start + offsets[index], started=now)
                 samples.append(sample)
-                task = loop.create_task(
-                    send(session, target.backend, target.url, next(bodies), sample)
-                )
+                task = loop.create_task(send_one(next(bodies), sample))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 index += 1
@@ -149,7 +174,7 @@ async def run_closed(target: Target, concurrency: int, duration: float) -> Level
     until ``duration`` seconds have passed since the start."""
     bodies = itertools.cycle(target.bodies())
     samples: list[Sample] = []
-    async with _session(target, concurrency) as session:
+    async with _sender(target, concurrency) as send_one:
         start = perf_counter()
         deadline = start + duration
 
@@ -157,7 +182,7 @@ async def run_closed(target: Target, concurrency: int, duration: float) -> Level
             while (now := perf_counter()) < deadline:
                 sample = Sample(intended=now, started=now)
                 samples.append(sample)
-                await send(session, target.backend, target.url, next(bodies), sample)
+                await send_one(next(bodies), sample)
 
         await asyncio.gather(*(client() for _ in range(concurrency)))
     end = max((s.ended for s in samples), default=start)

@@ -55,21 +55,30 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def bench(
         url: Annotated[
-            str,
+            str | None,
             typer.Option(
                 "--url",
                 metavar="URL",
-                help="The endpoint to load, e.g. http://127.0.0.1:8000/v1/completions.",
+                help="The server to load, e.g. http://127.0.0.1:8000/v1/completions.",
             ),
-        ],
+        ] = None,
+        endpoint: Annotated[
+            str | None,
+            typer.Option(
+                "--endpoint",
+                metavar="NAME",
+                help="A SageMaker endpoint to load through InvokeEndpoint "
+                '(InvokeEndpointWithResponseStream for bodies with "stream": true).',
+            ),
+        ] = None,
         payloads: Annotated[
-            Path,
+            Path | None,
             typer.Option(
                 "--payloads",
                 metavar="FILE",
                 help="Request bodies: JSON Lines (one object a line) or a JSON array.",
             ),
-        ],
+        ] = None,
         concurrency: Annotated[
             str | None,
             typer.Option(
@@ -142,7 +151,13 @@ def register(app: typer.Typer) -> None:
         from mlcost.journal import journal
         from mlcost.pricing import catalogue
 
-        check_url(url)
+        exclusive(**{"--url": url, "--endpoint": endpoint})
+        if url is None and endpoint is None:
+            raise UserError("pass --url URL or --endpoint NAME", "see `mlcost bench --help`")
+        if payloads is None:
+            raise UserError("pass --payloads FILE", "one JSON request body a line")
+        if url is not None:
+            check_url(url)
         backend_kind = _choice("--backend", backend, Backend)
         arrival_kind = _choice("--arrivals", arrivals, Arrivals)
         exclusive(**{"--concurrency": concurrency, "--rate": rate})
@@ -163,7 +178,25 @@ def register(app: typer.Typer) -> None:
         )
         check_output_path(output)
         bodies = load_payloads(payloads)
-        target = Target(url, backend_kind, bodies, timeout, max_connections)
+        types = list(instance_type or [])
+        warnings: list[str] = []
+        if endpoint is not None:
+            from mlcost.bench import sagemaker
+
+            control, runtime = sagemaker.clients(region, max(int(max(loads)), 1))
+            variants = sagemaker.variants(control, endpoint)
+            if not types and len(variants) == 1:
+                types, instances = [variants[0].instance_type], variants[0].instances
+            elif not types:
+                warnings.append(
+                    f"endpoint {endpoint} has {len(variants)} instance variants: pass "
+                    "--instance-type and --instances for cost figures"
+                )
+            url = f"sagemaker:{endpoint}"
+            target = Target(url, backend_kind, bodies, timeout, max_connections, runtime, endpoint)
+        else:
+            assert url is not None
+            target = Target(url, backend_kind, bodies, timeout, max_connections)
 
         async def run_all() -> list[Any]:
             await preflight(target)
@@ -181,8 +214,8 @@ def register(app: typer.Typer) -> None:
 
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             levels = runner.run(run_all())
-        types = list(instance_type or [])
-        costs, warnings = level_costs(levels, types, instances, region)
+        costs, cost_warnings = level_costs(levels, types, instances, region)
+        warnings += cost_warnings
         settings = {
             "payloads": len(bodies),
             "payload_file": str(payloads),
@@ -196,7 +229,7 @@ def register(app: typer.Typer) -> None:
         }
         data = report.result(
             target=url,
-            backend=str(backend_kind),
+            backend="sagemaker" if endpoint is not None else str(backend_kind),
             mode="open" if open_loop else "closed",
             settings=settings,
             levels=levels,
