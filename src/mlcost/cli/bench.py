@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--instances", help="Instances behind the URL (cost multiplier).")
         ] = 1,
         region: Annotated[
-            str, typer.Option("--region", "-r", help="Region of the prices.")
+            str, typer.Option("--region", "-r", help="Region of the prices (and of --endpoint).")
         ] = "us-east-1",
         backend: Annotated[
             str, typer.Option("--backend", help="openai (SSE streaming) or http (plain JSON).")
@@ -131,7 +131,8 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
         db: DbOption = None,
     ) -> None:
-        """Load-test a model server (OpenAI-compatible or plain HTTP JSON): latency
+        """Load-test a model server (OpenAI-compatible, plain HTTP JSON, or a SageMaker
+        endpoint): latency
         percentiles from the intended send time, TTFT, time per output token, tokens/s,
         errors by kind, and the cost per 1,000 inferences and per 1M tokens per instance
         type. The run is kept in the journal database."""
