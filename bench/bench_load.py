@@ -109,7 +109,6 @@ def main() -> None:
     parser.add_argument("--client-core", type=int, default=0)
     parser.add_argument("--server-cores", default="1")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
-    parser.add_argument("--asyncio", action="store_true", help="asyncio's loop, not uvloop's")
     args = parser.parse_args()
     rates = args.rate or [1000.0, 2000.0, 3000.0]
     clients = args.concurrency or [1, 16, 64]
@@ -118,13 +117,9 @@ def main() -> None:
     try:
         _wait(port)
         os.sched_setaffinity(0, {args.client_core})
-        from mlcost.bench.runner import event_loop_factory
-
-        factory = None if args.asyncio else event_loop_factory()
-        with asyncio.Runner(loop_factory=factory) as runner:
-            levels = runner.run(
-                _levels(f"http://127.0.0.1:{port}/infer", rates, clients, args.duration)
-            )
+        levels = asyncio.run(
+            _levels(f"http://127.0.0.1:{port}/infer", rates, clients, args.duration)
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -133,8 +128,8 @@ def main() -> None:
         return
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load average "
-        f"{os.getloadavg()[0]:.2f}; generator on core {args.client_core} "
-        f"({'asyncio' if factory is None else 'uvloop'}), server on {args.server_cores}; "
+        f"{os.getloadavg()[0]:.2f}; generator on core {args.client_core}, "
+        f"server on {args.server_cores}; "
         f"{args.duration:g} s a level"
     )
     print(

@@ -81,8 +81,8 @@ async def send(
 ) -> None:
     """Send ``body`` and fill in ``sample`` (end time, tokens, gaps, or the error's kind).
     Never raises for a failed request: a failure is a measurement. Times are
-    ``time.perf_counter()``: uvloop's ``loop.time()`` is cached per loop turn in whole
-    milliseconds, too coarse for inter-token gaps."""
+    ``time.perf_counter()``, never ``loop.time()``: another event loop (uvloop's) keeps that
+    in whole milliseconds, too coarse for inter-token gaps."""
     try:
         async with session.post(url, data=body.data, headers=_JSON) as resp:
             if resp.status >= 400:

@@ -95,16 +95,6 @@ def _session(target: Target, limit: int) -> aiohttp.ClientSession:
     )
 
 
-def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's event loop when it is installed (``pip install 'mlcost[bench]'``: about a
-    quarter less CPU per request, see docs/benchmarks.md), else asyncio's own."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 async def preflight(target: Target) -> None:
     """One request with the first payload; a ``UserError`` when the server cannot be reached,
     refuses it (4xx/5xx) or does not answer as the backend expects."""

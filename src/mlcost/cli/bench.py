@@ -144,7 +144,6 @@ def register(app: typer.Typer) -> None:
         from mlcost.bench.runner import (
             Target,
             check_url,
-            event_loop_factory,
             preflight,
             run_closed,
             run_open,
@@ -213,8 +212,7 @@ def register(app: typer.Typer) -> None:
                     done.append(await run_closed(target, int(load), duration))
             return done
 
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            levels = runner.run(run_all())
+        levels = asyncio.run(run_all())
         costs, cost_warnings = level_costs(levels, types, instances, region)
         warnings += cost_warnings
         settings = {
