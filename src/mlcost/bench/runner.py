@@ -126,9 +126,9 @@ async def preflight(target: Target) -> None:
     raise UserError(problem, hint)
 
 
-#: The open loop wakes at most once per tick and sends every request then due. Sleeping once
-#: per request costs a loop turn and a timer each (at 2,000 req/s, most of the generator's
-#: CPU); a request sent up to a tick late still has its latency counted from its schedule.
+#: The open loop wakes at most once per tick and sends every request then due: sleeping once
+#: per request would cost a loop turn and a timer each, thousands a second. A request sent up
+#: to a tick late still has its latency counted from its schedule.
 TICK_S = 0.001
 
 
