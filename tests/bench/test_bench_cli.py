@@ -171,3 +171,22 @@ def test_bad_options_are_one_line_before_any_request(cli, payload_file, args, wo
     )  # fmt: skip
     assert result.code == 2
     result.one_error_line(*words)
+
+
+def test_an_unusable_journal_is_refused_before_any_request(payload_file, tmp_path, capsys):
+    """--db in a folder that does not exist: one line, and no request is sent (the URL has
+    no server; a preflight would have failed with 'cannot connect' instead)."""
+    from mlcost.cli import main
+
+    missing = tmp_path / "no" / "such" / "journal.db"
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "bench", "--url", "http://127.0.0.1:1/v1/completions",
+                "--payloads", str(payload_file), "--db", f"sqlite:///{missing}",
+            ]
+        )  # fmt: skip
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert "does not exist" in err and "cannot connect" not in err

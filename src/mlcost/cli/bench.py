@@ -149,6 +149,7 @@ def register(app: typer.Typer) -> None:
             run_open,
         )
         from mlcost.journal import journal
+        from mlcost.journal.store import check_journal
         from mlcost.pricing import catalogue
 
         exclusive(**{"--url": url, "--endpoint": endpoint})
@@ -177,6 +178,7 @@ def register(app: typer.Typer) -> None:
             else _levels("--concurrency", concurrency or "1", integer=True)
         )
         check_output_path(output)
+        check_journal(db)  # a run of minutes must not be lost to a bad --db at the end
         bodies = load_payloads(payloads)
         types = list(instance_type or [])
         warnings: list[str] = []
