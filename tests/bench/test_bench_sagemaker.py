@@ -60,8 +60,11 @@ def _answer() -> dict:
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    control = boto3.client("sagemaker", region_name="us-east-1")
-    runtime = boto3.client("sagemaker-runtime", region_name="us-east-1")
+    # a session of its own: boto3's default session would cache this test's configuration
+    # for later tests (one writes a corrupt credentials file and expects it to be read)
+    session = boto3.session.Session(region_name="us-east-1")
+    control = session.client("sagemaker")
+    runtime = session.client("sagemaker-runtime")
     stubs = Stubber(control), Stubber(runtime)
     monkeypatch.setattr(sagemaker, "clients", lambda region, workers: (control, runtime))
     for stub in stubs:
