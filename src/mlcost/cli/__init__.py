@@ -95,11 +95,13 @@ def _root(
 
 def _register() -> None:
     from mlcost.cli import agent, billing, demo, explain, fix, plan, policy, prices, scan, schedule
+    from mlcost.cli.bench import register as register_bench
 
     scan.register(app)
     fix.register(app)
     demo.register(app)
     explain.register(app)
+    register_bench(app)
     app.add_typer(prices.app, name="prices")
     app.add_typer(agent.app, name="agent")
     app.add_typer(billing.app, name="billing")

@@ -102,3 +102,18 @@ leases = sa.Table(
     sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+#: One `mlcost bench` run: its settings, every load level's summary and the costs derived.
+bench_runs = sa.Table(
+    "bench_runs",
+    metadata,
+    sa.Column("run_id", sa.String(40), primary_key=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),  # the URL benchmarked
+    sa.Column("backend", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(8), nullable=False),  # "open" or "closed"
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("levels", sa.JSON, nullable=False),  # LevelSummary.as_dict() per level
+    sa.Column("costs", sa.JSON, nullable=False),  # LevelCost.as_dict() per type and level
+    sa.Column("warnings", sa.JSON, nullable=False),
+)
