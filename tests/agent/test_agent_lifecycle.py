@@ -440,14 +440,25 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
     python: str, aws_env: str, tmp_path: Path
 ) -> None:
     """The embedded agent alone (no boto3, no mlcost) stops a notebook in moto and publishes."""
-    import boto3
-
     version = subprocess.run(
         [python, "-c", "import sys; print('%d-%d' % sys.version_info[:2])"],
         capture_output=True,
         text=True,
     )
     name = "nb-embedded-py" + version.stdout.strip()
+    args = ["--signals", "cpu,terminal,ssh,gpu", "--imds-url", "http://127.0.0.1:9"]
+    stderr = _stop_an_idle_notebook(python, bundle.build_script("notebook"), name, args, tmp_path)
+    assert f"stopped via stdlib SigV4: StopNotebookInstance {name}" in stderr
+
+
+def _stop_an_idle_notebook(
+    python: str, script: str, name: str, args: list[str], tmp_path: Path
+) -> str:
+    """Run ``script`` (an embedded agent build) once against a new notebook in moto, idle at
+    once; assert the notebook stopped and the agent published Busy, IdleSeconds and
+    CPUUtilization. Returns the agent's log (stderr)."""
+    import boto3
+
     sm = boto3.client("sagemaker", region_name="us-east-1")
     sm.create_notebook_instance(
         NotebookInstanceName=name,
@@ -458,22 +469,20 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
     meta = tmp_path / "resource-metadata.json"
     meta.write_text(json.dumps({"ResourceArn": arn, "ResourceName": name}))
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script("notebook"))  # what the notebook script ships
-    args = ["--once", "--signals", "cpu,terminal,ssh,gpu", "--cpu-threshold", "100000"]
-    args += ["--target", "notebook"]
-    args += ["--idle-minutes", "0.0001", "--sample-seconds", "0.1", "--metadata-file", str(meta)]
-    args += ["--imds-url", "http://127.0.0.1:9", "--gpu-threshold", "100"]
+    agent.write_text(script)
+    run = [*args, "--once", "--cpu-threshold", "100000", "--target", "notebook"]
+    run += ["--idle-minutes", "0.0001", "--sample-seconds", "0.1", "--metadata-file", str(meta)]
+    run += ["--gpu-threshold", "100"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["MLCOST_AGENT_GPU_DEVICE_GLOB"] = str(tmp_path / "nvidia[0-9]*")  # no GPU here
     done = subprocess.run(
-        [python, "-I", str(agent), "run", *args],
+        [python, "-I", str(agent), "run", *run],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert f"stopped via stdlib SigV4: StopNotebookInstance {name}" in done.stderr
     assert sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"] in (
         "Stopping",
         "Stopped",
@@ -485,6 +494,7 @@ def test_embedded_agent_stops_notebook_via_stdlib_sigv4_on_old_pythons(
         for m in cw.list_metrics(Namespace="MLCost/Agent", Dimensions=dims)["Metrics"]
     }
     assert names == {"Busy", "IdleSeconds", "CPUUtilization"}
+    return done.stderr
 
 
 def test_notebook_scripts_agent_stops_and_publishes_via_botocore_sigv4(
@@ -492,46 +502,13 @@ def test_notebook_scripts_agent_stops_and_publishes_via_botocore_sigv4(
 ) -> None:
     """What a default notebook script installs (botocore signer, notebook signals) stops
     the notebook in moto and publishes its metrics over CloudWatch's JSON protocol."""
-    import boto3
-
     name = "nb-embedded-botocore"
-    sm = boto3.client("sagemaker", region_name="us-east-1")
-    sm.create_notebook_instance(
-        NotebookInstanceName=name,
-        InstanceType="ml.t3.medium",
-        RoleArn="arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole",
-    )
-    arn = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
-    meta = tmp_path / "resource-metadata.json"
-    meta.write_text(json.dumps({"ResourceArn": arn, "ResourceName": name}))
-    args = lifecycle.agent_args("notebook")
+    signals = lifecycle.signals_in(lifecycle.agent_args("notebook"))
+    script = bundle.build_script("notebook", signals, "botocore")
+    args = ["--signals", "cpu,terminal,gpu"]
+    stderr = _stop_an_idle_notebook(sys.executable, script, name, args, tmp_path)
+    assert f"stopped via botocore SigV4: StopNotebookInstance {name}" in stderr
     agent = tmp_path / "mlcost-agent.py"
-    agent.write_text(bundle.build_script("notebook", lifecycle.signals_in(args), "botocore"))
-    run = ["--once", "--signals", "cpu,terminal,gpu", "--cpu-threshold", "100000"]
-    run += ["--target", "notebook", "--idle-minutes", "0.0001", "--sample-seconds", "0.1"]
-    run += ["--metadata-file", str(meta), "--gpu-threshold", "100"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["MLCOST_AGENT_GPU_DEVICE_GLOB"] = str(tmp_path / "nvidia[0-9]*")  # no GPU here
-    done = subprocess.run(
-        [sys.executable, "-I", str(agent), "run", *run],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"stopped via botocore SigV4: StopNotebookInstance {name}" in done.stderr
-    assert sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"] in (
-        "Stopping",
-        "Stopped",
-    )
-    cw = boto3.client("cloudwatch", region_name="us-east-1")
-    dims = [{"Name": "NotebookInstanceName", "Value": name}]
-    names = {
-        m["MetricName"]
-        for m in cw.list_metrics(Namespace="MLCost/Agent", Dimensions=dims)["Metrics"]
-    }
-    assert names == {"Busy", "IdleSeconds", "CPUUtilization"}
     # a signal the script's build left out is refused at start, with the allowed ones
     refused = subprocess.run(
         [sys.executable, "-I", str(agent), "run", "--signals", "ssh", "--target", "none"],
