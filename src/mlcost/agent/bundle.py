@@ -30,6 +30,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from .core import config as core_config
+
 CORE_DIR = Path(__file__).parent / "core"
 #: The core's modules in an order where each comes after those it uses at import time.
 MODULES = (
@@ -70,7 +72,7 @@ def _bound_names(node: ast.stmt) -> list[str]:
 #: What ``--target`` takes; a per-target build keeps its own kind and ``none``.
 KINDS = ("notebook", "ec2", "studio")
 #: What ``--signals`` takes (core/config.py); a build keeps the signals it was made for.
-SIGNALS = frozenset({"jupyter", "terminal", "gpu", "cpu", "ssh"})
+SIGNALS = frozenset(core_config.SIGNALS)
 #: The signers a build can carry (core/aws.py's SIGNER).
 SIGNERS = ("stdlib", "botocore")
 _OTHER_TARGETS = {"auto", *KINDS}
