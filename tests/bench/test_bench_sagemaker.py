@@ -170,3 +170,35 @@ def test_a_response_stream_counts_parts_as_tokens_and_stream_errors_by_kind():
     broken = Sample(intended=0.0, started=0.0)
     sagemaker.invoke(failing, "llm", Body.of({"stream": True}), broken)
     assert broken.error == "stream_error"
+
+
+def test_policy_self_bench_allows_every_call_an_endpoint_bench_makes(cli, tmp_path, stubbed):
+    """The calls are recorded as botocore makes them, so a new call in the bench that
+    `policy self --bench` does not allow fails here."""
+    control, runtime = stubbed
+    made: set[str] = set()
+    for client in (control.client, runtime.client):
+        prefix = "sagemaker"  # the runtime's actions are sagemaker: ones in IAM
+        client.meta.events.register(
+            "before-parameter-build.*.*",
+            lambda model, prefix=prefix, **_: made.add(f"{prefix}:{model.name}"),
+        )
+    control.add_response("describe_endpoint", _endpoint(), {"EndpointName": "llm"})
+    control.add_response(
+        "describe_endpoint_config", _config(), {"EndpointConfigName": "llm-config"}
+    )
+    for _ in range(3):
+        runtime.add_response("invoke_endpoint", _answer(), None)
+    payloads = tmp_path / "p.jsonl"
+    payloads.write_text(json.dumps(BODY) + "\n")
+    result = cli(
+        "bench", "--endpoint", "llm", "--payloads", str(payloads), "--rate", "10",
+        "--arrivals", "constant", "--duration", "0.2", "-f", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert made >= {"sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"}
+
+    policy = json.loads(cli("policy", "self", "--check", "idle-notebook", "--bench").out)
+    (bench,) = [s for s in policy["Statement"] if s["Sid"] == "MlcostBench"]
+    assert made <= set(bench["Action"])
+    assert "sagemaker:InvokeEndpointWithResponseStream" in bench["Action"]

@@ -94,3 +94,13 @@ def test_policy_self_prints_the_read_only_policy_of_the_selected_checks() -> Non
     verbs = ("Describe", "List", "Get", "Search", "Lookup")  # Lookup: CloudTrail LookupEvents
     for action in every["Statement"][0]["Action"]:
         assert action.split(":")[1].startswith(verbs), action
+
+
+def test_region_discovery_is_added_only_when_asked() -> None:
+    """`--region all` calls ec2:DescribeRegions; a scan of named regions never does, so the
+    least-privilege default leaves it out and `--all-regions` adds it."""
+    plain = json.loads(CliRunner().invoke(app, ["policy", "self"]).stdout)
+    assert "ec2:DescribeRegions" not in json.dumps(plain)
+    wider = json.loads(CliRunner().invoke(app, ["policy", "self", "--all-regions"]).stdout)
+    (regions,) = [s for s in wider["Statement"] if s["Sid"] == "MlcostRegions"]
+    assert regions["Action"] == ["ec2:DescribeRegions"]

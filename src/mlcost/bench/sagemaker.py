@@ -64,6 +64,16 @@ def clients(region: str, workers: int) -> tuple[Any, Any]:
     )
 
 
+#: Every call ``mlcost bench --endpoint`` makes, as (boto3 client, method): the source of
+#: ``mlcost policy self --bench`` (the runtime's calls are ``sagemaker:`` actions in IAM).
+CALLS: tuple[tuple[str, str], ...] = (
+    ("sagemaker", "describe_endpoint"),
+    ("sagemaker", "describe_endpoint_config"),
+    ("sagemaker-runtime", "invoke_endpoint"),
+    ("sagemaker-runtime", "invoke_endpoint_with_response_stream"),
+)
+
+
 def variants(sagemaker: Any, endpoint: str) -> list[Variant]:
     """The endpoint's instance variants (type and current count); a ``UserError`` when it does
     not exist or is not InService."""

@@ -161,7 +161,8 @@ def enabled_regions() -> list[str]:
     except (BotoCoreError, ClientError) as err:
         raise UserError(
             f"cannot list the account's regions for --region all: {err}",
-            "the caller needs ec2:DescribeRegions; or name the regions: --region us-east-1,eu-west-1",
+            "the caller needs ec2:DescribeRegions (`mlcost policy self --all-regions`); "
+            "or name the regions: --region us-east-1,eu-west-1",
         ) from None
     sagemaker = known_regions(session)
     return sorted(

@@ -34,6 +34,22 @@ def policy_self(
             "descriptors (statement MlcostSchedule).",
         ),
     ] = False,
+    bench: Annotated[
+        bool,
+        typer.Option(
+            "--bench",
+            help="Add what `mlcost bench --endpoint` calls: DescribeEndpoint(Config) and "
+            "InvokeEndpoint(WithResponseStream) (statement MlcostBench).",
+        ),
+    ] = False,
+    all_regions: Annotated[
+        bool,
+        typer.Option(
+            "--all-regions",
+            help="Add ec2:DescribeRegions, which `--region all` calls to list the account's "
+            "enabled regions (statement MlcostRegions).",
+        ),
+    ] = False,
     output: OutputOption = None,
 ) -> None:
     """Print the read-only IAM policy `mlcost scan` needs (JSON), computed from the resource
@@ -44,7 +60,7 @@ def policy_self(
     finding against AWS before it changes anything."""
     from mlcost.checks import needs_for
     from mlcost.cli.options import check_output_path, note, write_output
-    from mlcost.sources.aws.policy import scan_policy
+    from mlcost.sources.aws.policy import REGION_DISCOVERY, scan_policy, statement
 
     check_output_path(output)
 
@@ -58,6 +74,12 @@ def policy_self(
         from mlcost.schedule.template import schedule_statements
 
         policy["Statement"] += schedule_statements()
+    if bench:
+        from mlcost.bench.sagemaker import CALLS
+
+        policy["Statement"].append(statement("MlcostBench", CALLS))
+    if all_regions:
+        policy["Statement"].append(statement("MlcostRegions", REGION_DISCOVERY))
     text = json.dumps(policy, indent=2)
     if output is None:
         typer.echo(text)

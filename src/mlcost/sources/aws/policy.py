@@ -9,6 +9,7 @@ from the code (Cloud Custodian's ``get_permissions`` idea). Read-only by constru
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 import botocore.session
@@ -18,7 +19,10 @@ from mlcost.sources.aws.descriptors import Needs
 from mlcost.sources.aws.kinds import REGISTRY
 
 #: boto3 client name -> IAM service prefix, where they differ.
-IAM_PREFIX = {"application-autoscaling": "application-autoscaling"}
+IAM_PREFIX = {
+    "application-autoscaling": "application-autoscaling",
+    "sagemaker-runtime": "sagemaker",
+}
 
 #: Calls every scan makes whatever the checks: the account id (sts:GetCallerIdentity needs
 #: no permission, so it is not listed).
@@ -52,6 +56,17 @@ def scan_actions(needs: Needs) -> list[str]:
         if any(s.discovered for s in series):
             calls.add(("cloudwatch", "list_metrics"))
     return sorted({iam_action(service, op) for service, op in calls})
+
+
+#: What ``--region all`` calls to list the account's enabled regions: not part of every scan,
+#: so ``mlcost policy self --all-regions`` adds it.
+REGION_DISCOVERY: tuple[tuple[str, str], ...] = (("ec2", "describe_regions"),)
+
+
+def statement(sid: str, calls: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """An Allow statement for these (boto3 client, method) calls, as IAM actions."""
+    actions = sorted({iam_action(service, op) for service, op in calls})
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"}
 
 
 def scan_policy(needs: Needs) -> dict[str, Any]:
