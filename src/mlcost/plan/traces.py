@@ -67,13 +67,12 @@ class Trace:
         return sum(self.counts)
 
     def hourly(self) -> Traffic:
-        """Requests per clock hour from the first request's hour to the last one's."""
+        """Requests per clock hour from the first point's hour to the last one's (a counted
+        point is put in the hour it starts in: CloudWatch periods of an hour or less are
+        aligned to the clock)."""
         first = self.times[0].replace(minute=0, second=0, microsecond=0)
         last = self.times[-1]
         n = int((last - first) / HOUR) + 1
-        if self.period_s and not self.per_request:
-            # a counted point covers its period: the series ends where the last period does
-            n = max(n, math.ceil((last - first + timedelta(seconds=self.period_s)) / HOUR))
         hourly = [0.0] * n
         for t, c in zip(self.times, self.counts, strict=True):
             hourly[int((t - first) / HOUR)] += c

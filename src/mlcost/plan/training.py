@@ -99,7 +99,7 @@ def interruption_rate(
     return rate, {
         "basis": f"EC2 Spot Instance Advisor band {band} of instances interrupted a month for "
         f"{ec2} in {region}, upper bound {p:.0%}: -ln(1 - {p}) / 730 h (an estimate)",
-        "per_instance_hour": round(rate, 8),
+        "per_instance_hour": rate,
         "spot_evidence": found.evidence(),
     }
 
