@@ -209,7 +209,10 @@ def inference(
     if slo_p95_ms is not None:
         finite("--slo-p95-ms", slo_p95_ms, low=0, low_open=True, example="--slo-p95-ms 200")
     if not 1 <= days <= 14:
-        raise UserError(f"--days must be 1 to 14, got {days}", "hourly Invocations over 14 days")
+        raise UserError(
+            f"--days must be 1 to 14, got {days}",
+            "the planner reads up to 14 days of hourly Invocations; pass --trace for more",
+        )
     _check_region(region)
     check_output_path(output)
     warnings: list[str] = []
@@ -295,18 +298,27 @@ def _inference_lines(data: dict) -> list[str]:
         if rec
         else "recommended: none"
     )
-    lines.append(f"  {'option':16} {'type':18} {'inst-h':>7} {'$/month':>11} {'$/1k req':>10}  why")
+    lines.append(
+        f"  {'option':16} {'type':18} {'p95 ms':>7} {'inst-h':>7} {'$/month':>11} "
+        f"{'$/1k req':>10}  why"
+    )
     for o in data["options"]:
         cost = o.get("monthly_cost_usd")
         per = o.get("usd_per_1000_requests")
         lines.append(
-            f"  {o['option']:16} {o.get('instance_type') or '-':18} "
+            f"  {o['option']:16} {o.get('instance_type') or '-':18} {_p95(o):>7} "
             f"{o.get('instance_hours_observed') if o.get('instance_hours_observed') is not None else '-':>7} "
             f"{('$' + cost) if cost else 'unpriced':>11} {('$' + per) if per else '-':>10}  "
             f"{o['verdict']}"
         )
     lines += [f"warning: {w}" for w in data["warnings"]]
     return lines
+
+
+def _p95(option: dict) -> str:
+    """The measured p95 behind an option's capacity ('-' when only observed)."""
+    p95 = (option.get("capacity") or {}).get("p95_ms")
+    return "-" if p95 is None else f"{p95:g}"
 
 
 @app.command("training")
@@ -469,6 +481,16 @@ def _training_lines(data: dict) -> list[str]:
         f"{ck['young_interval_minutes']:g} min), {ck['write_minutes']:g} min to write, "
         f"{ck['restart_minutes']:g} min to restart",
     ]
+    price = data["options"][0].get("price")
+    if price:
+        basis = price["basis"] + (
+            f" of {price['substituted_from']}" if price.get("substituted_from") else ""
+        )
+        lines.append(
+            f"price: ${price['usd_per_hour']}/h {price['usage']} ({basis}; {price['source']}, "
+            f"{price['date']})"
+        )
+    lines.append(f"spot discount: {data['spot_discount'] or 'unknown'} ({data['discount_source']})")
     for o in data["options"]:
         cost = o.get("cost_usd")
         lines.append(
