@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mlcost.bench.arrivals import from_trace, native_rate
 from mlcost.errors import UserError
 from mlcost.plan.traces import TraceFormat, read_trace
 
@@ -127,3 +130,22 @@ def test_bad_traces_are_one_user_error(tmp_path, name, text, fmt, words):
 def test_missing_file(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         read_trace(tmp_path / "nope.csv")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seconds=st.lists(st.integers(0, 3 * 86_400), min_size=2, max_size=200),
+    rate=st.floats(min_value=0.1, max_value=500),
+)
+def test_any_per_request_csv_keeps_every_request(tmp_path_factory, seconds, rate):
+    """Whatever the instants: the hourly series holds every request once, the replay's
+    offsets start at 0 in order, and scaled to `rate` their mean rate is `rate`."""
+    path = tmp_path_factory.mktemp("t") / "r.csv"
+    path.write_text("".join(f"{1_714_521_600 + s}\n" for s in seconds))
+    trace = read_trace(path)
+    assert trace.hourly().total == len(seconds)
+    offsets = trace.arrival_offsets()
+    assert offsets[0] == 0 and offsets == sorted(offsets)
+    if offsets[-1] > 0:
+        scaled = from_trace(offsets, rate, float("inf"))
+        assert native_rate(scaled) == pytest.approx(rate, rel=1e-9)
