@@ -270,12 +270,13 @@ def _trace_arrivals(
     """The trace's send offsets for ``--arrivals trace`` (read and checked before any load),
     else None; ``--trace`` without it, or with ``--concurrency``, is refused."""
     from mlcost.bench.arrivals import Arrivals, native_rate
-    from mlcost.plan.traces import read_trace
 
     if kind is not Arrivals.trace:
         if trace is not None:
             raise UserError("--trace needs --arrivals trace", None)
         return None
+    from mlcost.plan.traces import read_trace  # only a trace run needs the readers
+
     if trace is None:
         raise UserError("--arrivals trace needs --trace FILE", "a CloudWatch JSON or CSV trace")
     exclusive(**{"--arrivals trace": True, "--concurrency": concurrency})
