@@ -288,3 +288,24 @@ def test_bad_training_input(cli, args, words):
     r = cli("plan", "training", *args)
     assert r.code == 2
     r.one_error_line(*words)
+
+
+def test_azure_trace_through_the_cli(cli, db, tmp_path):
+    """Azure's per-request rows are bucketed per hour (3 requests in hour 18, 1 in 19); the
+    trace's token totals travel with the plan (374 + 396 + 10 + 5 context tokens)."""
+    path = write(
+        tmp_path,
+        "AzureLLMInferenceTrace_code.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        "2023-11-16 18:15:46.6805900,374,44\n"
+        "2023-11-16 18:15:50.9951690,396,109\n"
+        "2023-11-16 18:59:59.9999999,10,1\n"
+        "2023-11-16 19:00:00.0000000,5,2\n",
+    )
+    r = cli("plan", "inference", "--trace", str(path), "--db", db, "-f", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["source"]["format"] == "azure"
+    assert data["source"]["tokens"] == {"context_tokens": 785, "generated_tokens": 156}
+    assert (data["traffic"]["hours"], data["traffic"]["total_requests"]) == (2, 4)
+    assert data["traffic"]["peak_hour_requests"] == 3

@@ -218,8 +218,11 @@ def inference(
     warnings: list[str] = []
     observed: list[plan.Capacity] = []
     if trace is not None:
-        traffic = read_trace(trace, trace_format).hourly()
-        source = {"trace": str(trace)}
+        read = read_trace(trace, trace_format)
+        traffic = read.hourly()
+        source: dict[str, object] = {"trace": str(trace), "format": str(read.format)}
+        if read.tokens:
+            source["tokens"] = read.tokens
     else:
         assert endpoint is not None
         from mlcost.plan.live import endpoint_traffic
