@@ -14,9 +14,9 @@ from mlcost.billing.savings_plan import PlanType
 from mlcost.cli.options import OutputOption
 
 app = typer.Typer(
-    help="Planning: the savings-plan commitment from the ingested bill; the cheapest "
-    "inference option for a traffic trace within a latency SLO; on-demand vs managed spot "
-    "for a training job.",
+    help="Commitment planning from the ingested bill: the savings-plan hourly commitment "
+    "that maximises net savings. Also: the cheapest inference option for a traffic trace "
+    "within a latency SLO, and on-demand vs managed spot for a training job.",
     no_args_is_help=True,
 )
 
