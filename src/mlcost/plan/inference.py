@@ -157,6 +157,95 @@ def _priced(
     return o
 
 
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """What every option of one plan shares: the traffic, region, SLO and the settings."""
+
+    traffic: Traffic
+    region: str
+    slo: float | None
+    lag: int
+    bulk: bool
+    share: float
+    busiest: list[int]
+    window_hours: int
+    bulk_threshold: float
+
+    def fleet(self, capacity: float, min_capacity: int) -> list[int]:
+        return replay_target_tracking(
+            self.traffic,
+            capacity,
+            target=1.0,
+            min_capacity=min_capacity,
+            max_capacity=UNBOUNDED,
+            scale_in_lag_hours=self.lag,
+        )
+
+
+def _realtime(r: _Replay, cap: Capacity, base: dict[str, Any]) -> dict[str, Any]:
+    """Target tracking at the measured capacity, never below one instance."""
+    fleet = r.fleet(cap.per_instance_hour, 1)
+    o = _priced(
+        "real-time", cap.instance_type, Usage.HOSTING, sum(fleet), r.traffic, r.region,
+        **base, peak_instances=max(fleet, default=0),
+    )  # fmt: skip
+    verdict, why = _slo_verdict(cap, r.slo)
+    o.update(meets_slo=verdict, _why=why)
+    return o
+
+
+def _asynchronous(r: _Replay, cap: Capacity, base: dict[str, Any]) -> dict[str, Any]:
+    """The same policy down to zero instances; under an SLO a scale-up from zero misses it."""
+    fleet = r.fleet(cap.per_instance_hour, 0)
+    cold = _cold_starts(fleet)
+    o = _priced(
+        "asynchronous", cap.instance_type, Usage.ASYNC_INFERENCE, sum(fleet), r.traffic,
+        r.region, **base, cold_starts=cold,
+        constraints="payload <= 1 GB, processing <= 15 min; answers through S3",
+    )  # fmt: skip
+    if r.slo is not None and cold:
+        o.update(meets_slo=False, _why=f"{cold} scale-up(s) from zero: {COLD_START}")
+    else:
+        verdict, why = _slo_verdict(cap, r.slo)
+        o.update(meets_slo=verdict, _why=why)
+    return o
+
+
+def _batch(r: _Replay, cap: Capacity, base: dict[str, Any]) -> dict[str, Any]:
+    """One job a day; only for traffic in scheduled bulks, never under a p95 SLO."""
+    o = _priced(
+        "batch-transform", cap.instance_type, Usage.BATCH_TRANSFORM,
+        batch_instance_hours(r.traffic, cap.per_instance_hour), r.traffic, r.region, **base,
+        eligible=r.bulk, share_of_requests_in_busiest_hours=round(r.share, 3),
+        busiest_hours_of_day_utc=r.busiest,
+    )  # fmt: skip
+    if not r.bulk:
+        why: str | None = (
+            f"traffic is not in scheduled bulks: {r.share:.0%} of requests in the busiest "
+            f"{r.window_hours} hours of the day, under {r.bulk_threshold:.0%}"
+        )
+    elif r.slo is not None:
+        why = "a daily batch job answers in hours, not within a p95 SLO"
+    else:
+        why = None
+    o.update(meets_slo=r.slo is None, _why=why)
+    return o
+
+
+def _serverless(traffic: Traffic) -> dict[str, Any]:
+    """Shown with its cold starts; unpriced (no catalogue price), so never recommended."""
+    return {
+        "option": "serverless",
+        "instance_type": None,
+        "monthly_cost_usd": None,
+        "unpriced": SERVERLESS_UNPRICED,
+        "cold_starts_after_idle_hours": _cold_starts([1 if v > 0 else 0 for v in traffic.hourly]),
+        "constraints": "1-6 GB memory, no GPU, payload <= 4 MB, 60 s per request",
+        "meets_slo": None,
+        "_why": "unpriced: " + SERVERLESS_UNPRICED,
+    }
+
+
 def plan_inference(
     traffic: Traffic,
     capacities: list[Capacity],
@@ -170,100 +259,18 @@ def plan_inference(
     """Every option's cost for ``traffic``, whether it meets the objective, the cheapest that
     does, and why each other one was not chosen. Pure: prices come from the catalogue."""
     share, busiest = bulk_share(traffic, batch_window_hours)
-    bulk = share >= batch_bulk_share
+    r = _Replay(
+        traffic, region, slo_p95_ms, scale_in_lag_hours, share >= batch_bulk_share, share,
+        busiest, batch_window_hours, batch_bulk_share,
+    )  # fmt: skip
     options: list[dict[str, Any]] = []
     for cap in capacities:
-        verdict, why = _slo_verdict(cap, slo_p95_ms)
-        c = cap.per_instance_hour
-        base = {"capacity_per_instance_hour": round(c, 3), "capacity": cap.source}
-        realtime = replay_target_tracking(
-            traffic,
-            c,
-            target=1.0,
-            min_capacity=1,
-            max_capacity=UNBOUNDED,
-            scale_in_lag_hours=scale_in_lag_hours,
-        )
-        o = _priced(
-            "real-time",
-            cap.instance_type,
-            Usage.HOSTING,
-            sum(realtime),
-            traffic,
-            region,
-            **base,
-            peak_instances=max(realtime, default=0),
-        )
-        o.update(meets_slo=verdict, _why=why)
-        options.append(o)
-
-        fleet = replay_target_tracking(
-            traffic,
-            c,
-            target=1.0,
-            min_capacity=0,
-            max_capacity=UNBOUNDED,
-            scale_in_lag_hours=scale_in_lag_hours,
-        )
-        cold = _cold_starts(fleet)
-        o = _priced(
-            "asynchronous",
-            cap.instance_type,
-            Usage.ASYNC_INFERENCE,
-            sum(fleet),
-            traffic,
-            region,
-            **base,
-            cold_starts=cold,
-            constraints="payload <= 1 GB, processing <= 15 min; answers through S3",
-        )
-        if slo_p95_ms is not None and cold:
-            o.update(meets_slo=False, _why=f"{cold} scale-up(s) from zero: {COLD_START}")
-        else:
-            o.update(meets_slo=verdict, _why=why)
-        options.append(o)
-
-        o = _priced(
-            "batch-transform",
-            cap.instance_type,
-            Usage.BATCH_TRANSFORM,
-            batch_instance_hours(traffic, c),
-            traffic,
-            region,
-            **base,
-            eligible=bulk,
-            share_of_requests_in_busiest_hours=round(share, 3),
-            busiest_hours_of_day_utc=busiest,
-        )
-        if not bulk:
-            o.update(
-                meets_slo=verdict if slo_p95_ms is None else False,
-                _why=(
-                    f"traffic is not in scheduled bulks: {share:.0%} of requests in the busiest "
-                    f"{batch_window_hours} hours of the day, under {batch_bulk_share:.0%}"
-                ),
-            )
-        elif slo_p95_ms is not None:
-            o.update(
-                meets_slo=False, _why="a daily batch job answers in hours, not within a p95 SLO"
-            )
-        else:
-            o.update(meets_slo=True, _why=None)
-        options.append(o)
-
-    idle_gaps = _cold_starts([1 if r > 0 else 0 for r in traffic.hourly])
-    options.append(
-        {
-            "option": "serverless",
-            "instance_type": None,
-            "monthly_cost_usd": None,
-            "unpriced": SERVERLESS_UNPRICED,
-            "cold_starts_after_idle_hours": idle_gaps,
-            "constraints": "1-6 GB memory, no GPU, payload <= 4 MB, 60 s per request",
-            "meets_slo": None,
-            "_why": "unpriced: " + SERVERLESS_UNPRICED,
+        base = {
+            "capacity_per_instance_hour": round(cap.per_instance_hour, 3),
+            "capacity": cap.source,
         }
-    )
+        options += [_realtime(r, cap, base), _asynchronous(r, cap, base), _batch(r, cap, base)]
+    options.append(_serverless(traffic))
     return _choose(traffic, options, slo_p95_ms, region)
 
 
