@@ -111,17 +111,23 @@ def test_instance_type_without_a_bench_run_is_named(cli, db, tmp_path):
     assert any("ml.g6.xlarge: no bench run" in w for w in data["warnings"])
 
 
-def test_endpoint_read_live_sizes_from_its_own_peak(cli, tmp_path, monkeypatch):
-    """moto: endpoint `e` on 2 x ml.m5.xlarge; AWS/SageMaker Invocations (EndpointName,
-    VariantName) 1,200 in one hour and 600 nine hours later, over the last day. Capacity is
-    the checks' rule, 1,200 / 2 = 600 per instance-hour. Over 24 h:
-    real-time (min 1): 24 + 1 (the 1,200 hour) + 1 (its scale-in lag) = 26 instance-hours
-      -> 26 x $0.23 x 730 / 24 = $181.89;
-    asynchronous: 2 + 2 + 1 + 1 = 6 -> 6 x 0.23 x 730 / 24 = $41.975 -> $41.98;
-    batch (all requests in two hours of the day): 3 instance-hours -> $20.99 (20.9875),
-    recommended without an SLO."""
+def plan_endpoint(cli, tmp_path, monkeypatch, *, asynchronous: bool, metric: str) -> dict:
+    """moto: endpoint `e` on 2 x ml.m5.xlarge (with AsyncInferenceConfig when
+    ``asynchronous``); ``metric`` (AWS/SageMaker, by EndpointName + VariantName) 1,200 twenty
+    hours ago and 600 eleven hours ago; `plan inference --endpoint e --days 1` as JSON."""
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(k, v)
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": "m",
+        "InstanceType": "ml.m5.xlarge",
+        "InitialInstanceCount": 2,
+    }
+    extra = (
+        {"AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://bucket/out/"}}}
+        if asynchronous
+        else {}
+    )
     with mock_aws():
         sm = boto3.client("sagemaker", region_name="us-east-1")
         sm.create_model(
@@ -129,30 +135,21 @@ def test_endpoint_read_live_sizes_from_its_own_peak(cli, tmp_path, monkeypatch):
             ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
             PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
         )
-        sm.create_endpoint_config(
-            EndpointConfigName="c",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": "m",
-                    "InstanceType": "ml.m5.xlarge",
-                    "InitialInstanceCount": 2,
-                }
-            ],
-        )
+        sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[variant], **extra)
         sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         cw = boto3.client("cloudwatch", region_name="us-east-1")
+        dims = [
+            {"Name": "EndpointName", "Value": "e"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ]
         for back, value in ((20, 1200.0), (11, 600.0)):
             cw.put_metric_data(
                 Namespace="AWS/SageMaker",
                 MetricData=[
                     {
-                        "MetricName": "Invocations",
-                        "Dimensions": [
-                            {"Name": "EndpointName", "Value": "e"},
-                            {"Name": "VariantName", "Value": "AllTraffic"},
-                        ],
+                        "MetricName": metric,
+                        "Dimensions": dims,
                         "Timestamp": hour - timedelta(hours=back),
                         "Value": value,
                         "Unit": "None",
@@ -162,14 +159,35 @@ def test_endpoint_read_live_sizes_from_its_own_peak(cli, tmp_path, monkeypatch):
         r = cli("plan", "inference", "--endpoint", "e", "--days", "1", "--db",
                 f"sqlite:///{tmp_path / 'j.db'}", "-f", "json")  # fmt: skip
     assert r.code == 0, r.err
-    data = json.loads(r.out)
+    return json.loads(r.out)
+
+
+def test_endpoint_read_live_sizes_from_its_own_peak(cli, tmp_path, monkeypatch):
+    """Capacity is the checks' rule, 1,200 / 2 instances = 600 per instance-hour. Over 24 h:
+    real-time (min 1): 24 + 1 (the 1,200 hour) + 1 (its scale-in lag) = 26 instance-hours
+      -> 26 x $0.23 x 730 / 24 = $181.89;
+    asynchronous: 2 + 2 + 1 + 1 = 6 -> 6 x 0.23 x 730 / 24 = $41.975 -> $41.98;
+    batch (all requests in two hours of the day): 3 instance-hours -> $20.99 (20.9875),
+    recommended without an SLO."""
+    data = plan_endpoint(cli, tmp_path, monkeypatch, asynchronous=False, metric="Invocations")
     assert data["traffic"]["total_requests"] == 1800 and data["traffic"]["hours"] == 24
+    assert data["source"]["series"] == "AWS/SageMaker Invocations (Sum, hourly)"
     by = {o["option"]: o for o in data["options"]}
     assert by["real-time"]["capacity"]["basis"] == "observed"
     assert by["real-time"]["monthly_cost_usd"] == "181.89"
     assert by["asynchronous"]["monthly_cost_usd"] == "41.98"
     assert by["batch-transform"]["monthly_cost_usd"] == "20.99"
     assert data["recommended"]["option"] == "batch-transform"
+
+
+def test_async_endpoint_reads_invocations_processed(cli, tmp_path, monkeypatch):
+    """An asynchronous endpoint's requests are InvocationsProcessed (as the checks read
+    them); the same figures follow."""
+    data = plan_endpoint(
+        cli, tmp_path, monkeypatch, asynchronous=True, metric="InvocationsProcessed"
+    )
+    assert data["source"]["series"] == "AWS/SageMaker InvocationsProcessed (Sum, hourly)"
+    assert data["traffic"]["total_requests"] == 1800
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -234,7 +234,7 @@ def inference(
                 f"endpoint {endpoint} had no invocations in {days} days",
                 "an idle endpoint is `idle-endpoint`'s finding: delete it",
             )
-        source = {"endpoint": endpoint, "series": "AWS/SageMaker Invocations (Sum, hourly)"}
+        source = {"endpoint": endpoint, "series": f"AWS/SageMaker {traffic.label} (Sum, hourly)"}
         count = sum(v.instances for v in fleet)
         observed = [plan.observed_capacity(traffic, v.instance_type, count) for v in fleet[:1]]
         if len(fleet) > 1:

@@ -1,11 +1,12 @@
 """What the planners read from AWS: an endpoint's hourly Invocations and fleet
 (``plan inference --endpoint``), a training job's shape (``plan training --job``).
 
-The series is the one the checks read (docs/CONTRACTS.md): ``AWS/SageMaker`` ``Invocations``,
-Sum, by ``EndpointName`` + ``VariantName``, one query per instance variant in one
+The series is the one the checks read (docs/CONTRACTS.md): ``AWS/SageMaker`` ``Invocations``
+(``InvocationsProcessed`` for an asynchronous endpoint), Sum, by ``EndpointName`` +
+``VariantName``, one query per instance variant in one
 ``GetMetricData`` call (hourly over at most 14 days is 336 datapoints a query, far below the
-100,800 a call allows), ``NextToken`` followed. A failed or partial read is an error, never
-"no traffic".
+100,800 a call allows), ``NextToken`` followed until the series is whole. A failed read is an
+error, never "no traffic".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError
 from mlcost.bench.sagemaker import Variant, variants
 from mlcost.errors import UserError
 from mlcost.inference_options import Traffic
+from mlcost.model import MetricLabel
 from mlcost.plan.training import TrainingSpec
 
 HOUR = timedelta(hours=1)
@@ -34,6 +36,7 @@ def endpoint_traffic(
             f"endpoint {endpoint!r} has no instance variant (serverless only)",
             "plan inference prices instance-backed endpoints; pass --trace for a file",
         )
+    metric = "InvocationsProcessed" if found[0].asynchronous else "Invocations"
     end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
     queries = [
@@ -42,7 +45,7 @@ def endpoint_traffic(
             "MetricStat": {
                 "Metric": {
                     "Namespace": "AWS/SageMaker",
-                    "MetricName": "Invocations",
+                    "MetricName": metric,
                     "Dimensions": [
                         {"Name": "EndpointName", "Value": endpoint},
                         {"Name": "VariantName", "Value": v.name},
@@ -72,7 +75,7 @@ def endpoint_traffic(
             for result in page.get("MetricDataResults", []):
                 if result.get("StatusCode") not in ("Complete", "PartialData"):
                     raise UserError(
-                        f"CloudWatch could not read Invocations of {endpoint}: "
+                        f"CloudWatch could not read {metric} of {endpoint}: "
                         f"{result.get('StatusCode')}",
                         "try again, or pass --trace FILE",
                     )
@@ -87,8 +90,9 @@ def endpoint_traffic(
                 break
     except ClientError as err:
         message = err.response.get("Error", {}).get("Message", str(err))
-        raise UserError(f"cannot read Invocations of {endpoint}: {message}", None) from None
-    return Traffic(start, tuple(hourly)), found
+        raise UserError(f"cannot read {metric} of {endpoint}: {message}", None) from None
+    label = MetricLabel.INVOCATIONS_PROCESSED if found[0].asynchronous else MetricLabel.INVOCATIONS
+    return Traffic(start, tuple(hourly), label), found
 
 
 def training_job_spec(
