@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mlcost.bench.arrivals import from_trace, native_rate
 from mlcost.errors import UserError
-from mlcost.plan.traces import TraceFormat, read_trace
+from mlcost.plan.traces import TraceFormat, parse_time, read_trace
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -149,3 +149,17 @@ def test_any_per_request_csv_keeps_every_request(tmp_path_factory, seconds, rate
     if offsets[-1] > 0:
         scaled = from_trace(offsets, rate, float("inf"))
         assert native_rate(scaled) == pytest.approx(rate, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-11-16 18:15:46.6805900", datetime(2023, 11, 16, 18, 15, 46, 680590, tzinfo=UTC)),
+        ("2024-05-01T05:30:00.25+05:30", datetime(2024, 5, 1, 0, 0, 0, 250000, tzinfo=UTC)),
+        ("2024-05-01T00:00:00.1234567Z", datetime(2024, 5, 1, 0, 0, 0, 123456, tzinfo=UTC)),
+        ("1714521600.5", datetime(2024, 5, 1, 0, 0, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_timestamps(text, expected):
+    """Fractions of any length before a zone; an offset is converted to UTC."""
+    assert parse_time(text) == expected

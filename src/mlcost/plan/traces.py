@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -35,6 +36,7 @@ from mlcost.errors import UserError
 from mlcost.inference_options import Traffic
 
 HOUR = timedelta(hours=1)
+_DIGITS = re.compile(r"\d+")
 #: A trace longer than this many hours is refused: a year of hours is 8,760; the planner
 #: replays hour by hour and prices per month, so more is a wrong file, not a longer look.
 MAX_HOURS = 24 * 366 * 2
@@ -165,10 +167,11 @@ def parse_time(value: str) -> datetime:
         if not math.isfinite(epoch):
             raise ValueError(value)
         return datetime.fromtimestamp(epoch, UTC)
-    if "." in s:  # Azure writes 7 fraction digits; fromisoformat takes at most 6 before 3.11
+    if "." in s:  # Azure writes 7 fraction digits: keep 6 (microseconds), then the zone
         head, _, frac = s.partition(".")
-        digits = "".join(ch for ch in frac if ch.isdigit())
-        s = f"{head}.{digits[:6].ljust(6, '0')}{frac[len(digits) :]}"
+        digits = _DIGITS.match(frac)
+        n = digits.end() if digits else 0
+        s = f"{head}.{frac[:n][:6].ljust(6, '0')}{frac[n:]}"
     t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
