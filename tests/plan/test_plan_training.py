@@ -9,6 +9,7 @@ g5.2xlarge in the 15-20 % interruption band.
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -112,3 +113,17 @@ def test_unpriced_type_is_unpriced_not_zero():
     plan = plan_training(TrainingSpec("ml.inf2.xlarge", 1, 5.0, 5.0, 10.0), "us-east-1", rate=0.01)
     assert [o["cost_usd"] for o in plan["options"]] == [None, None]
     assert plan["recommended"] is None
+
+
+def test_interruptions_faster_than_a_checkpoint_never_finish():
+    """100 interruptions per instance-hour on 4 instances (M = 9 s) and a checkpoint of
+    1,000 minutes: e^((τ + δ)/M) overflows — spot is no option, on-demand is the answer
+    ($1.52 x 4 x 10 h = $60.80), and nothing is infinite in the JSON."""
+    spec = TrainingSpec("ml.g5.2xlarge", 4, 10.0, 1000.0, 10.0, interval_minutes=30.0)
+    plan = plan_training(spec, "us-east-1", rate=100.0)
+    od, spot = plan["options"]
+    assert od["cost_usd"] == "60.80"
+    assert (spot["wall_hours"], spot["cost_usd"]) == (None, None)
+    assert "would not finish" in spot["unpriced"]
+    assert plan["recommended"] == "on-demand" and plan["stopping_condition"] is None
+    json.dumps(plan, allow_nan=False)

@@ -474,6 +474,10 @@ def _number(name: str, text: str) -> float:
         raise UserError(f"{name} {text!r} is not a number", None) from None
 
 
+def _hours(value: float | None) -> str:
+    return "never" if value is None else f"{value:.2f}"
+
+
 def _training_lines(data: dict) -> list[str]:
     ck, intr = data["checkpoint"], data["interruptions"]
     lines = [
@@ -497,11 +501,13 @@ def _training_lines(data: dict) -> list[str]:
     for o in data["options"]:
         cost = o.get("cost_usd")
         lines.append(
-            f"  {o['option']:13} wall {o['wall_hours']:>9.2f} h  "
+            f"  {o['option']:13} wall {_hours(o['wall_hours']):>9} h  "
             f"{('$' + cost) if cost else 'unpriced':>12}  {o.get('arithmetic') or o.get('unpriced')}"
         )
     lines.append(f"recommended: {data['recommended'] or 'none (unpriced)'}")
     sc = data["stopping_condition"]
+    if sc is None:
+        return lines
     lines.append(
         f"StoppingCondition: MaxRuntimeInSeconds {sc['MaxRuntimeInSeconds']}, "
         f"MaxWaitTimeInSeconds {sc['MaxWaitTimeInSeconds']} ({sc['why']})"

@@ -68,13 +68,17 @@ def daly_interval(checkpoint: float, mtbf: float) -> float:
 def expected_wall(
     work: float, interval: float, checkpoint: float, restart: float, mtbf: float
 ) -> float:
-    """Daly's expected wall time of ``work`` with checkpoints every ``interval`` (same units)."""
-    return (
-        mtbf
-        * math.exp(restart / mtbf)
-        * (math.exp((interval + checkpoint) / mtbf) - 1)
-        * (work / interval)
-    )
+    """Daly's expected wall time of ``work`` with checkpoints every ``interval`` (same units);
+    infinite when interruptions come so much faster than a checkpoint that it overflows."""
+    try:
+        return (
+            mtbf
+            * math.exp(restart / mtbf)
+            * (math.exp((interval + checkpoint) / mtbf) - 1)
+            * (work / interval)
+        )
+    except OverflowError:
+        return math.inf
 
 
 def interruption_rate(
@@ -117,7 +121,6 @@ def plan_training(
     wall_opt = expected_wall(spec.hours, tau_h, delta_h, restart_h, mtbf_h)
     p = quote(spec.instance_type, region, Usage.TRAINING)
     discount, discount_evidence = managed_spot_discount(spec.instance_type, region, spot_discount)
-    hours_dec = Decimal(repr(spec.hours))
     out: dict[str, Any] = {
         "region": region,
         "instance_type": spec.instance_type,
@@ -139,6 +142,8 @@ def plan_training(
         **discount_evidence,
     }
     od: dict[str, Any] = {"option": "on-demand", "wall_hours": spec.hours}
+    if not math.isfinite(wall_opt):
+        return _never_finishes(out, od, spec, p)
     spot: dict[str, Any] = {
         "option": "managed-spot",
         "wall_hours": round(wall_opt, 4),
@@ -147,18 +152,14 @@ def plan_training(
     }
     if spec.interval_minutes:
         current = expected_wall(spec.hours, spec.interval_minutes / 60, delta_h, restart_h, mtbf_h)
-        spot["wall_hours_at_current_interval"] = round(current, 4)
+        spot["wall_hours_at_current_interval"] = (
+            round(current, 4) if math.isfinite(current) else None
+        )
+    _on_demand_cost(od, spec, p)
     if p.quote is None:
-        od.update(cost_usd=None, unpriced=p.reason)
         spot.update(cost_usd=None, unpriced=p.reason)
     else:
         q = p.quote
-        od_cost = q.usd_per_hour * spec.instance_count * hours_dec
-        od.update(
-            price=q.evidence(),
-            cost_usd=str(usd(od_cost)),
-            arithmetic=f"${q.usd_per_hour}/h x {spec.instance_count} x {spec.hours:g} h",
-        )
         if discount is None:
             spot.update(cost_usd=None, unpriced="no managed-spot discount evidence")
         else:
@@ -173,6 +174,36 @@ def plan_training(
     out["options"] = [od, spot]
     out["recommended"] = _recommend(od, spot)
     out["stopping_condition"] = _stopping_advice(spec, wall_opt, tau_h)
+    return out
+
+
+def _on_demand_cost(od: dict[str, Any], spec: TrainingSpec, p: Any) -> None:
+    """The on-demand figure: training $/h x instances x work hours, or unpriced."""
+    if p.quote is None:
+        od.update(cost_usd=None, unpriced=p.reason)
+        return
+    q = p.quote
+    od.update(
+        price=q.evidence(),
+        cost_usd=str(usd(q.usd_per_hour * spec.instance_count * Decimal(repr(spec.hours)))),
+        arithmetic=f"${q.usd_per_hour}/h x {spec.instance_count} x {spec.hours:g} h",
+    )
+
+
+def _never_finishes(
+    out: dict[str, Any], od: dict[str, Any], spec: TrainingSpec, p: Any
+) -> dict[str, Any]:
+    """Interruptions far faster than a checkpoint can be written: the expected spot wall time
+    is unbounded, so spot is no option and on-demand is the answer."""
+    _on_demand_cost(od, spec, p)
+    spot = {
+        "option": "managed-spot",
+        "wall_hours": None,
+        "cost_usd": None,
+        "unpriced": "the job would not finish: interruptions come much faster than a "
+        "checkpoint can be written and the work redone",
+    }
+    out.update(options=[od, spot], recommended="on-demand", stopping_condition=None)
     return out
 
 
