@@ -15,6 +15,7 @@ from enum import StrEnum
 class Arrivals(StrEnum):
     poisson = "poisson"  # exponential gaps: independent users, the usual model of traffic
     constant = "constant"  # evenly spaced: the steadiest load, easiest to reason about
+    trace = "trace"  # a recorded trace's own inter-arrival times (--trace FILE)
 
 
 def offsets(kind: Arrivals, rate: float, duration: float, *, seed: int = 0) -> list[float]:
@@ -25,6 +26,8 @@ def offsets(kind: Arrivals, rate: float, duration: float, *, seed: int = 0) -> l
     starting at 0."""
     if rate <= 0 or duration <= 0:
         raise ValueError("rate and duration must be positive")
+    if kind is Arrivals.trace:
+        raise ValueError("trace arrivals come from a file: use from_trace()")
     if kind is Arrivals.constant:
         count = int(rate * duration - 1e-9) + 1
         return [i / rate for i in range(count)]
@@ -35,3 +38,22 @@ def offsets(kind: Arrivals, rate: float, duration: float, *, seed: int = 0) -> l
         out.append(t)
         t += rng.expovariate(rate)
     return out
+
+
+def native_rate(trace_offsets: list[float]) -> float:
+    """A trace's own mean rate: its gaps' count over its span (requests per second)."""
+    if len(trace_offsets) < 2 or trace_offsets[-1] <= trace_offsets[0]:
+        raise ValueError("a trace needs at least two requests at different instants")
+    return (len(trace_offsets) - 1) / (trace_offsets[-1] - trace_offsets[0])
+
+
+def from_trace(trace_offsets: list[float], rate: float | None, duration: float) -> list[float]:
+    """Send times replaying a trace's inter-arrival times from 0: as recorded, or every gap
+    scaled by native rate / ``rate`` (the shape kept, the mean rate ``rate``); the ones
+    before ``duration``. Its burstiness is what a Poisson schedule would smooth away."""
+    if duration <= 0 or (rate is not None and rate <= 0):
+        raise ValueError("rate and duration must be positive")
+    first = trace_offsets[0]
+    scale = 1.0 if rate is None else native_rate(trace_offsets) / rate
+    out = [(t - first) * scale for t in trace_offsets]
+    return [t for t in out if t < duration]

@@ -44,6 +44,9 @@ class Variant:
     name: str
     instance_type: str
     instances: int
+    #: an asynchronous endpoint (its config has AsyncInferenceConfig): its requests are
+    #: counted by ``InvocationsProcessed``, as the checks read them
+    asynchronous: bool = False
 
 
 def clients(region: str, workers: int) -> tuple[Any, Any]:
@@ -97,7 +100,9 @@ def variants(sagemaker: Any, endpoint: str) -> list[Variant]:
         itype = types.get(live["VariantName"])
         if itype:  # serverless variants have no instance type
             count = live.get("CurrentInstanceCount", live.get("DesiredInstanceCount", 1))
-            out.append(Variant(live["VariantName"], itype, int(count)))
+            out.append(
+                Variant(live["VariantName"], itype, int(count), "AsyncInferenceConfig" in config)
+            )
     return out
 
 

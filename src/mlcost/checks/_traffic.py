@@ -8,43 +8,25 @@ Capacity is estimated from what the deployed fleet already carried: its busiest 
 requests divided by its instance count. Every instance demonstrably served that many requests
 in an hour, so a replay never sizes below what was observed (it may size above what the
 model could do, which only overstates the cost of the alternatives).
+
+The replay itself (``Traffic``, capacity, target tracking) lives in
+:mod:`mlcost.inference_options`, shared with ``mlcost plan inference``; this module turns an
+inventory's series into that hourly ``Traffic``.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mlcost.checks._endpoints import variant_series
 from mlcost.checks._support import ceil_hour, floor_hour
+from mlcost.inference_options import (
+    Traffic,
+    instances_needed,
+    per_instance_capacity,
+    replay_target_tracking,
+)
 from mlcost.model import Endpoint, EndpointVariant, Inventory, MetricLabel
-
-
-@dataclass(frozen=True, slots=True)
-class Traffic:
-    """Requests per clock hour over the judged window, oldest first (0 for an hour without
-    a datapoint: SageMaker publishes nothing in an hour without requests)."""
-
-    start: datetime
-    hourly: tuple[float, ...]
-    label: MetricLabel
-
-    @property
-    def hours(self) -> int:
-        return len(self.hourly)
-
-    @property
-    def total(self) -> float:
-        return sum(self.hourly)
-
-    @property
-    def peak(self) -> float:
-        return max(self.hourly, default=0.0)
-
-    @property
-    def active_hours(self) -> int:
-        return sum(1 for v in self.hourly if v > 0)
 
 
 def hourly_traffic(
@@ -82,39 +64,10 @@ def hourly_traffic(
     return Traffic(first, tuple(hourly), label)
 
 
-def per_instance_capacity(traffic: Traffic, instance_count: int) -> float:
-    """Requests one instance demonstrably served in an hour: the peak hour / the count."""
-    return traffic.peak / max(instance_count, 1)
-
-
-def instances_needed(requests: float, capacity: float) -> int:
-    """Instances for one hour's requests at ``capacity`` each (0 for an hour without any)."""
-    if requests <= 0:
-        return 0
-    return max(1, math.ceil(requests / capacity - 1e-9))
-
-
-def replay_target_tracking(
-    traffic: Traffic,
-    capacity: float,
-    *,
-    target: float,
-    min_capacity: int,
-    max_capacity: int,
-    scale_in_lag_hours: int = 1,
-) -> list[int]:
-    """Instances a target-tracking policy would have run each hour.
-
-    Each hour needs ceil(requests / (capacity x target)) instances, between ``min_capacity``
-    and ``max_capacity``. Scale-out is taken as immediate within the hour (Application Auto
-    Scaling reacts in minutes); scale-in waits ``scale_in_lag_hours`` (AWS scales in
-    conservatively, after a cooldown): an hour keeps the largest count of itself and the
-    hours before it within the lag."""
-    per_instance = capacity * target
-    raw = [
-        min(max_capacity, max(min_capacity, math.ceil(r / per_instance - 1e-9) if r > 0 else 0))
-        for r in traffic.hourly
-    ]
-    if scale_in_lag_hours <= 0:
-        return raw
-    return [max(raw[max(0, i - scale_in_lag_hours) : i + 1]) for i in range(len(raw))]
+__all__ = [
+    "Traffic",
+    "hourly_traffic",
+    "instances_needed",
+    "per_instance_capacity",
+    "replay_target_tracking",
+]

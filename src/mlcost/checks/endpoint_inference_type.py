@@ -21,7 +21,6 @@ from mlcost.checks._endpoints import (
 )
 from mlcost.checks._support import (
     HOURS_PER_MONTH,
-    Priced,
     add_unpriced,
     finding_for,
     money,
@@ -29,14 +28,17 @@ from mlcost.checks._support import (
     spec_or_none,
     window_evidence,
 )
-from mlcost.checks._traffic import (
-    Traffic,
-    hourly_traffic,
-    instances_needed,
+from mlcost.checks._traffic import hourly_traffic
+from mlcost.checks.registry import check
+from mlcost.inference_options import (
+    SERVERLESS_MEMORY_SIZES_MB,
+    SERVERLESS_UNPRICED,
+    batch_instance_hours,
+    bulk_share,
     per_instance_capacity,
+    priced_option,
     replay_target_tracking,
 )
-from mlcost.checks.registry import check
 from mlcost.model import (
     Endpoint,
     Finding,
@@ -51,11 +53,6 @@ from mlcost.model import (
 #: AWS's limits per option (SageMaker developer guide, "Inference options"): serverless
 #: takes payloads up to 4 MB, answers within 60 s, 1-6 GB of memory and no GPU; asynchronous
 #: takes payloads up to 1 GB and up to 15 minutes of processing.
-SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
-SERVERLESS_UNPRICED = (
-    "SageMaker Serverless Inference prices (per GB-second of memory and per GB processed) "
-    "are not in the price catalogue; `mlcost prices refresh` may fetch them"
-)
 NOT_CHECKED = [
     "request payload size: SageMaker publishes no payload metric (serverless takes <= 4 MB, "
     "asynchronous <= 1 GB)",
@@ -78,54 +75,6 @@ def _footprint_mb(inventory: Inventory, ep: Endpoint, variant: str, memory_gib: 
     if not values:
         return None
     return max(values) / 100 * float(memory_gib) * 1024
-
-
-def _bulk_share(traffic: Traffic, window_hours: int) -> tuple[float, list[int]]:
-    """Share of requests in the busiest ``window_hours`` hours of the day, and those hours."""
-    by_hour = [0.0] * 24
-    for i, v in enumerate(traffic.hourly):
-        by_hour[(traffic.start.hour + i) % 24] += v
-    top = sorted(range(24), key=lambda h: -by_hour[h])[:window_hours]
-    busiest = [h for h in top if by_hour[h] > 0]
-    total = traffic.total
-    return (sum(by_hour[h] for h in busiest) / total if total else 0.0), sorted(busiest)
-
-
-def _daily_totals(traffic: Traffic) -> list[float]:
-    days: dict[int, float] = {}
-    for i, v in enumerate(traffic.hourly):
-        t = traffic.start.toordinal() + (traffic.start.hour + i) // 24
-        days[t] = days.get(t, 0.0) + v
-    return list(days.values())
-
-
-def _option(
-    name: str,
-    instance_hours: int | None,
-    priced: Priced | None,
-    window_hours: Decimal,
-    **extra: Any,
-) -> dict[str, Any]:
-    """One hosting option: instance-hours over the window, the price and the monthly cost
-    (instance-hours x price x 730 h / window hours), or the reason it is unpriced."""
-    out: dict[str, Any] = {"option": name, **extra, "instance_hours_observed": instance_hours}
-    if priced is None or instance_hours is None:
-        out.update(monthly_cost_usd=None, unpriced=extra.get("unpriced") or SERVERLESS_UNPRICED)
-        return out
-    if priced.quote is None:
-        out.update(monthly_cost_usd=None, unpriced=priced.reason)
-        return out
-    q = priced.quote
-    monthly = q.usd_per_hour * instance_hours * HOURS_PER_MONTH / window_hours
-    out.update(
-        price=q.evidence(),
-        monthly_cost_usd=str(money(monthly)),
-        arithmetic=f"{instance_hours} instance-h x ${q.usd_per_hour}/h x "
-        f"{int(HOURS_PER_MONTH)} h / {window_hours} h observed",
-        _monthly=monthly,
-        _confidence=q.confidence,
-    )
-    return out
 
 
 @check(
@@ -177,7 +126,7 @@ def endpoint_inference_type(
     traffic = hourly_traffic(inventory, resource, [v], start)
     if traffic is None or traffic.hours < int(settings["min_hours"]) or traffic.total <= 0:
         return []  # idle endpoints are idle-endpoint's finding
-    share, busiest = _bulk_share(traffic, int(settings["batch_window_hours"]))
+    share, busiest = bulk_share(traffic, int(settings["batch_window_hours"]))
     bulk = share >= float(settings["batch_bulk_share"])
     if traffic.active_hours == traffic.hours and not bulk:
         # requests every hour: scale-to-zero never happens (asynchronous costs what
@@ -206,7 +155,7 @@ def endpoint_inference_type(
         max_capacity=v.instance_count,
         scale_in_lag_hours=lag,
     )
-    batch_hours = sum(instances_needed(d, capacity) for d in _daily_totals(traffic))
+    batch_hours = batch_instance_hours(traffic, capacity)
     gpu = spec is None or spec.gpu_count > 0 or spec.accelerator is not None
     footprint = _footprint_mb(inventory, resource, v.name, spec.memory_gib) if spec else None
     memory_mb = (
@@ -217,7 +166,7 @@ def endpoint_inference_type(
     serverless_ok = not gpu and (footprint is None or memory_mb is not None)
 
     options = [
-        _option(
+        priced_option(
             "real-time",
             v.instance_count * traffic.hours,
             realtime_q,
@@ -225,14 +174,14 @@ def endpoint_inference_type(
             deployed=True,
             instance_count=v.instance_count,
         ),
-        _option(
+        priced_option(
             "real-time-autoscaled",
             sum(autoscaled),
             realtime_q,
             window_hours,
             note="reference: the same type with a target-tracking policy, min 1 instance",
         ),
-        _option(
+        priced_option(
             "asynchronous",
             sum(async_fleet),
             quote(itype, resource.region, Usage.ASYNC_INFERENCE),
@@ -249,7 +198,7 @@ def endpoint_inference_type(
         "share_of_requests_in_them": round(share, 3),
     }
     if bulk:
-        batch = _option(
+        batch = priced_option(
             "batch-transform",
             batch_hours,
             quote(itype, resource.region, Usage.BATCH_TRANSFORM),

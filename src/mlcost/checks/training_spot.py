@@ -25,7 +25,7 @@ MAX_SPOT_DISCOUNT = Decimal("0.90")
 SPOT_DOC = "docs.aws.amazon.com/sagemaker/latest/dg/model-managed-spot-training.html"
 
 
-def _discount(
+def managed_spot_discount(
     instance_type: str, region: str, setting: Any
 ) -> tuple[Decimal | None, dict[str, Any]]:
     """The spot discount to assume and where it comes from.
@@ -118,7 +118,7 @@ def training_spot(resource: Job, inventory: Inventory, settings: dict[str, Any])
     window_saving: Decimal | None = Decimal(0)
     group_evidence: list[dict[str, Any]] = []
     for instance_type, count in groups:
-        discount, discount_evidence = _discount(
+        discount, discount_evidence = managed_spot_discount(
             instance_type, resource.region, settings["spot_discount"]
         )
         p = quote(instance_type, resource.region, Usage.TRAINING)

@@ -97,8 +97,23 @@ def register(app: typer.Typer) -> None:
         ] = None,
         arrivals: Annotated[
             str,
-            typer.Option("--arrivals", help="Open-loop arrivals: poisson or constant."),
+            typer.Option(
+                "--arrivals", help="Open-loop arrivals: poisson, constant or trace (--trace FILE)."
+            ),
         ] = "poisson",
+        trace: Annotated[
+            Path | None,
+            typer.Option(
+                "--trace",
+                metavar="FILE",
+                help="With --arrivals trace: replay this trace's inter-arrival times "
+                "(scaled to each --rate when given); formats as `mlcost plan inference`.",
+            ),
+        ] = None,
+        trace_format: Annotated[
+            str | None,
+            typer.Option("--trace-format", metavar="FORMAT", help="cloudwatch, azure or csv."),
+        ] = None,
         duration: Annotated[
             float, typer.Option("--duration", metavar="SECONDS", help="Seconds per level.")
         ] = 30.0,
@@ -137,7 +152,7 @@ def register(app: typer.Typer) -> None:
         errors by kind, and the cost per 1,000 inferences and per 1M tokens per instance
         type. The run is kept in the journal database."""
         from mlcost.bench import report, store
-        from mlcost.bench.arrivals import Arrivals, offsets
+        from mlcost.bench.arrivals import Arrivals, from_trace, native_rate, offsets
         from mlcost.bench.backends import Backend
         from mlcost.bench.costs import level_costs
         from mlcost.bench.payloads import load_payloads
@@ -171,10 +186,13 @@ def register(app: typer.Typer) -> None:
                 f"region {region!r} is not in the price catalogue",
                 "check the code, e.g. us-east-1",
             )
-        open_loop = rate is not None
+        replay = _trace_arrivals(arrival_kind, trace, trace_format, concurrency)
+        open_loop = rate is not None or replay is not None
         loads = (
             _levels("--rate", rate, integer=False)
             if rate is not None
+            else [round(native_rate(replay), 6)]
+            if replay is not None
             else _levels("--concurrency", concurrency or "1", integer=True)
         )
         check_output_path(output)
@@ -207,7 +225,10 @@ def register(app: typer.Typer) -> None:
                 if not GLOBAL.quiet:
                     what = f"{load:g} req/s" if open_loop else f"{load:g} clients"
                     note(f"bench: {what} for {duration:g} s")
-                if open_loop:
+                if replay is not None:
+                    plan = from_trace(replay, load, duration)
+                    done.append(await run_open(target, plan, load))
+                elif open_loop:
                     plan = offsets(arrival_kind, load, duration, seed=seed)
                     done.append(await run_open(target, plan, load))
                 else:
@@ -222,7 +243,8 @@ def register(app: typer.Typer) -> None:
             "payload_file": str(payloads),
             "duration_s": duration,
             "arrivals": str(arrival_kind) if open_loop else None,
-            "seed": seed if open_loop else None,
+            "seed": seed if open_loop and replay is None else None,
+            "trace": None if replay is None else str(trace),
             "instance_types": types,
             "instances": instances,
             "region": region,
@@ -240,6 +262,30 @@ def register(app: typer.Typer) -> None:
         with journal(db) as j:
             data["run_id"] = store.record_run(j, data)
         _emit(data, fmt, output)
+
+
+def _trace_arrivals(
+    kind: Any, trace: Path | None, trace_format: str | None, concurrency: str | None
+) -> list[float] | None:
+    """The trace's send offsets for ``--arrivals trace`` (read and checked before any load),
+    else None; ``--trace`` without it, or with ``--concurrency``, is refused."""
+    from mlcost.bench.arrivals import Arrivals, native_rate
+
+    if kind is not Arrivals.trace:
+        if trace is not None:
+            raise UserError("--trace needs --arrivals trace", None)
+        return None
+    from mlcost.plan.traces import read_trace  # only a trace run needs the readers
+
+    if trace is None:
+        raise UserError("--arrivals trace needs --trace FILE", "a CloudWatch JSON or CSV trace")
+    exclusive(**{"--arrivals trace": True, "--concurrency": concurrency})
+    replay = read_trace(trace, trace_format).arrival_offsets()
+    try:
+        native_rate(replay)
+    except ValueError as err:
+        raise UserError(f"trace {trace}: {err}", None) from None
+    return replay
 
 
 def _choice(option: str, value: str, enum: type[StrEnum]) -> Any:

@@ -1,0 +1,135 @@
+"""What the planners read from AWS: an endpoint's hourly Invocations and fleet
+(``plan inference --endpoint``), a training job's shape (``plan training --job``).
+
+The series is the one the checks read (docs/CONTRACTS.md): ``AWS/SageMaker`` ``Invocations``
+(``InvocationsProcessed`` for an asynchronous endpoint), Sum, by ``EndpointName`` +
+``VariantName``, one query per instance variant in one
+``GetMetricData`` call (hourly over at most 14 days is 336 datapoints a query, far below the
+100,800 a call allows), ``NextToken`` followed until the series is whole. A failed read is an
+error, never "no traffic".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mlcost.bench.sagemaker import Variant, variants
+from mlcost.errors import UserError
+from mlcost.inference_options import Traffic
+from mlcost.model import MetricLabel
+from mlcost.plan.training import TrainingSpec
+
+HOUR = timedelta(hours=1)
+
+
+def endpoint_traffic(
+    sagemaker: Any, cloudwatch: Any, endpoint: str, days: int, *, now: datetime | None = None
+) -> tuple[Traffic, list[Variant]]:
+    """The endpoint's requests per clock hour over the last ``days`` whole days' hours, summed
+    over its instance variants, and those variants (type and current count)."""
+    found = variants(sagemaker, endpoint)
+    if not found:
+        raise UserError(
+            f"endpoint {endpoint!r} has no instance variant (serverless only)",
+            "plan inference prices instance-backed endpoints; pass --trace for a file",
+        )
+    metric = "InvocationsProcessed" if found[0].asynchronous else "Invocations"
+    end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    queries = [
+        {
+            "Id": f"v{i}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/SageMaker",
+                    "MetricName": metric,
+                    "Dimensions": [
+                        {"Name": "EndpointName", "Value": endpoint},
+                        {"Name": "VariantName", "Value": v.name},
+                    ],
+                },
+                "Period": 3600,
+                "Stat": "Sum",
+            },
+            "ReturnData": True,
+        }
+        for i, v in enumerate(found)
+    ]
+    hours = int((end - start) / HOUR)
+    hourly = [0.0] * hours
+    token: str | None = None
+    try:
+        while True:
+            kwargs: dict[str, Any] = {
+                "MetricDataQueries": queries,
+                "StartTime": start,
+                "EndTime": end,
+                "ScanBy": "TimestampAscending",
+            }
+            if token:
+                kwargs["NextToken"] = token
+            page = cloudwatch.get_metric_data(**kwargs)
+            for result in page.get("MetricDataResults", []):
+                if result.get("StatusCode") not in ("Complete", "PartialData"):
+                    raise UserError(
+                        f"CloudWatch could not read {metric} of {endpoint}: "
+                        f"{result.get('StatusCode')}",
+                        "try again, or pass --trace FILE",
+                    )
+                for t, v in zip(
+                    result.get("Timestamps", []), result.get("Values", []), strict=False
+                ):
+                    i = int((t.astimezone(UTC) - start) / HOUR)
+                    if 0 <= i < hours:
+                        hourly[i] += float(v)
+            token = page.get("NextToken")
+            if not token:
+                break
+    except ClientError as err:
+        message = err.response.get("Error", {}).get("Message", str(err))
+        raise UserError(f"cannot read {metric} of {endpoint}: {message}", None) from None
+    label = MetricLabel.INVOCATIONS_PROCESSED if found[0].asynchronous else MetricLabel.INVOCATIONS
+    return Traffic(start, tuple(hourly), label), found
+
+
+def training_job_spec(
+    sagemaker: Any, job: str, checkpoint_minutes: float, restart_minutes: float
+) -> TrainingSpec:
+    """A finished training job's type, count and work hours (``TrainingTimeInSeconds``; for
+    a job that already ran on spot, its work without interruptions is unknown, so that time
+    is an upper bound) from DescribeTrainingJob."""
+    try:
+        d = sagemaker.describe_training_job(TrainingJobName=job)
+    except ClientError as err:
+        message = err.response.get("Error", {}).get("Message", str(err))
+        raise UserError(
+            f"cannot read training job {job!r}: {message}",
+            "check the name and --region (`aws sagemaker list-training-jobs`)",
+        ) from None
+    rc = d.get("ResourceConfig") or {}
+    if not rc.get("InstanceType"):
+        raise UserError(
+            f"training job {job!r} uses instance groups or a training plan",
+            "pass --spec TYPE,COUNT,HOURS for one group",
+        )
+    seconds = d.get("TrainingTimeInSeconds")
+    if not seconds:
+        start, end = d.get("TrainingStartTime"), d.get("TrainingEndTime")
+        if start is None or end is None:
+            raise UserError(
+                f"training job {job!r} has no training time yet ({d.get('TrainingJobStatus')})",
+                "plan a finished job, or pass --spec",
+            )
+        seconds = (end - start).total_seconds()
+    stop = d.get("StoppingCondition") or {}
+    return TrainingSpec(
+        instance_type=rc["InstanceType"],
+        instance_count=int(rc.get("InstanceCount") or 1),
+        hours=float(seconds) / 3600,
+        checkpoint_minutes=checkpoint_minutes,
+        restart_minutes=restart_minutes,
+        max_runtime_seconds=stop.get("MaxRuntimeInSeconds"),
+    )
