@@ -180,12 +180,11 @@ def test_endpoint_read_live_sizes_from_its_own_peak(cli, tmp_path, monkeypatch):
     assert data["recommended"]["option"] == "batch-transform"
 
 
-def test_async_endpoint_reads_invocations_processed(cli, tmp_path, monkeypatch):
+@pytest.mark.parametrize("metric", ["InvocationsProcessed", "InvocationsProcesssed"])
+def test_async_endpoint_reads_invocations_processed(cli, tmp_path, monkeypatch, metric):
     """An asynchronous endpoint's requests are InvocationsProcessed (as the checks read
-    them); the same figures follow."""
-    data = plan_endpoint(
-        cli, tmp_path, monkeypatch, asynchronous=True, metric="InvocationsProcessed"
-    )
+    them, also under the spelling AWS's metric table uses); the same figures follow."""
+    data = plan_endpoint(cli, tmp_path, monkeypatch, asynchronous=True, metric=metric)
     assert data["source"]["series"] == "AWS/SageMaker InvocationsProcessed (Sum, hourly)"
     assert data["traffic"]["total_requests"] == 1800
 

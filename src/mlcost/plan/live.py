@@ -21,6 +21,7 @@ from mlcost.errors import UserError
 from mlcost.inference_options import Traffic
 from mlcost.model import MetricLabel
 from mlcost.plan.training import TrainingSpec
+from mlcost.sources.aws.kinds import ASYNC_PROCESSED_METRICS
 
 HOUR = timedelta(hours=1)
 
@@ -36,16 +37,18 @@ def endpoint_traffic(
             f"endpoint {endpoint!r} has no instance variant (serverless only)",
             "plan inference prices instance-backed endpoints; pass --trace for a file",
         )
-    metric = "InvocationsProcessed" if found[0].asynchronous else "Invocations"
+    # an asynchronous endpoint's requests under both spellings AWS uses, as the scan reads them
+    metrics = ASYNC_PROCESSED_METRICS if found[0].asynchronous else ("Invocations",)
+    metric = metrics[0]
     end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
     queries = [
         {
-            "Id": f"v{i}",
+            "Id": f"v{i}m{k}",
             "MetricStat": {
                 "Metric": {
                     "Namespace": "AWS/SageMaker",
-                    "MetricName": metric,
+                    "MetricName": name,
                     "Dimensions": [
                         {"Name": "EndpointName", "Value": endpoint},
                         {"Name": "VariantName", "Value": v.name},
@@ -57,6 +60,7 @@ def endpoint_traffic(
             "ReturnData": True,
         }
         for i, v in enumerate(found)
+        for k, name in enumerate(metrics)
     ]
     hours = int((end - start) / HOUR)
     hourly = [0.0] * hours
