@@ -42,6 +42,14 @@ def policy_self(
             "InvokeEndpoint(WithResponseStream) (statement MlcostBench).",
         ),
     ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Add what `mlcost plan inference --endpoint` and `plan training --job` read "
+            "(statement MlcostPlan).",
+        ),
+    ] = False,
     all_regions: Annotated[
         bool,
         typer.Option(
@@ -78,6 +86,10 @@ def policy_self(
         from mlcost.bench.sagemaker import CALLS
 
         policy["Statement"].append(statement("MlcostBench", CALLS))
+    if plan:
+        from mlcost.plan.live import CALLS as PLAN_CALLS
+
+        policy["Statement"].append(statement("MlcostPlan", PLAN_CALLS))
     if all_regions:
         policy["Statement"].append(statement("MlcostRegions", REGION_DISCOVERY))
     text = json.dumps(policy, indent=2)

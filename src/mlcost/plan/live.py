@@ -25,6 +25,15 @@ from mlcost.sources.aws.kinds import ASYNC_PROCESSED_METRICS
 
 HOUR = timedelta(hours=1)
 
+#: Every call the planners make live, as (boto3 client, method): the source of
+#: ``mlcost policy self --plan``.
+CALLS: tuple[tuple[str, str], ...] = (
+    ("sagemaker", "describe_endpoint"),
+    ("sagemaker", "describe_endpoint_config"),
+    ("cloudwatch", "get_metric_data"),
+    ("sagemaker", "describe_training_job"),
+)
+
 
 def endpoint_traffic(
     sagemaker: Any, cloudwatch: Any, endpoint: str, days: int, *, now: datetime | None = None
