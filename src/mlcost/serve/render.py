@@ -54,7 +54,6 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mlcost.serve", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )

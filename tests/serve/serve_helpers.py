@@ -1,0 +1,112 @@
+"""Hand-made findings with known dollars, regions, accounts and checks, recorded in a
+journal as `mlcost scan --db` records them; and reading the findings table of a page."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from mlcost.journal.findings import record_scan_result
+from mlcost.model import (
+    Finding,
+    Fix,
+    Inventory,
+    MetricSeries,
+    Resource,
+    ResourceKind,
+    Risk,
+    ScanResult,
+)
+
+TOKEN = "test-token-0123456789abcdef"
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+#: The price quote the idle endpoint's evidence carries (the catalogue's shape).
+PRICE = {
+    "instance_type": "ml.g5.xlarge",
+    "region": "us-east-1",
+    "usage": "hosting",
+    "usd_per_hour": "1.408",
+    "basis": "list",
+    "source": "AWS Price List API, AmazonSageMaker us-east-1",
+    "date": "2026-11-01",
+}
+
+
+def finding(
+    fid: str,
+    check: str = "idle-endpoint",
+    *,
+    resource: str | None = None,
+    region: str = "us-east-1",
+    savings: str | None = "100.00",
+    confidence: float = 0.9,
+    action: str = "delete-endpoint",
+) -> Finding:
+    name = resource or f"ep-{fid}"
+    return Finding(
+        id=fid,
+        check=check,
+        resource_kind=ResourceKind.ENDPOINT,
+        resource_id=name,
+        resource_arn=f"arn:aws:sagemaker:{region}:111122223333:endpoint/{name}",
+        region=region,
+        title=f"{check} on {name}",
+        evidence={"invocations": 0, "price": PRICE} if savings else {"unpriced": "no price"},
+        monthly_cost_usd=None if savings is None else Decimal(savings),
+        monthly_savings_usd=None if savings is None else Decimal(savings),
+        fix=Fix(action=action, params={"EndpointName": name}),
+        risk=Risk.REVIEW,
+        confidence=confidence,
+    )
+
+
+def record(
+    journal,
+    findings: list[Finding],
+    *,
+    account: str = "111122223333",
+    source: str = "aws",
+    generated_at: datetime = NOW,
+    series: dict[str, list[float]] | None = None,
+) -> str:
+    """Record a scan of ``findings``; ``series`` gives an endpoint's hourly Invocations."""
+    inventory = Inventory(
+        source=source,
+        regions=["us-east-1"],
+        lookback_days=14,
+        start=generated_at - timedelta(days=14),
+        end=generated_at,
+    )
+    for name, values in (series or {}).items():
+        f = next(x for x in findings if x.resource_id == name)
+        res = Resource(ResourceKind.ENDPOINT, name, f.resource_arn, f.region)
+        inventory.resources.append(res)
+        start = generated_at - timedelta(hours=len(values))
+        inventory.metrics[res.key] = [
+            MetricSeries(
+                name="Invocations",
+                namespace="AWS/SageMaker",
+                metric="Invocations",
+                dimensions={"EndpointName": name, "VariantName": "AllTraffic"},
+                stat="Sum",
+                period_s=3600,
+                timestamps=[start + timedelta(hours=i) for i in range(len(values))],
+                values=values,
+            )
+        ]
+    result = ScanResult(
+        generated_at=generated_at,
+        source=source,
+        regions=["us-east-1"],
+        lookback_days=14,
+        findings=findings,
+        account=account,
+    )
+    return record_scan_result(journal, result, inventory)
+
+
+def row_ids(page: str) -> list[str]:
+    """The finding ids of a findings page's table rows, in order."""
+    return re.findall(r'<tr data-finding="([^"]+)"', page)
