@@ -44,6 +44,15 @@ def register(app: typer.Typer) -> None:
                 help=f"Access token every page needs (default: a random one; ${TOKEN_ENV}).",
             ),
         ] = None,
+        sp_rates: Annotated[
+            Path | None,
+            typer.Option(
+                "--sp-rates",
+                metavar="FILE",
+                help="Savings-plan rates file for the commitment curve (as `mlcost plan "
+                "savings-plan --rates`; default: the rates the bill shows).",
+            ),
+        ] = None,
         config: Annotated[
             Path | None,
             typer.Option(
@@ -64,6 +73,10 @@ def register(app: typer.Typer) -> None:
             from mlcost.billing.guard import check_database_file
 
             check_database_file(billing_db)
+        if sp_rates is not None:
+            from mlcost.billing.savings_plan import load_rates
+
+            load_rates(sp_rates)  # a bad file: one line now, not a note on a page later
         if config is not None and not config.is_file():
             raise UserError(f"config file {config} not found", "pass an existing mlcost.toml")
         config = config or (Path("mlcost.toml") if Path("mlcost.toml").is_file() else None)
@@ -79,7 +92,9 @@ def register(app: typer.Typer) -> None:
             ) from None
         chosen = token or new_token()
         application = create_app(
-            ServeConfig(token=chosen, db=db, billing_db=billing_db, config=config)
+            ServeConfig(
+                token=chosen, db=db, billing_db=billing_db, sp_rates=sp_rates, config=config
+            )
         )
         shown = host if ":" not in host else f"[{host}]"
         typer.echo(f"mlcost serve: http://{shown}:{port}/?token={chosen}", err=True)

@@ -47,6 +47,7 @@ class ServeConfig:
     token: str
     db: str | None = None  # journal URL; None: $MLCOST_DATABASE_URL, else the default file
     billing_db: Path | None = None
+    sp_rates: Path | None = None  # savings-plan rates file (`mlcost plan savings-plan --rates`)
     config: Path | None = None  # mlcost.toml: check settings (re-checks) and schedules
     wait_timeout: float = 1800.0  # seconds a fix waits for each new state (as the CLI)
 

@@ -36,16 +36,20 @@ def report(db: Path, tag: str | None) -> Any:
     return build(_runner(db), tag=tag)
 
 
-def commitment_curve(db: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """(the SageMaker savings-plan plan as `mlcost plan savings-plan --rates-from-bill` gives
-    it, or None; why not). Rates come from the bill's own covered lines: mlcost ships none."""
+def commitment_curve(db: Path, rates_file: Path | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(the savings-plan plan as `mlcost plan savings-plan` gives it, or None; why not).
+    Rates come from ``rates_file`` (`--sp-rates`, the planner's `--rates` file, whose plan
+    type is the one planned), else from the bill's own covered lines (SageMaker plans):
+    mlcost ships no rates and invents none."""
     from mlcost.billing import savings_plan as sp
     from mlcost.billing.spend_series import hourly_spend, rates_from_bill
 
     _runner(db)  # the same refusal as the other sections for a foreign file
     try:
-        families, spend = hourly_spend(db, sp.PlanType.SAGEMAKER)
-        rates = rates_from_bill(db, sp.PlanType.SAGEMAKER, 1, "no-upfront")
+        given = sp.load_rates(rates_file) if rates_file is not None else None
+        plan_type = given.plan if given else sp.PlanType.SAGEMAKER
+        families, spend = hourly_spend(db, plan_type)
+        rates = given or rates_from_bill(db, plan_type, 1, "no-upfront")
         return sp.result_json(sp.plan(spend, families, rates), rates), None
     except UserError as exc:
         return None, f"{exc.problem} ({exc.hint})" if exc.hint else exc.problem

@@ -27,7 +27,8 @@ BARS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
 
 @router.get("/billing", response_class=HTMLResponse)
 def billing(request: Request, tag: str = "team") -> HTMLResponse:
-    db = sources(request).config.billing_db
+    config = sources(request).config
+    db = config.billing_db
     if db is None:
         return render(request, "billing.html", {"db": None})
     if not tag.strip() or len(tag) > 128:
@@ -42,7 +43,7 @@ def billing(request: Request, tag: str = "team") -> HTMLResponse:
         for section, (what, label) in BARS.items()
         if (rows := rep.sections.get(section))
     }
-    plan, plan_note = billing_data.commitment_curve(db)
+    plan, plan_note = billing_data.commitment_curve(db, config.sp_rates)
     return render(
         request,
         "billing.html",
