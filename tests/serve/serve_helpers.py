@@ -110,3 +110,35 @@ def record(
 def row_ids(page: str) -> list[str]:
     """The finding ids of a findings page's table rows, in order."""
     return re.findall(r'<tr data-finding="([^"]+)"', page)
+
+
+def _level(load: float, rps: float, p50: float, p99: float):
+    from mlcost.bench.metrics import LevelSummary
+
+    empty = {"p50": None, "p90": None, "p95": None, "p99": None, "max": None, "mean": None}
+    latency = {**empty, "p50": p50, "p99": p99}
+    return LevelSummary(
+        "open", load, 100, 100, {}, 10.0, rps, None, latency, empty, empty, empty, empty
+    )
+
+
+def record_example_run(journal) -> str:
+    """One open-loop bench run on ml.g5.xlarge at 5 and 10 req/s (p99 120 ms, then 400 ms),
+    priced by the catalogue as `mlcost bench` prices it; its run id."""
+    from mlcost.bench import report, store
+    from mlcost.bench.costs import level_costs
+
+    levels = [_level(5, 5.0, 80.0, 120.0), _level(10, 10.0, 90.0, 400.0)]
+    costs, _ = level_costs(levels, ["ml.g5.xlarge"], 1, "us-east-1")
+    return store.record_run(
+        journal,
+        report.result(
+            target="http://127.0.0.1:8000/invocations",
+            backend="json",
+            mode="open",
+            settings={},
+            levels=levels,
+            costs=costs,
+            warnings=[],
+        ),
+    )

@@ -8,12 +8,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from serve_helpers import finding, record
+from serve_helpers import finding, record, record_example_run
 
-from mlcost.bench import report as bench_report
-from mlcost.bench import store as bench_store
-from mlcost.bench.costs import level_costs
-from mlcost.bench.metrics import LevelSummary
 from mlcost.model import Usage
 from mlcost.pricing.catalogue import price
 
@@ -196,29 +192,8 @@ def test_bad_week_is_a_400(client_for):
     assert client_for().get("/schedules?week=someday").status_code == 400
 
 
-def _level(load: float, rps: float, p50: float, p99: float) -> LevelSummary:
-    empty = {"p50": None, "p90": None, "p95": None, "p99": None, "max": None, "mean": None}
-    latency = {**empty, "p50": p50, "p99": p99}
-    return LevelSummary(
-        "open", load, 100, 100, {}, 10.0, rps, None, latency, empty, empty, empty, empty
-    )
-
-
 def test_bench_page_charts_latency_and_cost_per_instance_type(journal, client_for):
-    levels = [_level(5, 5.0, 80.0, 120.0), _level(10, 10.0, 90.0, 400.0)]
-    costs, _ = level_costs(levels, ["ml.g5.xlarge"], 1, "us-east-1")
-    bench_store.record_run(
-        journal,
-        bench_report.result(
-            target="http://127.0.0.1:8000/invocations",
-            backend="json",
-            mode="open",
-            settings={},
-            levels=levels,
-            costs=costs,
-            warnings=[],
-        ),
-    )
+    record_example_run(journal)
     text = client_for().get("/bench").text
     # ml.g5.xlarge hosting $1.4084/h: 1.4084 / 3600 / 10 x 1000 = $0.039122 per 1,000 at 10 req/s
     assert "0.039122" in text and "2025-01-26" in text
