@@ -57,7 +57,9 @@ def _extras(folder: Path, db_url: str) -> dict[str, Path]:
     from mlcost.billing.ingest import ingest
 
     bill = folder / "bill.duckdb"
-    ingest([synth.write(synth.generate_cur2(seed=11, hours=48), folder / "cur.parquet")], bill)
+    two_months = datetime(2025, 5, 31, tzinfo=UTC)  # 48 hours: the last of May, 1 June
+    cur = synth.generate_cur2(seed=11, start=two_months, hours=48)
+    ingest([synth.write(cur, folder / "cur.parquet")], bill)
     (folder / "rates.json").write_text(RATES)
     (folder / "mlcost.toml").write_text(SCHEDULES)
     with open_journal(db_url) as j:

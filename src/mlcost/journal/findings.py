@@ -206,7 +206,7 @@ def page(journal: Journal, scan_id: str, q: FindingQuery) -> tuple[int, list[dic
     """(how many findings match, the requested page of them) — counted, sorted and cut in
     SQL; unpriced findings (NULL dollars) sort last whichever the direction."""
     column = SORTS.get(q.sort, SORTS["savings"])
-    order = column.desc() if q.descending else column.asc()
+    order = (column.desc() if q.descending else column.asc()).nulls_last()
     conds = _where(scan_id, q)
     offset = (max(q.page, 1) - 1) * q.per_page
     with journal.engine.connect() as conn:
@@ -217,7 +217,7 @@ def page(journal: Journal, scan_id: str, q: FindingQuery) -> tuple[int, list[dic
             conn.execute(
                 sa.select(*_LIST_COLUMNS)
                 .where(*conds)
-                .order_by(column.is_(None), order, findings.c.finding_id)
+                .order_by(order, findings.c.finding_id)
                 .limit(q.per_page)
                 .offset(offset)
             )

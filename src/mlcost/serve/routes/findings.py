@@ -106,20 +106,22 @@ def findings_list(request: Request) -> HTMLResponse:
 
 
 def prices_in(evidence: Any) -> list[dict[str, Any]]:
-    """Every price quote in the evidence (a dict with a source and a date), where it sits."""
+    """Every price quote in the evidence (a dict with a source and a date), where it sits,
+    with the instance type of the item it prices (a quote itself does not repeat it)."""
     found: list[dict[str, Any]] = []
 
-    def walk(value: Any, where: str) -> None:
+    def walk(value: Any, where: str, itype: str) -> None:
         if isinstance(value, dict):
+            itype = str(value.get("instance_type") or itype)
             if "source" in value and "date" in value:
-                found.append({"where": where, **value})
+                found.append({"where": where, "instance_type": itype, **value})
             for k, v in value.items():
-                walk(v, f"{where}.{k}" if where else str(k))
+                walk(v, f"{where}.{k}" if where else str(k), itype)
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                walk(v, f"{where}[{i}]")
+                walk(v, f"{where}[{i}]", itype)
 
-    walk(evidence, "")
+    walk(evidence, "", "")
     return found
 
 

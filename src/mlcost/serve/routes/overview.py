@@ -46,6 +46,12 @@ def trend(rows: list[dict[str, Any]]) -> tuple[str, list[str], dict[str, dict[st
     by_stage: dict[str, dict[str, Any]] = defaultdict(dict)
     for r in rows:
         by_stage[r["stage"]][r["month"]] = r["effective_cost"]
+    if len(months) == 1:  # one month is no trend: its stages as bars
+        per = {stage: v[months[0]] for stage, v in by_stage.items()}
+        svg = charts.bars(
+            sorted(per), [Decimal(per[s]) for s in sorted(per)], title=f"ML spend in {months[0]}"
+        )
+        return svg, months, dict(by_stage)
     index = {m: i for i, m in enumerate(months)}
     svg = charts.lines(
         [

@@ -34,10 +34,24 @@ def upgrade() -> None:
         sa.Column("series", sa.JSON, nullable=False),
     )
     op.create_index("ix_findings_scan_savings", "findings", ["scan_id", "monthly_savings_usd"])
+    op.create_index(
+        "ix_findings_scan_filters",
+        "findings",
+        [
+            "scan_id",
+            "check_id",
+            "region",
+            "account_id",
+            "resource_kind",
+            "confidence",
+            "monthly_savings_usd",
+        ],
+    )
     op.create_index("ix_findings_resource", "findings", ["resource_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_findings_resource", "findings")
+    op.drop_index("ix_findings_scan_filters", "findings")
     op.drop_index("ix_findings_scan_savings", "findings")
     op.drop_table("findings")
