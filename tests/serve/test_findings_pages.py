@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import uuid
 
-from serve_helpers import PRICE, finding, record, row_ids
+import pytest
+from serve_helpers import PRICE, TOKEN, finding, record, row_ids
 
 
 def _mixed(journal) -> str:
@@ -145,3 +148,43 @@ def test_resource_page_lists_its_findings_and_fixes(journal, client_for):
     # both scans' findings, newest first ($90 then $100)
     assert text.index("$90.00") < text.index("$100.00")
     assert f'data-fix="{fix_id}"' in text and 'action="/fixes/' in text  # undo offered
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway database on the CI's PostgreSQL server (`.ci/run` starts one)."""
+    base = os.environ.get("MLCOST_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("no PostgreSQL server")
+    import sqlalchemy as sa
+
+    from mlcost.journal.store import resolve_url
+
+    admin = sa.create_engine(resolve_url(base), isolation_level="AUTOCOMMIT")
+    name = f"mlcost_serve_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(resolve_url(base)).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_postgresql_sorts_unpriced_last_in_both_directions(postgres_url):
+    """PostgreSQL puts NULLs first in a descending sort unless told otherwise."""
+    from conftest import make_client
+    from mlcost.journal import open_journal
+    from mlcost.serve.app import ServeConfig
+
+    j = open_journal(postgres_url)
+    try:
+        _mixed(j)
+        client = make_client(ServeConfig(token=TOKEN, db=postgres_url))
+        assert row_ids(client.get("/findings").text) == ["d", "a", "b", "f", "c", "e"]
+        asc = client.get("/findings?dir=asc").text
+        assert row_ids(asc) == ["c", "f", "b", "a", "d", "e"]
+        assert row_ids(client.get("/findings?min_savings=150").text) == ["d", "a", "b"]
+        client.app.state.sources.close()
+    finally:
+        j.dispose()

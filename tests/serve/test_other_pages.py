@@ -119,6 +119,20 @@ def test_billing_page_marks_the_savings_plan_optimum(bill, client_for, tmp_path)
     assert 'id="commitment-curve"' in text  # the table beside it
 
 
+def test_overview_spend_by_stage_matches_the_billing_report(bill, client_for):
+    from mlcost.billing import report
+
+    rep = report.build(report.duckdb_runner(bill))
+    text = client_for(billing_db=bill).get("/").text
+    table = text[text.index('<table id="monthly-spend">') :]
+    table = table[: table.index("</table>")]
+    assert ">2025-06<" in table  # the synthetic bill's 48 hours are in June 2025
+    for r in rep.sections["by_stage"]:  # one month: each stage's month = its whole bill
+        cents = Decimal(r["effective_cost"]).quantize(Decimal("0.01"))
+        assert re.search(rf'<th scope="row">{r["stage"]}</th><td class="num">\${cents:,}<', table)
+    assert 'aria-label="ML spend in 2025-06"' in text
+
+
 def test_billing_without_rates_for_every_family_explains_instead_of_guessing(bill, client_for):
     # the bill shows a rate for g5 only; its SageMaker usage has other families too
     text = client_for(billing_db=bill).get("/billing").text
