@@ -142,3 +142,19 @@ def record_example_run(journal) -> str:
             warnings=[],
         ),
     )
+
+
+def fix_row(journal, resource: str, *, state: str = "done", saving: str | None = None, **kw) -> str:
+    """A `delete-endpoint` fix row of the journal, as FixRunner writes it; its id."""
+    return journal.create_fix(
+        run_id=kw.pop("run_id", "run-1"),
+        kind=kw.pop("kind", "fix"),
+        action="delete-endpoint",
+        resource_kind="endpoint",
+        resource_id=resource,
+        region="us-east-1",
+        params={"EndpointName": resource},
+        state=state,
+        monthly_savings_usd=saving,
+        **kw,
+    )

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from serve_helpers import NOW, TOKEN, finding, record
+from serve_helpers import NOW, TOKEN, finding, fix_row, record
 
 from conftest import make_client
 from mlcost.cli import main
@@ -91,16 +91,7 @@ def test_undo_of_an_unknown_or_undone_fix_is_refused(journal, client_for):
     client = client_for()
     form = {"csrf": csrf_for(TOKEN), "confirm": "yes"}
     assert client.post("/fixes/fx-nope/undo", data=form).status_code == 404
-    fix_id = journal.create_fix(
-        run_id="r",
-        kind="fix",
-        action="delete-endpoint",
-        resource_kind="endpoint",
-        resource_id="ep-1",
-        region="us-east-1",
-        params={"EndpointName": "ep-1"},
-        state="skipped",
-    )
+    fix_id = fix_row(journal, "ep-1", state="skipped")
     page = client.post(f"/fixes/{fix_id}/undo", data=form)
     assert page.status_code == 409 and "nothing it changed to undo" in page.text
     assert client.post(f"/fixes/{fix_id}/undo", data={}).status_code == 403

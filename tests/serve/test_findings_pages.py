@@ -8,7 +8,7 @@ import re
 import uuid
 
 import pytest
-from serve_helpers import PRICE, TOKEN, finding, record, row_ids
+from serve_helpers import PRICE, TOKEN, finding, fix_row, record, row_ids
 
 
 def _mixed(journal) -> str:
@@ -130,19 +130,7 @@ def test_unknown_finding_or_resource_is_a_404_page(journal, client_for):
 def test_resource_page_lists_its_findings_and_fixes(journal, client_for):
     record(journal, [finding("a", resource="ep-1")])
     record(journal, [finding("a", resource="ep-1", savings="90.00")])
-    fix_id = journal.create_fix(
-        run_id="run-1",
-        kind="fix",
-        finding_id="a",
-        check_id="idle-endpoint",
-        action="delete-endpoint",
-        resource_kind="endpoint",
-        resource_id="ep-1",
-        region="us-east-1",
-        params={"EndpointName": "ep-1"},
-        state="done",
-        monthly_savings_usd="90.00",
-    )
+    fix_id = fix_row(journal, "ep-1", saving="90.00", finding_id="a", check_id="idle-endpoint")
     journal.save_snapshot(fix_id, "endpoint", {"EndpointName": "ep-1"})
     text = client_for().get("/resources/ep-1").text
     # both scans' findings, newest first ($90 then $100)

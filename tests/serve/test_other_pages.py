@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from serve_helpers import finding, record, record_example_run
+from serve_helpers import finding, fix_row, record, record_example_run
 
 from mlcost.model import Usage
 from mlcost.pricing.catalogue import price
@@ -18,20 +18,6 @@ def _no_script_no_cdn(text: str) -> None:
     assert "<script" not in text
     # every asset is our own: no src/href/url() to another host
     assert re.findall(r'(?:src|href)="(?:https?:)?//|url\((?:https?:)?//', text) == []
-
-
-def _done_fix(journal, resource: str, saving: str, state: str = "done") -> str:
-    return journal.create_fix(
-        run_id="run-1",
-        kind="fix",
-        action="delete-endpoint",
-        resource_kind="endpoint",
-        resource_id=resource,
-        region="us-east-1",
-        params={"EndpointName": resource},
-        state=state,
-        monthly_savings_usd=saving,
-    )
 
 
 def test_overview_found_applied_and_undone(journal, client_for):
@@ -44,20 +30,10 @@ def test_overview_found_applied_and_undone(journal, client_for):
             finding("c", "idle-endpoint", savings="50.00"),
         ],
     )
-    _done_fix(journal, "ep-a", "300.00")
-    undone = _done_fix(journal, "ep-b", "200.00")
-    _done_fix(journal, "ep-c", "50.00", state="skipped")  # skipped: saved nothing
-    journal.create_fix(
-        run_id="run-2",
-        kind="undo",
-        undoes=undone,
-        action="delete-endpoint",
-        resource_kind="endpoint",
-        resource_id="ep-b",
-        region="us-east-1",
-        params={},
-        state="done",
-    )
+    fix_row(journal, "ep-a", saving="300.00")
+    undone = fix_row(journal, "ep-b", saving="200.00")
+    fix_row(journal, "ep-c", saving="50.00", state="skipped")  # skipped: saved nothing
+    fix_row(journal, "ep-b", run_id="run-2", kind="undo", undoes=undone)
     text = client_for().get("/").text
     assert re.search(r'id="found">\$550.00<', text)
     assert re.search(r'id="applied">\$300.00<', text)  # ep-a only: ep-b was undone

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mlcost.cli.fix import DbOption
 from mlcost.errors import UserError
 
 TOKEN_ENV = "MLCOST_SERVE_TOKEN"
@@ -18,14 +19,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        db: Annotated[
-            str | None,
-            typer.Option(
-                "--db",
-                help="Journal database URL (default: $MLCOST_DATABASE_URL, else SQLite under "
-                "~/.local/share/mlcost); `mlcost scan --db` records scans into it.",
-            ),
-        ] = None,
+        db: DbOption = None,
         billing_db: Annotated[
             Path | None,
             typer.Option(

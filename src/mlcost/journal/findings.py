@@ -149,18 +149,8 @@ class FindingQuery:
 
 def latest_scan_with_findings(journal: Journal) -> dict[str, Any] | None:
     """The newest recorded scan that has finding rows (a fix run records scans without)."""
-    with journal.engine.connect() as conn:
-        row = (
-            conn.execute(
-                scans.select()
-                .where(sa.exists().where(findings.c.scan_id == scans.c.scan_id))
-                .order_by(scans.c.recorded_at.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-    return _aware_row(row) if row else None
+    latest = scans_with_findings(journal, limit=1)
+    return latest[0] if latest else None
 
 
 def scan(journal: Journal, scan_id: str) -> dict[str, Any] | None:
