@@ -84,6 +84,7 @@ def bench_charts(runs: list[dict[str, Any]]) -> dict[str, str]:
             title="latency against load",
             x_label="offered load (req/s or clients)",
             y_label="ms",
+            y_min=0.0,
         ),
         "cost": charts.lines(
             cost,
