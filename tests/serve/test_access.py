@@ -14,7 +14,7 @@ from serve_helpers import NOW, TOKEN, finding, fix_row, record
 from conftest import make_client
 from mlcost.cli import main
 from mlcost.serve.app import ServeConfig, create_app
-from mlcost.serve.security import csrf_for
+from mlcost.serve.security import csrf_for, local_path
 
 
 def _bare(db_url: str) -> TestClient:
@@ -44,6 +44,10 @@ def test_token_in_the_url_becomes_a_strict_cookie_and_leaves_the_address_bar(db_
     assert "samesite=strict" in cookie.lower()
     assert client.get("/findings?check=idle-endpoint").status_code == 200  # cookie kept
     assert _bare(db_url).get("/?token=nope").status_code == 403
+    # the redirect stays on this site whatever the path looks like
+    assert local_path("//evil.example/x") == "/evil.example/x"
+    assert local_path("/\\evil.example") == "/evil.example"
+    assert local_path("/findings") == "/findings"
 
 
 def test_apply_needs_the_csrf_value_and_a_confirmation(journal, client_for):

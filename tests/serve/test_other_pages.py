@@ -91,6 +91,7 @@ def test_billing_page_marks_the_savings_plan_optimum(bill, client_for, tmp_path)
     text = client_for(billing_db=bill, sp_rates=rates_file).get("/billing").text
     assert f'id="optimum">${best["commitment_usd_per_hour"]:.3f}/h' in text
     assert 'aria-label="savings-plan commitment: net savings over the observed hours"' in text
+    assert 'aria-label="savings-plan commitment: utilisation of the commitment"' in text
     assert "optimum</text>" in text  # the marker drawn on the curve
     assert 'id="commitment-curve"' in text  # the table beside it
 

@@ -107,7 +107,7 @@ async def _auth(request: Request, call_next: Any) -> Response:
                 request, 403, "wrong access token", "use the URL `mlcost serve` printed"
             )
         rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + ("?" + urlencode(rest) if rest else "")
+        target = security.local_path(request.url.path) + ("?" + urlencode(rest) if rest else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             security.COOKIE, token, httponly=True, samesite="strict", path="/"

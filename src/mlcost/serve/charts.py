@@ -102,9 +102,14 @@ def _run_name(run: dict[str, Any]) -> str:
     return ", ".join(types) or run["target"]
 
 
-def plan_chart(curve: list[dict[str, Any]], optimum: dict[str, Any]) -> str:
-    """Net savings against the hourly commitment, with the optimum marked."""
-    return charts.lines(
+def plan_charts(curve: list[dict[str, Any]], optimum: dict[str, Any]) -> tuple[str, str]:
+    """Net savings, and utilisation, against the hourly commitment; the optimum marked."""
+
+    def per_hour(v: float) -> str:
+        return f"${v:,.3f}/h"
+
+    best = optimum["commitment_usd_per_hour"]
+    savings = charts.lines(
         [
             charts.Line(
                 "net savings",
@@ -114,16 +119,26 @@ def plan_chart(curve: list[dict[str, Any]], optimum: dict[str, Any]) -> str:
         title="savings-plan commitment: net savings over the observed hours",
         x_label="commitment ($/h)",
         y_label="net $",
-        x_fmt=lambda v: f"${v:,.3f}/h",
+        x_fmt=per_hour,
         y_fmt=lambda v: f"${v:,.0f}",
-        markers=[
-            charts.Marker(
-                "optimum",
-                optimum["commitment_usd_per_hour"],
-                optimum["net_savings_usd_observed"],
+        markers=[charts.Marker("optimum", best, optimum["net_savings_usd_observed"])],
+    )
+    utilisation = charts.lines(
+        [
+            charts.Line(
+                "utilisation",
+                [(o["commitment_usd_per_hour"], o["utilisation"] * 100) for o in curve],
             )
         ],
+        title="savings-plan commitment: utilisation of the commitment",
+        x_label="commitment ($/h)",
+        y_label="% used",
+        x_fmt=per_hour,
+        y_fmt=lambda v: f"{v:.0f}%",
+        markers=[charts.Marker("optimum", best, optimum["utilisation"] * 100)],
+        y_min=0.0,
     )
+    return savings, utilisation
 
 
 def money_bars(labels: list[str], values: list[Decimal], title: str) -> str:

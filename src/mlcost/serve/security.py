@@ -57,3 +57,8 @@ def check_bind(host: str, token_given: bool) -> None:
             "pass --token T as well (every page and form then needs it), or leave --host out "
             "to bind 127.0.0.1",
         )
+
+
+def local_path(path: str) -> str:
+    """A path to redirect to that stays on this site: ``//host/x`` would be another host."""
+    return "/" + path.lstrip("/\\")

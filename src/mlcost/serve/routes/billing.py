@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from mlcost.serve import billing_data
 from mlcost.serve.app import PageError, sources
-from mlcost.serve.charts import money_bars, plan_chart
+from mlcost.serve.charts import money_bars, plan_charts
 from mlcost.serve.render import render
 
 router = APIRouter()
@@ -54,6 +54,6 @@ def billing(request: Request, tag: str = "team") -> HTMLResponse:
             "charts": charts,
             "plan": plan,
             "plan_note": plan_note,
-            "plan_svg": plan_chart(plan["curve"], plan["optimal"]) if plan else "",
+            "plan_svgs": plan_charts(plan["curve"], plan["optimal"]) if plan else (),
         },
     )
