@@ -205,7 +205,9 @@ def test_open_a_finding_apply_and_undo_its_fix_against_the_emulator(site, page):
     page.click(f'tr[data-finding="{target["finding_id"]}"] a.finding-link')
     assert page.inner_text("#finding-id") == target["finding_id"]
     assert page.inner_text("#saving") == f"{_money(target['monthly_savings_usd'])} a month"
-    assert page.inner_text("#cli-command").startswith(f"mlcost fix {target['finding_id']} --apply")
+    assert page.inner_text("#cli-command").startswith(
+        f"mlcost fix {target['finding_id']} --region us-east-1 --lookback-days 21 --apply"
+    )
     assert page.locator("figure.chart svg[role=img]").count() >= 1  # its Invocations
     _shot(page, "finding")
 

@@ -106,7 +106,8 @@ def test_finding_page_shows_evidence_series_price_fix_and_commands(journal, clie
     assert text.count("<tr><td>20") >= 24  # hour rows "2026-..." in the data table
     # the fix and the exact commands
     assert 'id="fix-action">delete-endpoint' in text
-    assert f"mlcost fix a --apply --db {db_url}" in text
+    # the scan's region and window (14 days), so the CLI re-finds the same finding
+    assert f"mlcost fix a --region us-east-1 --lookback-days 14 --apply --db {db_url}" in text
     assert "aws sagemaker delete-endpoint --endpoint-name ep-idle --region us-east-1" in text
     assert 'action="/findings/a/apply"' in text  # mlcost applies delete-endpoint
 

@@ -9,7 +9,7 @@ the scan's inventory is gone once the command ends.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -144,7 +144,6 @@ class FindingQuery:
     descending: bool = True
     page: int = 1
     per_page: int = 50
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def latest_scan_with_findings(journal: Journal) -> dict[str, Any] | None:

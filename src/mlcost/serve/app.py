@@ -9,7 +9,7 @@ goes to the server's log.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -60,7 +60,6 @@ class Sources:
     config: ServeConfig
     _journal: Journal | None = None
     _journal_error: UserError | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> None:
         from mlcost.journal import open_journal

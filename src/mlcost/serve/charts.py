@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,6 @@ def series_chart(series: dict[str, Any]) -> dict[str, Any]:
         t0 = points[0][0]
 
         def label(hours: float) -> str:
-            from datetime import timedelta
-
             return f"{t0 + timedelta(hours=hours):%m-%d %H:%M}"
 
         svg = charts.lines(

@@ -125,9 +125,13 @@ def prices_in(evidence: Any) -> list[dict[str, Any]]:
     return found
 
 
-def cli_command(finding_id: str, db: str | None) -> str:
-    """The `mlcost fix` command that applies this finding's fix from the shell."""
-    parts = ["mlcost", "fix", finding_id, "--apply"]
+def cli_command(finding: dict[str, Any], lookback_days: int | None, db: str | None) -> str:
+    """The `mlcost fix` command that applies this finding's fix from the shell: it scans the
+    finding's region over the same window again (ids are stable across scans), then acts."""
+    parts = ["mlcost", "fix", finding["id"], "--region", finding["region"]]
+    if lookback_days:
+        parts += ["--lookback-days", str(lookback_days)]
+    parts.append("--apply")
     if db:
         parts += ["--db", db]
     return " ".join(shlex.quote(p) for p in parts)
@@ -152,18 +156,21 @@ def finding_page(request: Request, finding_id: str, scan: str | None = None) -> 
     fixes = [f for f in journal.fixes() if f["finding_id"] == finding_id]
     undone = {f["undoes"] for f in fixes if f["kind"] == "undo" and f["state"] == "done"}
     charts = [series_chart(s) for s in row["series"]]
+    scan = store.scan(journal, row["scan_id"])
     return render(
         request,
         "finding.html",
         {
             "row": row,
             "f": finding,
-            "scan": store.scan(journal, row["scan_id"]),
+            "scan": scan,
             "prices": prices_in(finding["evidence"]),
             "charts": charts,
             "action": action,
             "plan": action.plan(finding_from_dict(finding)) if action else None,
-            "cli": cli_command(finding_id, sources(request).config.db),
+            "cli": cli_command(
+                finding, scan["lookback_days"] if scan else None, sources(request).config.db
+            ),
             "aws": aws_command(finding_from_dict(finding)),
             "fixes": fixes,
             "undone": undone,

@@ -55,7 +55,7 @@ def schedules(request: Request, week: str | None = None) -> HTMLResponse:
     except ValueError:
         raise PageError(400, f"week={week!r} is not a date", "e.g. week=2026-12-07") from None
     defined = _config_schedules(request)
-    actions = [f for f in sources(request).journal().fixes(kind="schedule")]
+    actions = sources(request).journal().fixes(kind="schedule")
     shown = []
     for name, schedule in sorted(defined.items()):
         view = week_view(schedule, week_of)
