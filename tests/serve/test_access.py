@@ -34,6 +34,15 @@ def test_every_page_needs_the_token(db_url):
     assert client.get("/static/style.css").status_code == 200
 
 
+def test_pages_cannot_be_framed_or_load_anything_foreign(db_url):
+    client = _bare(db_url)
+    for page in (client.get("/"), client.get("/", headers={"Authorization": f"Bearer {TOKEN}"})):
+        assert page.headers["x-frame-options"] == "DENY"
+        policy = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+        assert "script-src" not in policy  # no script at all
+
+
 def test_token_in_the_url_becomes_a_strict_cookie_and_leaves_the_address_bar(db_url):
     client = _bare(db_url)
     first = client.get(f"/findings?check=idle-endpoint&token={TOKEN}")

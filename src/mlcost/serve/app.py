@@ -93,6 +93,23 @@ def error_page(request: Request, status: int, problem: str, hint: str = "") -> H
     )
 
 
+#: Sent with every answer: nothing from another origin, no script, and no framing — an
+#: Apply button inside another site's invisible frame is how a click would be stolen.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _secure(request: Request, call_next: Any) -> Response:
+    response = await _auth(request, call_next)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
 async def _auth(request: Request, call_next: Any) -> Response:
     """Every page needs the access token: once in the URL (then a cookie), or a bearer
     header; static files do not (they hold nothing of the account)."""
@@ -137,7 +154,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.state.sources = Sources(config)
     app.state.sources.open()
     app.state.csrf = security.csrf_for(config.token)
-    app.middleware("http")(_auth)
+    app.middleware("http")(_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
