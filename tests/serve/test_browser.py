@@ -41,7 +41,10 @@ SCHEDULES = """
 [schedules.office-hours]
 timezone = "Europe/Berlin"
 periods = [{ days = ["mon-fri"], begin = "08:00", end = "18:30" }]
+names = ["sam-t3-eda", "team-nlp-shared"]
 """
+#: A Saturday noon: office-hours wants its two demo notebooks stopped.
+SATURDAY = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
 def _free_port() -> int:
@@ -64,7 +67,30 @@ def _extras(folder: Path, db_url: str) -> dict[str, Path]:
     (folder / "mlcost.toml").write_text(SCHEDULES)
     with open_journal(db_url) as j:
         record_example_run(j)
+        _schedule_pass(folder / "mlcost.toml", j)
     return {"billing_db": bill, "sp_rates": folder / "rates.json", "config": folder / "mlcost.toml"}
+
+
+def _schedule_pass(config: Path, journal) -> None:
+    """One applied `mlcost schedule run` pass at SATURDAY: it stops the schedule's notebooks
+    on the emulator and journals each action, as the Schedules page reads them."""
+    from mlcost.fix.context import Clients
+    from mlcost.fix.waiters import Waiter
+    from mlcost.schedule.model import load_schedules
+    from mlcost.schedule.run import SchedulePass
+
+    report = SchedulePass(
+        load_schedules(config),
+        ["us-east-1"],
+        Clients(),
+        journal,
+        apply=True,
+        waiter=Waiter(timeout_s=30, delay_s=0),
+    ).run(at=SATURDAY)
+    assert sorted(s.member.resource_id for s in report.changes()) == [
+        "sam-t3-eda",
+        "team-nlp-shared",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +197,14 @@ def test_every_page_loads_on_the_demo_journal(site, page):
     with open_journal(site.db_url) as j:
         (scan,) = [s for s in j.scans() if s["scan_id"] == site.scan_id]
     assert page.inner_text("#found") == _money(scan["monthly_savings_usd"])
+    # the schedules page lists what the journal says the schedule acted on
+    page.goto(site.url + "/schedules")
+    with open_journal(site.db_url) as j:
+        acted = sorted({r["resource_id"] for r in j.fixes(kind="schedule") if r["state"] == "done"})
+    listed = page.eval_on_selector_all(
+        "#schedule-office-hours li a", "links => links.map(a => a.textContent)"
+    )
+    assert sorted(listed) == acted == ["sam-t3-eda", "team-nlp-shared"]
     # the findings page counts every finding of the scan
     page.goto(site.url + "/findings")
     assert int(page.inner_text("#match-count")) == len(site.result.findings) == len(_rows(site))
