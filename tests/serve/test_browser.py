@@ -147,17 +147,23 @@ def _emulator_environment(site, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def page(site):
+def browser(site):
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.goto(f"{site.url}/?token={TOKEN}")  # what `mlcost serve` prints
-        tab.errors = errors  # type: ignore[attr-defined]
-        yield tab
-        browser.close()
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.goto(f"{site.url}/?token={TOKEN}")  # what `mlcost serve` prints
+    tab.errors = errors  # type: ignore[attr-defined]
+    yield tab
+    context.close()
 
 
 def _shot(tab, name: str) -> None:
@@ -271,3 +277,17 @@ def test_open_a_finding_apply_and_undo_its_fix_against_the_emulator(site, page):
     page.goto(f"{site.url}/resources/{name}")
     assert page.locator("button.undo").count() == 0
     assert page.errors == []
+
+
+def test_pages_read_and_filter_with_javascript_off(site, browser):
+    """Reading needs no script: every page renders, and the filter form is a plain GET."""
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(f"{site.url}/findings?token={TOKEN}")
+    for path in ("/", "/billing", "/schedules", "/bench", "/findings"):
+        assert tab.goto(site.url + path).status == 200, path
+        assert tab.locator("table").count() >= 1, path  # the figures, as tables
+    tab.select_option("select[name=check]", "underused-endpoint")
+    tab.click("button[type=submit]")
+    assert int(tab.inner_text("#match-count")) == len(_rows(site, check_id="underused-endpoint"))
+    context.close()
