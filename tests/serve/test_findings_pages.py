@@ -84,6 +84,9 @@ def test_bad_parameters_are_a_400_page_naming_them(journal, client_for):
         ("min_savings=-5", "min_savings='-5'"),
         ("page=0", "page='0'"),
         ("dir=sideways", "dir='sideways'"),
+        ("min_savings=Infinity", "min_savings='Infinity'"),
+        ("min_confidence=nan", "min_confidence='nan'"),
+        ("page=99999999999999999999", "is not a number between 1 and 1,000,000"),
     ):
         page = client.get(f"/findings?{query}")
         assert page.status_code == 400, query

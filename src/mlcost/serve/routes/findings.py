@@ -3,8 +3,8 @@ with its evidence, its metric series charted, its prices, its fix and the exact 
 
 from __future__ import annotations
 
+import math
 import shlex
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,8 @@ from mlcost.serve.render import render
 router = APIRouter()
 
 PER_PAGE = 50
+#: No scan has a million pages; a larger number would overflow the SQL offset.
+MAX_PAGE = 1_000_000
 #: The filters the list takes: GET parameter -> FindingQuery field.
 FILTERS = {"check": "check", "region": "region", "account": "account", "kind": "resource_kind"}
 
@@ -27,10 +29,12 @@ FILTERS = {"check": "check", "region": "region", "account": "account", "kind": "
 def _number(raw: str, name: str, kind: type, low: float, high: float | None = None) -> Any:
     try:
         value = kind(raw)
-        if not (low <= float(value) and (high is None or float(value) <= high)):
+        if not (math.isfinite(float(value)) and low <= float(value)):
+            raise ValueError
+        if high is not None and float(value) > high:
             raise ValueError
     except (ValueError, InvalidOperation):
-        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        bound = f"between {low:g} and {high:,}" if high is not None else f"at least {low:g}"
         raise PageError(
             400, f"{name}={raw!r} is not a number {bound}", f"e.g. {name}={low:g}"
         ) from None
@@ -55,7 +59,7 @@ def parse_query(params: dict[str, str]) -> store.FindingQuery:
         min_savings=_number(min_savings, "min_savings", Decimal, 0) if min_savings else None,
         sort=sort,
         descending=direction == "desc",
-        page=_number(params.get("page") or "1", "page", int, 1),
+        page=_number(params.get("page") or "1", "page", int, 1, MAX_PAGE),
         per_page=PER_PAGE,
     )
 
@@ -174,6 +178,5 @@ def finding_page(request: Request, finding_id: str, scan: str | None = None) -> 
             "aws": aws_command(finding_from_dict(finding)),
             "fixes": fixes,
             "undone": undone,
-            "now": datetime.now(),
         },
     )
