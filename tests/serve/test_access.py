@@ -27,7 +27,7 @@ def test_every_page_needs_the_token(db_url):
         page = client.get(path)
         assert page.status_code == 401, path
         assert "needs its access token" in page.text and "Traceback" not in page.text
-    assert client.get("/", cookies={"mlcost_token": "wrong"}).status_code == 403
+    assert client.get("/", headers={"Cookie": "mlcost_token=wrong"}).status_code == 403
     assert client.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert client.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
     # the stylesheet holds nothing of the account
