@@ -31,6 +31,9 @@ from mlcost.errors import UserError
 DEFAULT_CONFIG = Path("mlcost.toml")
 #: The top-level tables the file may hold.
 TOP_LEVEL = ("checks",)
+#: Tables of the same file that other commands read and validate (`mlcost schedule`:
+#: docs/schedules.md), so one mlcost.toml serves scan, fix, schedule and serve.
+OTHER_TABLES = ("schedules",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def validate_checks(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]
     """The ``[checks.*]`` tables of a parsed file, each value checked against its default."""
     from mlcost.checks import load_all
 
-    unknown_top = sorted(set(raw) - set(TOP_LEVEL))
+    unknown_top = sorted(set(raw) - set(TOP_LEVEL) - set(OTHER_TABLES))
     if unknown_top:
         raise UserError(
             f"{path}: unknown table or key {unknown_top[0]!r}",

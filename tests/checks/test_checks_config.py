@@ -45,6 +45,18 @@ def test_overrides_are_typed_and_only_the_keys_given(tmp_path):
     assert isinstance(cfg.checks["underused-endpoint"]["cpu_threshold_pct"], float)
 
 
+def test_a_file_with_schedules_is_read_for_its_checks(tmp_path):
+    """docs/schedules.md puts schedules in the same mlcost.toml: `fix --config` and `serve`
+    read its [checks.*] and leave [schedules.*] to `mlcost schedule`."""
+    path = _write(
+        tmp_path,
+        "[checks.idle-endpoint]\nmin_age_hours = 48\n\n"
+        '[schedules.office-hours]\ntimezone = "UTC"\n'
+        'periods = [{ days = ["mon-fri"], begin = "08:00", end = "18:00" }]\n',
+    )
+    assert load_config(path).checks == {"idle-endpoint": {"min_age_hours": 48}}
+
+
 def test_no_file_in_the_working_directory_means_no_overrides(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_config().checks == {}

@@ -30,8 +30,8 @@ def test_schema_is_at_the_migrations_head(journal):
     with journal.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
         tables = set(sa.inspect(conn).get_table_names())
-    assert version == "0002_bench_runs"
-    assert {"scans", "fixes", "snapshots", "calls", "leases", "bench_runs"} <= tables
+    assert version == "0003_findings"
+    assert {"scans", "fixes", "snapshots", "calls", "leases", "bench_runs", "findings"} <= tables
 
 
 def test_reopening_keeps_rows_and_does_not_migrate_again(journal):

@@ -228,21 +228,9 @@ def render_table(rep: Report, console: Console | None = None) -> None:
 
 def _svg_bars(labels: list[str], values: list[Decimal], width: int = 520) -> str:
     """A horizontal bar chart as inline SVG (no scripts, no external assets)."""
-    top = max((float(v) for v in values), default=0.0) or 1.0
-    h = 22
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h * len(values) + 4}" role="img">'
-    ]
-    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
-        w = int((width - 260) * float(v) / top)
-        y = i * h + 2
-        parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(lab)}</text>'
-            f'<rect x="150" y="{y + 3}" width="{max(w, 1)}" height="{h - 6}" fill="#4a78b5"/>'
-            f'<text x="{155 + w}" y="{y + 15}" font-size="12">{usd(v):,.2f}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    from mlcost.charts import bars
+
+    return bars(labels, values, title="ML spend (USD)", width=width)
 
 
 def render_html(rep: Report) -> str:

@@ -96,12 +96,14 @@ def _root(
 def _register() -> None:
     from mlcost.cli import agent, billing, demo, explain, fix, plan, policy, prices, scan, schedule
     from mlcost.cli.bench import register as register_bench
+    from mlcost.cli.serve import register as register_serve
 
     scan.register(app)
     fix.register(app)
     demo.register(app)
     explain.register(app)
     register_bench(app)
+    register_serve(app)
     app.add_typer(prices.app, name="prices")
     app.add_typer(agent.app, name="agent")
     app.add_typer(billing.app, name="billing")

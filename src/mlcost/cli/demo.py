@@ -92,6 +92,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed of the synthetic organisation.")] = 7,
         out_alias: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
+        record_db: Annotated[
+            str | None,
+            typer.Option(
+                "--db",
+                help="Also record the scan and its findings in this journal database URL "
+                "(then `mlcost serve --db URL` shows them).",
+            ),
+        ] = None,
     ) -> None:
         """Scan a synthetic ML organisation on a local AWS emulator, end to end."""
         from mlcost.cli.options import check_output_path, write_output
@@ -109,7 +117,12 @@ def register(app: typer.Typer) -> None:
                 "install it with: pip install 'mlcost[demo]'",
             ) from None
         from mlcost import report
-        from mlcost.cli.scan import OutputFormat, emit, run_scan_command
+        from mlcost.cli.scan import OutputFormat, _collect_and_check, emit
+
+        if record_db is not None:
+            from mlcost.journal.store import check_journal
+
+            check_journal(record_db)
 
         err_console = stderr_console()
         started = time.perf_counter()
@@ -118,8 +131,17 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"emulator on {server.endpoint_url}; seeding the demo organisation")
             org = build_org(now=now, seed=seed)
             seed_org(org, server.endpoint_url)
-            result = run_scan_command(DEMO_REGIONS, DEMO_LOOKBACK_DAYS, None, err_console, now=now)
+            inventory, result = _collect_and_check(
+                DEMO_REGIONS, DEMO_LOOKBACK_DAYS, None, err_console, now=now
+            )
         result.source = "demo"
+        if record_db is not None:
+            from mlcost.journal import journal
+            from mlcost.journal.findings import record_scan_result
+
+            with journal(record_db) as j:
+                scan_id = record_scan_result(j, result, inventory, origin="demo")
+            err_console.print(f"recorded scan {scan_id} in the journal", highlight=False)
         emit(result, OutputFormat.table, None, Console())
         out.mkdir(parents=True, exist_ok=True)
         write_output(out / "findings.json", report.to_json(result))

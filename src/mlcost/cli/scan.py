@@ -197,6 +197,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         config: ConfigOption = None,
         profile: ProfileOption = None,
+        record_db: Annotated[
+            str | None,
+            typer.Option(
+                "--db",
+                help="Also record the scan and its findings in this journal database URL "
+                "(what `mlcost serve` shows).",
+            ),
+        ] = None,
     ) -> None:
         """Scan AWS accounts for wasted ML spend: findings with dollars, evidence and fixes.
 
@@ -213,9 +221,21 @@ def register(app: typer.Typer) -> None:
         checks = selected_checks(check, skip_check)  # unknown ids: one line, before any call
         settings = load_config(config).checks  # a bad file fails here, before any AWS call
         regions = resolve_regions(region)
+        if record_db is not None:
+            from mlcost.journal.store import check_journal
+
+            check_journal(record_db)  # a bad --db fails before the scan, not after it
         console = err_console()
         inventory, result = _collect_and_check(regions, days, checks, console, settings=settings)
         emit(result, fmt, output, Console())
+        if record_db is not None:
+            from mlcost.cli.options import note
+            from mlcost.journal import journal
+            from mlcost.journal.findings import record_scan_result
+
+            with journal(record_db) as j:
+                scan_id = record_scan_result(j, result, inventory)
+            note(f"recorded scan {scan_id} ({len(result.findings)} findings) in the journal")
         if nothing_read(inventory):
             console.print(
                 f"error: nothing could be read: every region ({', '.join(regions)}) failed; "

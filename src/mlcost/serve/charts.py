@@ -1,0 +1,143 @@
+"""The dashboard's charts: stored data (metric series, bench runs, plan curves) turned into
+:mod:`mlcost.charts` SVG, each with the rows of the table shown beside it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mlcost import charts
+
+
+def series_chart(series: dict[str, Any]) -> dict[str, Any]:
+    """One stored metric series: a line over the window, hours on the x axis."""
+    points = [(datetime.fromisoformat(t), v) for t, v in series.get("points", [])]
+    dims = ", ".join(f"{k}={v}" for k, v in sorted(series.get("dimensions", {}).items()))
+    title = f"{series['namespace']} {series['metric']} ({series['stat']}) {dims}"
+    svg = ""
+    if points:
+        t0 = points[0][0]
+
+        def label(hours: float) -> str:
+            return f"{t0 + timedelta(hours=hours):%m-%d %H:%M}"
+
+        svg = charts.lines(
+            [
+                charts.Line(
+                    series["name"],
+                    [((t - t0).total_seconds() / 3600, float(v)) for t, v in points],
+                )
+            ],
+            title=title,
+            x_label="time (UTC)",
+            y_label=series["metric"],
+            x_fmt=label,
+            y_fmt=lambda v: f"{v:,.2f}",
+            y_min=0.0,
+        )
+    return {
+        "title": title,
+        "status": series.get("status", "ok"),
+        "error": series.get("error"),
+        "svg": svg,
+        "rows": [(f"{t:%Y-%m-%d %H:%M}", v) for t, v in points],
+        "summary": _summary([v for _, v in points]),
+    }
+
+
+def _summary(values: list[float]) -> str:
+    if not values:
+        return "no datapoints in the window"
+    return (
+        f"{len(values)} datapoints; min {min(values):,.2f}, max {max(values):,.2f}, "
+        f"sum {sum(values):,.2f}"
+    )
+
+
+def bench_charts(runs: list[dict[str, Any]]) -> dict[str, str]:
+    """Latency (p50, p99) against load, and dollars per 1,000 inferences against throughput,
+    one line per run's instance type."""
+    latency: list[charts.Line] = []
+    cost: list[charts.Line] = []
+    for run in runs:
+        name = _run_name(run)
+        levels = [lv for lv in run["levels"] if lv["latency_ms"].get("p99") is not None]
+        latency.append(
+            charts.Line(f"{name} p50", [(lv["load"], lv["latency_ms"]["p50"]) for lv in levels])
+        )
+        latency.append(
+            charts.Line(f"{name} p99", [(lv["load"], lv["latency_ms"]["p99"]) for lv in levels])
+        )
+        by_type: dict[str, list[tuple[float, float]]] = {}
+        for c in run["costs"]:
+            if c.get("usd_per_1000") is not None:
+                by_type.setdefault(c["instance_type"], []).append(
+                    (float(c["req_per_s"]), float(c["usd_per_1000"]))
+                )
+        cost += [charts.Line(t, sorted(pts)) for t, pts in by_type.items()]
+    return {
+        "latency": charts.lines(
+            latency,
+            title="latency against load",
+            x_label="offered load (req/s or clients)",
+            y_label="ms",
+            y_min=0.0,
+        ),
+        "cost": charts.lines(
+            cost,
+            title="dollars per 1,000 inferences against throughput",
+            x_label="achieved req/s",
+            y_label="$ / 1,000",
+            y_fmt=lambda v: f"${v:,.4f}",
+            y_min=0.0,
+        ),
+    }
+
+
+def _run_name(run: dict[str, Any]) -> str:
+    types = sorted({c["instance_type"] for c in run["costs"]})
+    return ", ".join(types) or run["target"]
+
+
+def plan_charts(curve: list[dict[str, Any]], optimum: dict[str, Any]) -> tuple[str, str]:
+    """Net savings, and utilisation, against the hourly commitment; the optimum marked."""
+
+    def per_hour(v: float) -> str:
+        return f"${v:,.3f}/h"
+
+    best = optimum["commitment_usd_per_hour"]
+    savings = charts.lines(
+        [
+            charts.Line(
+                "net savings",
+                [(o["commitment_usd_per_hour"], o["net_savings_usd_observed"]) for o in curve],
+            )
+        ],
+        title="savings-plan commitment: net savings over the observed hours",
+        x_label="commitment ($/h)",
+        y_label="net $",
+        x_fmt=per_hour,
+        y_fmt=lambda v: f"${v:,.0f}",
+        markers=[charts.Marker("optimum", best, optimum["net_savings_usd_observed"])],
+    )
+    utilisation = charts.lines(
+        [
+            charts.Line(
+                "utilisation",
+                [(o["commitment_usd_per_hour"], o["utilisation"] * 100) for o in curve],
+            )
+        ],
+        title="savings-plan commitment: utilisation of the commitment",
+        x_label="commitment ($/h)",
+        y_label="% used",
+        x_fmt=per_hour,
+        y_fmt=lambda v: f"{v:.0f}%",
+        markers=[charts.Marker("optimum", best, optimum["utilisation"] * 100)],
+        y_min=0.0,
+    )
+    return savings, utilisation
+
+
+def money_bars(labels: list[str], values: list[Decimal], title: str) -> str:
+    return charts.bars(labels, values, title=title)
