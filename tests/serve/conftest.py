@@ -7,10 +7,10 @@ import pytest
 pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient  # noqa: E402
-from serve_helpers import TOKEN  # noqa: E402
+from serve_helpers import TOKEN, make_client  # noqa: E402
 
 from mlcost.journal import open_journal  # noqa: E402
-from mlcost.serve.app import ServeConfig, create_app  # noqa: E402
+from mlcost.serve.app import ServeConfig  # noqa: E402
 
 
 @pytest.fixture
@@ -23,12 +23,6 @@ def journal(db_url):
     j = open_journal(db_url)
     yield j
     j.dispose()
-
-
-def make_client(config: ServeConfig) -> TestClient:
-    client = TestClient(create_app(config), follow_redirects=False)
-    client.cookies.set("mlcost_token", config.token)
-    return client
 
 
 @pytest.fixture

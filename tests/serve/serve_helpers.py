@@ -20,6 +20,21 @@ from mlcost.model import (
 )
 
 TOKEN = "test-token-0123456789abcdef"
+
+
+def make_client(config):
+    """The dashboard's TestClient holding the access token (a cookie, as a browser has after
+    opening the printed URL). Here, not in conftest.py: `from conftest import` resolves to
+    whichever directory's conftest pytest loaded last."""
+    from fastapi.testclient import TestClient
+
+    from mlcost.serve.app import create_app
+
+    client = TestClient(create_app(config), follow_redirects=False)
+    client.cookies.set("mlcost_token", config.token)
+    return client
+
+
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 #: The price quote the idle endpoint's evidence carries (the catalogue's shape).

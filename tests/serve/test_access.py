@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from serve_helpers import NOW, TOKEN, finding, fix_row, record
+from serve_helpers import NOW, TOKEN, finding, fix_row, make_client, record
 
-from conftest import make_client
 from mlcost.cli import main
 from mlcost.serve.app import ServeConfig, create_app
 from mlcost.serve.security import csrf_for, local_path

@@ -165,7 +165,8 @@ def postgres_url():
 
 def test_postgresql_sorts_unpriced_last_in_both_directions(postgres_url):
     """PostgreSQL puts NULLs first in a descending sort unless told otherwise."""
-    from conftest import make_client
+    from serve_helpers import make_client
+
     from mlcost.journal import open_journal
     from mlcost.serve.app import ServeConfig
 
