@@ -30,6 +30,11 @@ def signal_lines(chk: Check) -> list[str]:
         where = "; ".join(
             dict.fromkeys(f"{s.namespace} {'/'.join(s.metrics)} ({s.stat})" for s in series)
         )
+        if not where:  # an account-level read (an enrichment that carries the label)
+            from mlcost.sources.aws.policy import iam_action
+
+            reads = [e for e in (spec.enrich if spec else ()) if e.label == label]
+            where = "; ".join(iam_action(e.service, op) for e in reads for op in e.operations)
         lines.append(f"{label}: {where or 'not read by the live source'}")
     return lines
 

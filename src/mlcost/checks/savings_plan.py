@@ -1,0 +1,207 @@
+"""Steady on-demand SageMaker spend that no Savings Plan covers: the commitment that
+maximises net savings, from Cost Explorer's hourly data, by the billing optimiser."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlcost.checks._support import finding_for
+from mlcost.checks.registry import check
+from mlcost.model import (
+    HOURS_PER_MONTH,
+    Account,
+    Finding,
+    Fix,
+    Inventory,
+    MetricLabel,
+    ResourceKind,
+    Risk,
+    usd,
+)
+
+SOURCE = (
+    "AWS Savings Plans User Guide, 'Amazon SageMaker AI savings plans' (a $/hour commitment "
+    "for 1 or 3 years, applied to eligible SageMaker instance usage at the plan's rates); "
+    "AWS Well-Architected Machine Learning Lens MLCOST-28"
+)
+NOT_CHECKED = [
+    "Compute and EC2 Instance Savings Plans for EC2 GPU instances (SageMaker usage only)",
+    "usage a plan covers beyond ML instances (e.g. Serverless Inference): `mlcost plan "
+    "savings-plan` sees it on an ingested bill",
+    "whether the workload will last the term: the observed hours are assumed representative",
+]
+
+
+def _rates(settings: dict[str, Any]) -> Any:
+    """The rates file of ``rates_file`` (the billing optimiser's format, with its source), or
+    None: mlcost ships no savings-plan rates (shared/data/prices/README.md: not published in
+    any dated source it has), so without one the commitment is not priced."""
+    from mlcost.billing.savings_plan import PlanType, load_rates
+    from mlcost.errors import UserError
+
+    path = str(settings["rates_file"]).strip()
+    if not path:
+        return None
+    rates = load_rates(Path(path))
+    if rates.plan is not PlanType.SAGEMAKER:
+        raise UserError(
+            f"[checks.savings-plan] rates_file {path} is for {rates.plan.value} plans",
+            'give SageMaker savings-plan discounts ("plan": "sagemaker")',
+        )
+    return rates
+
+
+@check(
+    "savings-plan",
+    ResourceKind.ACCOUNT,
+    needs=(MetricLabel.ON_DEMAND_SPEND, MetricLabel.SAVINGS_PLANS_COVERAGE),
+    rates_file="",
+    min_steady_usd_per_hour=1.0,
+    min_hours=72,
+)
+def savings_plan(
+    resource: Account, inventory: Inventory, settings: dict[str, Any]
+) -> list[Finding]:
+    """Steady on-demand SageMaker spend without Savings Plan coverage.
+
+    Rule: Cost Explorer's on-demand SageMaker instance spend (RECORD_TYPE Usage: what no
+    plan covered), hour by hour over the last 14 days (AWS keeps hourly data 14 days, and
+    only where hourly granularity is enabled; otherwise daily cost / 24 over the window, and
+    the evidence says so), has a floor - its lowest hour - of at least
+    ``min_steady_usd_per_hour``, over at least ``min_hours`` hours. Existing coverage
+    (GetSavingsPlansCoverage) is shown; covered usage is not in the series, so a plan that
+    already covers the steady part leaves no floor and no finding.
+
+    Commitment: the billing optimiser's exact LP (``billing/savings_plan.py``: the $/h that
+    maximises net savings over the observed hours) with the discounts of ``rates_file`` (its
+    format: plan "sagemaker", term, payment, source, discounts per family). Monthly net
+    savings = net savings over the observed hours / hours x 730. Without a rates file the
+    finding is unpriced (mlcost ships no savings-plan rates) and names the steady floor
+    instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never bought by mlcost).
+    """
+    from mlcost.billing import savings_plan as sp
+
+    spend = resource.on_demand_spend
+    if spend is None or not spend.hours:
+        return []
+    families = sorted(spend.by_family)
+    hours = len(spend.hours)
+    if not families or hours < int(settings["min_hours"]):
+        return []
+    total_by_hour = [
+        sum((spend.by_family[f][i] for f in families), Decimal(0)) for i in range(hours)
+    ]
+    floor = min(total_by_hour)
+    if floor < Decimal(str(settings["min_steady_usd_per_hour"])):
+        return []
+    observed = sum(total_by_hour, Decimal(0))
+    evidence: dict[str, Any] = {
+        "granularity": spend.granularity,
+        "observed_hours": hours,
+        "from": spend.hours[0].isoformat(),
+        "to": spend.hours[-1].isoformat(),
+        "families": families,
+        "on_demand_usd_observed": str(usd(observed)),
+        "on_demand_usd_per_hour": {
+            "min": str(usd(floor)),
+            "mean": str(usd(observed / hours)),
+            "max": str(usd(max(total_by_hour))),
+        },
+        "on_demand_monthly_usd": (
+            f"{usd(observed)} / {hours} h x {HOURS_PER_MONTH} h = "
+            f"{usd(observed / hours * HOURS_PER_MONTH)}"
+        ),
+    }
+    if spend.note:
+        evidence["granularity_note"] = spend.note
+    coverage = resource.savings_plans_coverage
+    evidence["existing_coverage"] = (
+        {k: str(usd(v)) for k, v in coverage.items()}
+        if coverage is not None
+        else "not read (GetSavingsPlansCoverage failed: see errors)"
+    )
+    evidence["source"] = SOURCE
+    evidence["signals_used"] = [
+        f"Cost Explorer GetCostAndUsage {spend.granularity} UnblendedCost, SERVICE = Amazon "
+        "SageMaker, RECORD_TYPE = Usage, by INSTANCE_TYPE",
+        "Cost Explorer GetSavingsPlansCoverage",
+    ]
+    evidence["signals_not_checked"] = NOT_CHECKED
+    monthly_cost = usd(observed / hours * HOURS_PER_MONTH)
+    rates = _rates(settings)
+    if rates is None:
+        evidence.update(
+            {
+                "unpriced": "no SageMaker savings-plan rates: mlcost ships none; set "
+                "[checks.savings-plan] rates_file (the `mlcost plan savings-plan --rates` "
+                "format, with its source and date)",
+                "unpriced_instance_type": ", ".join(f"ml.{f}" for f in families),
+                "unpriced_usage": "sagemaker-savings-plan",
+            }
+        )
+        return [
+            finding_for(
+                "savings-plan",
+                resource,
+                title=f"Steady on-demand SageMaker spend (at least ${usd(floor)}/h every hour) "
+                "has no Savings Plan: commitment unpriced without rates",
+                evidence=evidence,
+                cost=monthly_cost,
+                saving=None,
+                fix=Fix("purchase-savings-plan", {"savingsPlanType": "SageMaker"}),
+                risk=Risk.REVIEW,
+                confidence=0.5,
+            )
+        ]
+    matrix = np.array([[float(v) for v in spend.by_family[f]] for f in families])
+    result = sp.plan(matrix, families, rates)
+    best = result.optimal
+    if best.commitment <= 0 or best.net_savings <= 0:
+        return []
+    commitment = Decimal(str(best.commitment))  # $/h, floored to AWS's $0.001 steps
+    net = Decimal(str(best.net_savings))
+    monthly = usd(net / hours * HOURS_PER_MONTH)
+    evidence.update(
+        {
+            "plan": "SageMaker Savings Plan",
+            "term_years": rates.term_years,
+            "payment": rates.payment,
+            "rates_source": rates.source,
+            "discounts": {k: str(v) for k, v in rates.discounts.items()},
+            "commitment_usd_per_hour": str(commitment),
+            "net_savings_usd_observed": str(usd(net)),
+            "monthly_savings": f"{usd(net)} / {hours} h x {HOURS_PER_MONTH} h = {monthly}",
+            "utilisation": round(best.utilisation, 4),
+            "coverage": round(best.coverage, 4),
+            "rule_of_thumb": sp.result_json(result, rates)["rule_of_thumb"],
+            "term_net_savings_usd": str(
+                usd(Decimal(str(result.term_savings(best, rates.term_years))))
+            ),
+        }
+    )
+    return [
+        finding_for(
+            "savings-plan",
+            resource,
+            title=f"Commit ${commitment}/h to a {rates.term_years}-year SageMaker Savings Plan: "
+            f"steady on-demand spend has no coverage",
+            evidence=evidence,
+            cost=monthly_cost,
+            saving=monthly,
+            fix=Fix(
+                "purchase-savings-plan",
+                {
+                    "savingsPlanType": "SageMaker",
+                    "commitment": str(commitment),
+                    "termInYears": rates.term_years,
+                    "paymentOption": rates.payment,
+                },
+            ),
+            risk=Risk.REVIEW,
+            confidence=0.7 if spend.granularity == "HOURLY" else 0.5,
+        )
+    ]
