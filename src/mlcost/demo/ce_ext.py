@@ -132,7 +132,7 @@ def _get_cost_and_usage(self: CostExplorerResponse) -> str:
                 "DataUnavailableException",
                 "Hourly granularity is not enabled for this account (Cost Explorer preferences)",
             )
-        if start < datetime.now(UTC) - timedelta(days=HOURLY_DAYS):
+        if start.date() < (datetime.now(UTC) - timedelta(days=HOURLY_DAYS)).date():
             raise JsonRESTError(
                 "ValidationException",
                 "start date is too old for hourly, the max supported days for hourly "
