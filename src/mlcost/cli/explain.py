@@ -58,7 +58,12 @@ def describe(chk: Check, overrides: dict | None = None) -> str:
         if overrides and key in overrides:
             note = f"  -> {toml_literal(overrides[key])} from the config file"
         out.append(f"  {key} = {toml_literal(default)}{note}")
-    out.append("signals read (CloudWatch, hourly):")
+    account = chk.kind == "account"  # Budgets / Cost Explorer, not CloudWatch
+    out.append(
+        "signals read (account-level APIs, once per scan):"
+        if account
+        else "signals read (CloudWatch, hourly):"
+    )
     out += [f"  {line}" for line in signal_lines(chk)] or ["  none (resource fields only)"]
     statuses = "every status" if chk.statuses is None else ", ".join(sorted(chk.statuses))
     out.append(f"resource statuses judged: {statuses}")
