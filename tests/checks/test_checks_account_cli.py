@@ -68,3 +68,20 @@ def test_a_bad_value_in_mlcost_toml_names_the_key(tmp_path: Path):
     with pytest.raises(UserError) as err:
         load_config(cfg)
     assert "min_hours" in str(err.value)
+
+
+def test_a_scan_that_only_named_the_account_read_nothing():
+    """STS names the account, every other read failed: still "nothing could be read" (exit
+    3), not an empty clean report; once one account read answered, it is a read."""
+    from datetime import UTC, datetime
+
+    from mlcost.model import Account, Inventory, ResourceKind, SourceError
+    from mlcost.scan import nothing_read
+
+    acct = Account(kind=ResourceKind.ACCOUNT, id="123456789012", arn="", region="us-east-1")
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    inv = Inventory("aws", ["us-east-1"], 7, now, now, resources=[acct], listed={"us-east-1": []})
+    inv.errors = [SourceError("us-east-1", "sagemaker", "Search", "AccessDenied")]
+    assert nothing_read(inv)
+    acct.budgets = []  # DescribeBudgets answered: the account has none
+    assert not nothing_read(inv)

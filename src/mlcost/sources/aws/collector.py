@@ -331,7 +331,7 @@ class RegionScan:
             item = {spec.id_field: self.account}
             if self.account is None or not self._keep(spec, item):
                 return []
-            self._listed.add(spec.kind)
+            # not marked listed: naming the account is no read (its enrichments are)
             return [pool.submit(self._materialise, spec, item, task, False)]
         if isinstance(spec.listing, SearchCall):
             try:
