@@ -80,6 +80,55 @@ def month_basis(row: MonthlySpend) -> Decimal:
     return row.amount_usd / row.days * row.days_in_month
 
 
+def _from_cost_explorer(resource: Account) -> tuple[Decimal, dict[str, Any]] | None:
+    """The basis from Cost Explorer's months: the highest whole month (a month in progress,
+    at its daily run rate, only for an account with none yet: a figure that moves daily
+    would make the re-check before the fix propose another budget)."""
+    if resource.monthly_spend is None:
+        return None  # not read: no verdict
+    months = [m for m in resource.monthly_spend if m.service == SAGEMAKER]
+    if not months:
+        return None
+    whole = [m for m in months if m.days >= m.days_in_month]
+    peak = max(whole or months, key=month_basis)
+    history = {
+        "sized_from": "Cost Explorer monthly SageMaker spend",
+        "monthly_sagemaker_spend_usd": [
+            {
+                "month": m.month,
+                "usd": str(usd(m.amount_usd)),
+                "days": m.days,
+                "days_in_month": m.days_in_month,
+                "estimated": m.estimated,
+            }
+            for m in months
+        ],
+        "basis_month": peak.month,
+    }
+    if peak.days < peak.days_in_month:
+        history["basis_run_rate"] = (
+            f"{usd(peak.amount_usd)} over {peak.days} of {peak.days_in_month} days x "
+            f"{peak.days_in_month} / {peak.days}"
+        )
+    return month_basis(peak), history
+
+
+def _from_bill(db: str, headroom: Decimal) -> tuple[Decimal, dict[str, Any]] | None:
+    """The basis ``mlcost billing budget`` proposes from an ingested bill (``billing_db``):
+    its highest monthly SageMaker spend, a partial month at its daily run rate."""
+    from pathlib import Path
+
+    from mlcost.billing.budget import propose
+
+    found = [p for p in propose(Path(db), headroom) if p.service == "SageMaker"]
+    if not found:
+        return None
+    return found[0].basis_usd, {
+        "sized_from": f"the ingested bill {db}: highest monthly SageMaker spend (a partial "
+        "month at its daily run rate), billing/budget.py"
+    }
+
+
 @check(
     "no-budget",
     ResourceKind.ACCOUNT,
@@ -87,6 +136,7 @@ def month_basis(row: MonthlySpend) -> Decimal:
     headroom=0.10,
     alert_emails=[],
     min_monthly_spend_usd=100.0,
+    billing_db="",
 )
 def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any]) -> list[Finding]:
     """An account that spends on SageMaker with no AWS Budget watching that spend.
@@ -101,7 +151,9 @@ def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any])
     Proposal (``billing/budget.py``'s BudgetProposal, the CreateBudget request): a monthly
     COST budget on Service = Amazon SageMaker of ceil(highest monthly spend x (1 +
     ``headroom``)) whole dollars over the whole months read (the last six; only for an account
-    with none yet, the month in progress at its daily run rate) - with alerts at
+    with none yet, the month in progress at its daily run rate), or, with ``billing_db`` (a
+    database of ``mlcost billing ingest``), from that bill as ``mlcost billing budget`` sizes
+    it - with alerts at
     80% of actual and 100% of forecast spend to ``alert_emails`` (none configured: the budget
     is created without alerts, and the evidence says so). Not priced: a guardrail catches
     future overspend, it ends no current spend.
@@ -110,22 +162,19 @@ def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any])
     """
     from mlcost.billing.budget import BudgetProposal  # the bill's budget proposer, reused
 
-    if resource.budgets is None or resource.monthly_spend is None:
+    if resource.budgets is None:
         return []  # not read: no verdict from silence
     judged = [(b, *covers_sagemaker(b)) for b in resource.budgets]
     if any(covered for _, covered, _ in judged):
         return []
-    months = [m for m in resource.monthly_spend if m.service == SAGEMAKER]
-    whole = [m for m in months if m.days >= m.days_in_month]
-    if not months:
+    headroom = Decimal(str(settings["headroom"]))
+    db = str(settings["billing_db"]).strip()
+    sized = _from_bill(db, headroom) if db else _from_cost_explorer(resource)
+    if sized is None:
         return []
-    # whole months when there are any: a month in progress moves daily, and the re-check
-    # before the fix must propose the same budget the scan did
-    peak = max(whole or months, key=month_basis)
-    basis = month_basis(peak)
+    basis, history = sized
     if basis < Decimal(str(settings["min_monthly_spend_usd"])):
         return []
-    headroom = Decimal(str(settings["headroom"]))
     amount = max(math.ceil(basis * (1 + headroom)), 1)
     proposal = BudgetProposal(service="SageMaker", basis_usd=basis, amount_usd=amount)
     emails = [str(e) for e in settings["alert_emails"]]
@@ -135,27 +184,9 @@ def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any])
     evidence: dict[str, Any] = {
         "budgets_read": len(resource.budgets),
         "budgets_not_covering": [{"name": b.name, "why": why} for b, _, why in judged],
-        "monthly_sagemaker_spend_usd": [
-            {
-                "month": m.month,
-                "usd": str(usd(m.amount_usd)),
-                "days": m.days,
-                "days_in_month": m.days_in_month,
-                "estimated": m.estimated,
-            }
-            for m in months
-        ],
-        "basis_month": peak.month,
+        **history,
         "basis_usd": str(usd(basis)),
-        "sizing": (
-            f"ceil({usd(basis)} x (1 + {headroom})) = {amount} USD a month"
-            + (
-                f" ({peak.month}: {usd(peak.amount_usd)} over {peak.days} of "
-                f"{peak.days_in_month} days, at its daily run rate)"
-                if peak.days < peak.days_in_month
-                else ""
-            )
-        ),
+        "sizing": f"ceil({usd(basis)} x (1 + {headroom})) = {amount} USD a month",
         "proposed_budget": request,
         "alerts": (
             "ACTUAL > 80% and FORECASTED > 100%, by email to " + ", ".join(emails)
@@ -169,7 +200,9 @@ def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any])
         "source": SOURCE,
         "signals_used": [
             "Budgets DescribeBudgets",
-            "Cost Explorer GetCostAndUsage MONTHLY UnblendedCost, SERVICE = Amazon SageMaker",
+            f"the ingested bill {db} (billing/budget.py)"
+            if db
+            else "Cost Explorer GetCostAndUsage MONTHLY UnblendedCost, SERVICE = Amazon SageMaker",
         ],
         "signals_not_checked": NOT_CHECKED,
     }
