@@ -88,3 +88,13 @@ def test_a_budget_fix_cannot_be_deferred(aws, journal):
     with pytest.raises(UserError, match="cannot be deferred"):
         make_runner(journal).apply(found, found.findings, after=timedelta(days=1))
     assert _budgets() == {} and journal.fixes() == []
+
+
+def test_verify_says_when_the_created_budget_was_deleted(aws, journal):
+    _last_month_spend(2000.0)
+    found = scan(["no-budget"])
+    runner = make_runner(journal)
+    (outcome,) = runner.apply(found, found.findings)
+    assert [message for _, message in runner.verify()] == [None]  # the guardrail holds
+    boto3.client("budgets", region_name=REGION).delete_budget(AccountId=ACCOUNT, BudgetName=NAME)
+    assert [message for _, message in runner.verify()] == [f"budget {NAME} no longer exists"]

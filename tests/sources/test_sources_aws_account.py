@@ -231,3 +231,17 @@ def test_denied_budgets_leave_them_unknown_and_reported(session):
     (account,) = inv.resources
     assert account.budgets is None  # unknown, never "no budget"
     assert [(e.service, e.operation) for e in inv.errors] == [("budgets", "DescribeBudgets")]
+
+
+def test_an_account_without_budgets_answers_not_found_and_has_none(session):
+    """AWS answers DescribeBudgets with NotFoundException when the account has no budget."""
+    answer(
+        session,
+        "budgets",
+        "DescribeBudgets",
+        lambda r, p: (_ for _ in ()).throw(AwsError("NotFoundException", "No budgets found")),
+    )
+    answer(session, "ce", "GetCostAndUsage", _monthly)
+    inv = collect_inventory(["us-east-1"], 14, session=session, now=NOW, checks=["no-budget"])
+    (account,) = inv.resources
+    assert account.budgets == [] and inv.errors == []
