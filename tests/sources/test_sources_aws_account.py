@@ -245,3 +245,26 @@ def test_an_account_without_budgets_answers_not_found_and_has_none(session):
     inv = collect_inventory(["us-east-1"], 14, session=session, now=NOW, checks=["no-budget"])
     (account,) = inv.resources
     assert account.budgets == [] and inv.errors == []
+
+
+def test_a_full_scan_adds_four_account_reads_whatever_the_account_size(session):
+    """Every check selected, two regions: the account's reads are made once (first region),
+    four calls in all - Cost Explorer bills each ($0.01 a request)."""
+    seen: list[str] = []
+
+    def record(region: str, params: dict[str, Any]) -> dict[str, Any]:
+        seen.append(params["Granularity"])
+        return {"ResultsByTime": [], "DimensionValueAttributes": []}
+
+    answer(session, "ce", "GetCostAndUsage", record)
+    calls = CallCounter().attach(session)
+    collect_inventory(["us-east-1", "eu-west-1"], 7, session=session, now=NOW)
+    account_reads = {
+        k: v for k, v in calls.counts.items() if k.split(".")[0] in ("budgets", "cost-explorer")
+    }
+    assert sorted(seen) == ["HOURLY", "MONTHLY"], seen
+    assert account_reads == {
+        "budgets.DescribeBudgets": 1,
+        "cost-explorer.GetCostAndUsage": 2,  # MONTHLY (no-budget), HOURLY (savings-plan)
+        "cost-explorer.GetSavingsPlansCoverage": 1,
+    }
