@@ -268,3 +268,28 @@ def test_a_full_scan_adds_four_account_reads_whatever_the_account_size(session):
         "cost-explorer.GetCostAndUsage": 2,  # MONTHLY (no-budget), HOURLY (savings-plan)
         "cost-explorer.GetSavingsPlansCoverage": 1,
     }
+
+
+def test_trailing_hours_cost_explorer_has_not_reported_are_left_out():
+    """Cost Explorer reports the last hours late: empty trailing hours are not "no spend"
+    (a zero there would make steady spend look unsteady)."""
+    from mlcost.sources.aws.account import spend_series
+
+    def row(hour: int, amount: str | None) -> dict[str, Any]:
+        start = datetime(2026, 11, 20, hour, tzinfo=UTC)
+        groups = (
+            [{"Keys": ["ml.m5.xlarge"], "Metrics": {"UnblendedCost": {"Amount": amount}}}]
+            if amount
+            else []
+        )
+        return {
+            "TimePeriod": {"Start": start.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            "Groups": groups,
+        }
+
+    series = spend_series(
+        [row(0, "0.69"), row(1, None), row(2, "0.69"), row(3, None), row(4, None)], "HOURLY"
+    )
+    # the gap at 01:00 is kept (a real zero between reported hours); 03:00 and 04:00 are not
+    assert series.by_family == {"m5": [Decimal("0.69"), Decimal(0), Decimal("0.69")]}
+    assert "last 2 hours had no cost yet" in series.note

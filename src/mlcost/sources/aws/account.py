@@ -225,6 +225,16 @@ def spend_series(rows: list[dict[str, Any]], granularity: str, note: str = "") -
             for slot in slots:
                 series[slot] = series.get(slot, Decimal(0)) + per_hour
     hours = sorted(set(hours))
+    # Cost Explorer fills the last hours in late (up to a day): trailing hours without any
+    # cost are "not reported yet", not "no spend" - a zero there would hide a steady floor
+    late = 0
+    while hours and not any(by_family[f].get(hours[-1]) for f in by_family):
+        hours.pop()
+        late += 1
+    if late and hours:
+        note = "; ".join(
+            filter(None, [note, f"the last {late} hours had no cost yet (reported late): left out"])
+        )
     return SpendSeries(
         granularity=granularity,
         hours=hours,
