@@ -149,3 +149,14 @@ def test_the_runner_warns_once_about_the_unpriced_guardrail():
     result = run_checks(inventory([acct]), only=["no-budget"])
     assert [f.check for f in result.findings] == ["no-budget"]
     assert any("guardrail" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "emails",
+    [["finops"], [f"a{i}@example.com" for i in range(12)]],
+    ids=["not-an-address", "over-aws-11-subscribers"],
+)
+def test_bad_alert_emails_are_refused_before_any_call(run_one, emails):
+    acct = account([])
+    with pytest.raises(UserError, match="alert_emails"):
+        run_one("no-budget", acct, inventory([acct]), alert_emails=emails)

@@ -4,6 +4,7 @@ its own history."""
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -78,6 +79,27 @@ def month_basis(row: MonthlySpend) -> Decimal:
     if row.days >= row.days_in_month or row.days <= 0:
         return row.amount_usd
     return row.amount_usd / row.days * row.days_in_month
+
+
+#: AWS Budgets: 1..11 subscribers per notification.
+MAX_SUBSCRIBERS = 11
+
+
+def alert_emails(values: list[Any]) -> list[str]:
+    """``alert_emails`` checked before any AWS call: CreateBudget would refuse them later,
+    in the middle of a fix run."""
+    from mlcost.errors import UserError
+
+    emails = [str(v).strip() for v in values]
+    bad = [e for e in emails if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e)]
+    if bad or len(emails) > MAX_SUBSCRIBERS:
+        raise UserError(
+            "[checks.no-budget] alert_emails: "
+            + (f"{bad[0]!r} is not an email address" if bad else f"{len(emails)} addresses"),
+            f"give at most {MAX_SUBSCRIBERS} addresses (AWS Budgets' limit per alert), "
+            'e.g. alert_emails = ["finops@example.com"]',
+        )
+    return emails
 
 
 def _from_cost_explorer(resource: Account) -> tuple[Decimal, dict[str, Any]] | None:
@@ -177,7 +199,7 @@ def no_budget(resource: Account, inventory: Inventory, settings: dict[str, Any])
         return []
     amount = max(math.ceil(basis * (1 + headroom)), 1)
     proposal = BudgetProposal(service="SageMaker", basis_usd=basis, amount_usd=amount)
-    emails = [str(e) for e in settings["alert_emails"]]
+    emails = alert_emails(settings["alert_emails"])
     request = proposal.request(resource.id, emails)
     if not emails:  # CreateBudget needs 1..11 subscribers per notification
         request.pop("NotificationsWithSubscribers")
