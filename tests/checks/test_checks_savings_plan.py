@@ -126,3 +126,13 @@ def test_a_rates_file_for_another_plan_type_is_refused(run_one, tmp_path):
     acct = account(spend({"g5": ["2.923"] * HOURS}))
     with pytest.raises(UserError, match="compute"):
         run_one("savings-plan", acct, inventory([acct]), rates_file=str(path))
+
+
+def test_a_family_the_rates_file_has_no_discount_for_is_unpriced_not_guessed(run_one, rates):
+    # rates for g5 only: p4d's discount is unknown, so no commitment is priced at all
+    acct = account(spend({"g5": ["2.923"] * HOURS, "p4d": ["25.2513"] * HOURS}))
+    (f,) = run_one("savings-plan", acct, inventory([acct]), rates_file=rates)
+    assert f.monthly_savings_usd is None
+    assert f.evidence["unpriced"].startswith("no discount for p4d in the rates file")
+    # on demand: (2.923 + 25.2513) x 730 = 28.1743 x 730 = 20,567.239 -> 20,567.24 a month
+    assert f.monthly_cost_usd == Decimal("20567.24")

@@ -55,6 +55,36 @@ def _rates(settings: dict[str, Any]) -> Any:
     return rates
 
 
+def _unpriced(
+    resource: Account,
+    evidence: dict[str, Any],
+    reason: str,
+    families: list[str],
+    floor: Decimal,
+    monthly_cost: Decimal,
+) -> Finding:
+    """The finding without a commitment: the steady floor shown, the saving ``null``."""
+    evidence.update(
+        {
+            "unpriced": reason,
+            "unpriced_instance_type": ", ".join(f"ml.{f}" for f in families),
+            "unpriced_usage": "sagemaker-savings-plan",
+        }
+    )
+    return finding_for(
+        "savings-plan",
+        resource,
+        title=f"Steady on-demand SageMaker spend (at least ${usd(floor)}/h every hour) "
+        "has no Savings Plan: commitment unpriced without rates",
+        evidence=evidence,
+        cost=monthly_cost,
+        saving=None,
+        fix=Fix("purchase-savings-plan", {"savingsPlanType": "SageMaker"}),
+        risk=Risk.REVIEW,
+        confidence=0.5,
+    )
+
+
 @check(
     "savings-plan",
     ResourceKind.ACCOUNT,
@@ -134,29 +164,22 @@ def savings_plan(
     monthly_cost = usd(observed / hours * HOURS_PER_MONTH)
     rates = _rates(settings)
     if rates is None:
-        evidence.update(
-            {
-                "unpriced": "no SageMaker savings-plan rates: mlcost ships none; set "
+        return [
+            _unpriced(
+                resource,
+                evidence,
+                "no SageMaker savings-plan rates: mlcost ships none; set "
                 "[checks.savings-plan] rates_file (the `mlcost plan savings-plan --rates` "
                 "format, with its source and date)",
-                "unpriced_instance_type": ", ".join(f"ml.{f}" for f in families),
-                "unpriced_usage": "sagemaker-savings-plan",
-            }
-        )
-        return [
-            finding_for(
-                "savings-plan",
-                resource,
-                title=f"Steady on-demand SageMaker spend (at least ${usd(floor)}/h every hour) "
-                "has no Savings Plan: commitment unpriced without rates",
-                evidence=evidence,
-                cost=monthly_cost,
-                saving=None,
-                fix=Fix("purchase-savings-plan", {"savingsPlanType": "SageMaker"}),
-                risk=Risk.REVIEW,
-                confidence=0.5,
+                families,
+                floor,
+                monthly_cost,
             )
         ]
+    missing = [f for f in families if f not in rates.discounts and "*" not in rates.discounts]
+    if missing:  # the optimiser would refuse: mlcost never guesses a family's discount
+        reason = f"no discount for {', '.join(missing)} in the rates file ({rates.source})"
+        return [_unpriced(resource, evidence, reason, families, floor, monthly_cost)]
     matrix = np.array([[float(v) for v in spend.by_family[f]] for f in families])
     result = sp.plan(matrix, families, rates)
     best = result.optimal
