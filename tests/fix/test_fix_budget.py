@@ -98,3 +98,16 @@ def test_verify_says_when_the_created_budget_was_deleted(aws, journal):
     assert [message for _, message in runner.verify()] == [None]  # the guardrail holds
     boto3.client("budgets", region_name=REGION).delete_budget(AccountId=ACCOUNT, BudgetName=NAME)
     assert [message for _, message in runner.verify()] == [f"budget {NAME} no longer exists"]
+
+
+def test_the_dry_run_plan_names_the_budget_its_limit_filter_and_alerts(aws):
+    _last_month_spend(2000.0)
+    (finding,) = scan(["no-budget"]).findings
+    from mlcost.fix.actions import action_for
+
+    lines = action_for("create-budget").plan(finding)
+    assert lines.changes == [
+        "CreateBudget mlcost-sagemaker-monthly: monthly COST budget, limit 2200 USD, filter "
+        "{'Service': ['Amazon SageMaker']}, no alerts (no alert_emails configured)"
+    ]
+    assert _budgets() == {}  # planning changes nothing
