@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sources_aws_fakes import AwsError, answer
 
 from mlcost.model import Account, ResourceKind
@@ -219,32 +220,29 @@ def test_hourly_refused_falls_back_to_daily_over_24_hours_and_says_so(session):
     assert account.savings_plans_coverage["TotalCost"] == Decimal(0)
 
 
-def test_denied_budgets_leave_them_unknown_and_reported(session):
-    answer(
-        session,
-        "budgets",
-        "DescribeBudgets",
-        lambda r, p: (_ for _ in ()).throw(AwsError("AccessDeniedException", "denied")),
-    )
+def _refuse(code: str, message: str):
+    def answer_fn(region: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise AwsError(code, message)
+
+    return answer_fn
+
+
+@pytest.mark.parametrize(
+    ("code", "budgets", "errors"),
+    [
+        # denied: unknown, never "no budget", and reported
+        ("AccessDeniedException", None, [("budgets", "DescribeBudgets")]),
+        # AWS's answer for an account with no budget at all: none, and no error
+        ("NotFoundException", [], []),
+    ],
+)
+def test_budgets_refused_or_not_found(session, code, budgets, errors):
+    answer(session, "budgets", "DescribeBudgets", _refuse(code, "refused or none"))
     answer(session, "ce", "GetCostAndUsage", _monthly)
     inv = collect_inventory(["us-east-1"], 14, session=session, now=NOW, checks=["no-budget"])
     (account,) = inv.resources
-    assert account.budgets is None  # unknown, never "no budget"
-    assert [(e.service, e.operation) for e in inv.errors] == [("budgets", "DescribeBudgets")]
-
-
-def test_an_account_without_budgets_answers_not_found_and_has_none(session):
-    """AWS answers DescribeBudgets with NotFoundException when the account has no budget."""
-    answer(
-        session,
-        "budgets",
-        "DescribeBudgets",
-        lambda r, p: (_ for _ in ()).throw(AwsError("NotFoundException", "No budgets found")),
-    )
-    answer(session, "ce", "GetCostAndUsage", _monthly)
-    inv = collect_inventory(["us-east-1"], 14, session=session, now=NOW, checks=["no-budget"])
-    (account,) = inv.resources
-    assert account.budgets == [] and inv.errors == []
+    assert account.budgets == budgets
+    assert [(e.service, e.operation) for e in inv.errors] == errors
 
 
 def test_a_full_scan_adds_four_account_reads_whatever_the_account_size(session):
