@@ -60,3 +60,44 @@ def test_with_a_covering_budget_the_bill_is_not_even_read(tmp_path: Path) -> Non
     acct.budgets = [AccountBudget("all", "COST", "MONTHLY", Decimal(100))]
     missing = str(tmp_path / "none.duckdb")
     assert load_all()["no-budget"].run(acct, _inventory(acct), {"billing_db": missing}) == []
+
+
+def test_savings_plan_takes_its_discounts_from_the_bills_covered_lines(tmp_path: Path) -> None:
+    """`rates_billing_db`: the discounts `mlcost plan savings-plan --rates-from-bill` reads
+    (the synthetic bill's plan covers ml.g5.xlarge hosting), on the live on-demand series."""
+    from datetime import UTC, datetime, timedelta
+
+    from mlcost.billing import synth
+    from mlcost.billing.savings_plan import PlanType
+    from mlcost.billing.spend_series import rates_from_bill
+    from mlcost.model import SpendSeries
+
+    path = synth.write(synth.generate_cur2(hours=24), tmp_path / "cur2.parquet")
+    db = tmp_path / "sp.duckdb"
+    ingest([path], db)
+    observed = rates_from_bill(db, PlanType.SAGEMAKER, 1, "no-upfront")
+    (g5,) = observed.discounts  # the one covered SageMaker family
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    acct = _account()
+    acct.on_demand_spend = SpendSeries(
+        "HOURLY",
+        [start + timedelta(hours=h) for h in range(96)],
+        {g5: [Decimal("2.82")] * 96},  # 2 x ml.g5.xlarge at 1.41, every hour
+    )
+    (f,) = load_all()["savings-plan"].run(acct, _inventory(acct), {"rates_billing_db": str(db)})
+    d = observed.discounts[g5]
+    # steady 2.82 $/h: commit (1 - d) x 2.82 floored to $0.001; it covers commitment / (1 - d)
+    commitment = (Decimal(1) - d) * Decimal("2.82")
+    commitment = commitment.quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
+    net_per_hour = commitment / (Decimal(1) - d) - commitment
+    assert Decimal(f.evidence["commitment_usd_per_hour"]) == commitment
+    assert abs(f.monthly_savings_usd - net_per_hour * 730) <= Decimal("0.01")
+    assert f.evidence["rates_source"].startswith("observed on savings-plan covered lines")
+
+
+def test_two_rate_sources_at_once_are_refused(tmp_path: Path) -> None:
+    acct = _account()
+    with pytest.raises(UserError, match="both set"):
+        load_all()["savings-plan"].run(
+            acct, _inventory(acct), {"rates_file": "r.json", "rates_billing_db": "b.duckdb"}
+        )

@@ -37,13 +37,31 @@ NOT_CHECKED = [
 
 
 def _rates(settings: dict[str, Any]) -> Any:
-    """The rates file of ``rates_file`` (the billing optimiser's format, with its source), or
-    None: mlcost ships no savings-plan rates (shared/data/prices/README.md: not published in
-    any dated source it has), so without one the commitment is not priced."""
-    from mlcost.billing.savings_plan import PlanType, load_rates
+    """The discounts the billing optimiser uses: a rates file (``rates_file``, its format,
+    with its source), or those observed on an ingested bill's covered SageMaker lines
+    (``rates_billing_db``, for a plan of ``term_years`` and ``payment``, as `mlcost plan
+    savings-plan --rates-from-bill` reads them); None: mlcost ships no savings-plan rates
+    (shared/data/prices/README.md), so the commitment is not priced."""
+    from mlcost.billing.savings_plan import PAYMENTS, TERM_YEARS, PlanType, load_rates
     from mlcost.errors import UserError
 
     path = str(settings["rates_file"]).strip()
+    db = str(settings["rates_billing_db"]).strip()
+    if path and db:
+        raise UserError(
+            "[checks.savings-plan] rates_file and rates_billing_db are both set",
+            "give one source of savings-plan discounts",
+        )
+    if db:
+        from mlcost.billing.spend_series import rates_from_bill
+
+        term, payment = settings["term_years"], settings["payment"]
+        if term not in TERM_YEARS or payment not in PAYMENTS:
+            raise UserError(
+                f"[checks.savings-plan] term_years {term!r} / payment {payment!r}",
+                f"term_years is one of {TERM_YEARS}, payment one of {', '.join(PAYMENTS)}",
+            )
+        return rates_from_bill(Path(db), PlanType.SAGEMAKER, term, payment)
     if not path:
         return None
     rates = load_rates(Path(path))
@@ -90,6 +108,9 @@ def _unpriced(
     ResourceKind.ACCOUNT,
     needs=(MetricLabel.ON_DEMAND_SPEND, MetricLabel.SAVINGS_PLANS_COVERAGE),
     rates_file="",
+    rates_billing_db="",
+    term_years=1,
+    payment="no-upfront",
     min_steady_usd_per_hour=1.0,
     min_hours=72,
 )
@@ -108,13 +129,16 @@ def savings_plan(
 
     Commitment: the billing optimiser's exact LP (``billing/savings_plan.py``: the $/h that
     maximises net savings over the observed hours) with the discounts of ``rates_file`` (its
-    format: plan "sagemaker", term, payment, source, discounts per family). Monthly net
+    format: plan "sagemaker", term, payment, source, discounts per family), or those observed
+    on the covered lines of an ingested bill (``rates_billing_db``, for a plan of
+    ``term_years`` and ``payment``: only valid for plans like the one on the bill). Monthly net
     savings = net savings over the observed hours / hours x 730. Without a rates file the
     finding is unpriced (mlcost ships no savings-plan rates) and names the steady floor
     instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never bought by mlcost).
     """
     from mlcost.billing import savings_plan as sp
 
+    rates = _rates(settings)  # a bad rates setting is refused whatever the spend
     spend = resource.on_demand_spend
     if spend is None or not spend.hours:
         return []
@@ -162,7 +186,6 @@ def savings_plan(
     ]
     evidence["signals_not_checked"] = NOT_CHECKED
     monthly_cost = usd(observed / hours * HOURS_PER_MONTH)
-    rates = _rates(settings)
     if rates is None:
         return [
             _unpriced(
