@@ -89,6 +89,14 @@ class MetricLabel(StrEnum):
     #: in use) by CapacityReservationId.
     INSTANCE_UTILIZATION = "InstanceUtilization"
     AGENT_CPU_UTILIZATION = "AgentCPUUtilization"
+    #: Account-level reads, not CloudWatch series (``Account`` fields, filled by the
+    #: account kind's enrichments only when a selected check needs them): AWS Budgets
+    #: DescribeBudgets; Cost Explorer monthly ML spend; hourly (or daily) on-demand
+    #: SageMaker spend; Savings Plans coverage.
+    BUDGETS = "Budgets"
+    MONTHLY_ML_SPEND = "MonthlyMlSpend"
+    ON_DEMAND_SPEND = "OnDemandSpend"
+    SAVINGS_PLANS_COVERAGE = "SavingsPlansCoverage"
 
 
 class Risk(StrEnum):
@@ -330,6 +338,62 @@ class ProvisionedThroughput(Resource):
     model_units: int = 0
     commitment: str | None = None  # None (no commitment) | OneMonth | SixMonths
     commitment_expires: datetime | None = None
+
+
+@dataclass(slots=True)
+class AccountBudget:
+    """One AWS Budget as DescribeBudgets returns it (the fields that decide what it covers)."""
+
+    name: str
+    budget_type: str  # COST | USAGE | RI_UTILIZATION | RI_COVERAGE | SAVINGS_PLANS_* ...
+    time_unit: str  # DAILY | MONTHLY | QUARTERLY | ANNUALLY
+    limit_usd: Decimal | None
+    #: CostFilters: dimension -> values (e.g. {"Service": ["Amazon SageMaker"]})
+    cost_filters: dict[str, list[str]] = field(default_factory=dict)
+    #: FilterExpression (the newer filter form), as AWS returns it
+    filter_expression: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class MonthlySpend:
+    """Cost Explorer spend of one service in one calendar month (UnblendedCost)."""
+
+    service: str  # Cost Explorer SERVICE value, e.g. "Amazon SageMaker"
+    month: str  # YYYY-MM
+    amount_usd: Decimal
+    days: int  # days of the month the figure covers (a month in progress: fewer)
+    days_in_month: int
+    estimated: bool = False
+
+
+@dataclass(slots=True)
+class SpendSeries:
+    """On-demand (uncovered) SageMaker spend per instance family and hour, from Cost
+    Explorer. ``granularity`` "HOURLY", or "DAILY" when hourly data was unavailable: each
+    day's cost is then spread evenly over its 24 hours, and ``note`` says why."""
+
+    granularity: str
+    #: hour starts (UTC), oldest first
+    hours: list[datetime] = field(default_factory=list)
+    #: instance family (e.g. "g5", the billing optimiser's rate key) -> dollars per hour, aligned with ``hours``
+    by_family: dict[str, list[Decimal]] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Account(Resource):
+    """The AWS account scanned (``id`` its account id), for account-level checks.
+
+    Each field is ``None`` when it was not read (no selected check needs it) or could not be
+    read (the error is in the report); a check never reads "no budget" from ``None``.
+    """
+
+    budgets: list[AccountBudget] | None = None
+    monthly_spend: list[MonthlySpend] | None = None
+    on_demand_spend: SpendSeries | None = None
+    #: GetSavingsPlansCoverage totals over the window: SpendCoveredBySavingsPlans,
+    #: OnDemandCost, TotalCost (Decimal dollars), CoveragePercentage (Decimal)
+    savings_plans_coverage: dict[str, Decimal] | None = None
 
 
 # --------------------------------------------------------------------------- metrics

@@ -16,7 +16,7 @@ from typing import Any
 from mlcost.checks import load_all
 from mlcost.checks._support import OPT_OUT_TAG
 from mlcost.errors import UserError
-from mlcost.model import Finding, Inventory, Resource, ScanResult
+from mlcost.model import Account, Finding, Inventory, Resource, ScanResult
 
 
 def opted_out(resource: Resource) -> bool:
@@ -73,6 +73,22 @@ def unpriced_warnings(findings: Iterable[Finding]) -> list[str]:
     ]
 
 
+def _was_read(resource: Resource) -> bool:
+    """A resource the scan read; the account resource is named by STS alone, so it counts
+    only once one of its reads (budgets, Cost Explorer) answered."""
+    if isinstance(resource, Account):
+        return any(
+            v is not None
+            for v in (
+                resource.budgets,
+                resource.monthly_spend,
+                resource.on_demand_spend,
+                resource.savings_plans_coverage,
+            )
+        )
+    return True
+
+
 def nothing_read(inventory: Inventory) -> bool:
     """True when the scan saw no resource at all and no region listed any kind cleanly
     (without the collector's record: every scanned region reported an error).
@@ -80,7 +96,7 @@ def nothing_read(inventory: Inventory) -> bool:
     An empty report then means "could not look", not "nothing to save": the CLI exits 3
     so that a scheduled scan (cron, CI) fails loudly instead of reporting $0 of waste. A
     region that read cleanly and is simply empty is not a failure."""
-    if inventory.resources or not inventory.regions:
+    if any(_was_read(r) for r in inventory.resources) or not inventory.regions:
         return False
     if inventory.listed is not None:  # a region with one clean listing was read
         return not any(inventory.listed.get(region) for region in inventory.regions)

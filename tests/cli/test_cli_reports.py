@@ -38,6 +38,8 @@ def test_an_empty_account_says_what_was_scanned(cli, aws) -> None:
     resources = doc["scanned"]["resources"]
     # every kind the checks read, each counted (zero here), not just "0 findings"
     assert {"notebook-instance", "endpoint", "training-job", "ec2-instance"} <= set(resources)
+    # the account itself is read (no-budget, savings-plan): one, with nothing to report
+    assert resources.pop("account") == 1
     assert set(resources.values()) == {0}
     table = cli("scan", "--region", "us-east-1", "--region", "eu-west-1")
     assert table.code == 0
@@ -104,7 +106,8 @@ def test_one_unavailable_service_in_an_empty_account_is_not_nothing_read(aws) ->
     from mlcost.sources.aws import collect_inventory
 
     inventory = collect_inventory(["us-east-1", "eu-west-1"], 7)
-    assert inventory.resources == [] and inventory.errors == []
+    assert [r.kind for r in inventory.resources] == ["account"]  # the account, nothing in it
+    assert inventory.errors == []
     assert {"endpoint", "notebook-instance"} <= set(inventory.listed["us-east-1"])
     assert not nothing_read(inventory)
     inventory.errors = [
@@ -113,4 +116,8 @@ def test_one_unavailable_service_in_an_empty_account_is_not_nothing_read(aws) ->
     ]
     assert not nothing_read(inventory)  # the old rule said True: an error in every region
     inventory.listed = {r: [] for r in inventory.regions}  # no listing completed anywhere
+    assert not nothing_read(inventory)  # ... but the account's budgets were read
+    inventory.resources[0].budgets = None  # and not even those
+    inventory.resources[0].monthly_spend = inventory.resources[0].savings_plans_coverage = None
+    inventory.resources[0].on_demand_spend = None
     assert nothing_read(inventory)

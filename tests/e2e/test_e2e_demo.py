@@ -97,3 +97,21 @@ def test_demo_command_prints_table_and_writes_reports(tmp_path):
     assert report["source"] == "demo" and report["regions"] == ["us-east-1", "eu-west-1"]
     assert len(report["findings"]) > 10
     assert "| idle-endpoint |" in (tmp_path / "findings.md").read_text()
+
+
+def test_the_account_checks_see_the_budget_look_alikes_and_the_uncovered_floor(demo_scan):
+    """One demo account: its look-alikes are inside it - an EC2-only cost budget and a
+    SageMaker usage budget must not count as watching SageMaker spend."""
+    _, _, result = demo_scan
+    by_check = {f.check: f for f in result.findings if f.resource_kind == "account"}
+    assert set(by_check) == {"no-budget", "savings-plan"}
+    why = {b["name"]: b["why"] for b in by_check["no-budget"].evidence["budgets_not_covering"]}
+    assert set(why) == {"platform-ec2-monthly", "sagemaker-instance-hours"}
+    sp = by_check["savings-plan"]
+    # the demo account opted in to hourly data, but this scan ends on a fixed day more than
+    # 14 days ago: Cost Explorer refuses hourly data that old, so daily / 24 is used, said so
+    assert sp.evidence["granularity"] == "DAILY"
+    assert "14 days" in sp.evidence["granularity_note"] and sp.confidence == 0.5
+    # the floor: 2 x ml.g5.xlarge (1.4084) + 3 x ml.m5.xlarge (0.23) hosting = 3.5068 $/h
+    assert sp.evidence["on_demand_usd_per_hour"]["min"] == "3.51"
+    assert sp.monthly_savings_usd is None  # no savings-plan rates in the demo: unpriced

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from sources_aws_fakes import ROLE, AwsError, FakeCloudWatch, answer, deny_search, make_endpoints
 
-from mlcost.model import Endpoint, SeriesStatus
+from mlcost.model import Endpoint, ResourceKind, SeriesStatus
 from mlcost.sources.aws import CallCounter, collect_inventory
 from mlcost.sources.aws.metrics import MetricQuery, assemble, fetch_batch
 
@@ -118,7 +118,7 @@ def test_async_endpoint_gets_processed_and_backlog_series_with_their_data(
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    (ep,) = inv.resources
+    (ep,) = inv.of_kind(ResourceKind.ENDPOINT)  # a full scan also lists the account
     assert isinstance(ep, Endpoint) and ep.is_async
     assert inv.series(ep, "Invocations") == []  # async endpoints never publish it
     processed = {s.metric: s for s in inv.series(ep, "InvocationsProcessed")}
@@ -212,7 +212,7 @@ def test_when_replaced_variants_cannot_be_listed_each_endpoint_gets_an_error_ser
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    (ep,) = inv.resources
+    (ep,) = inv.of_kind(ResourceKind.ENDPOINT)  # a full scan also lists the account
     calls = inv.series(ep, "Invocations")
     assert sorted(s.status for s in calls) == [SeriesStatus.ERROR, SeriesStatus.OK]
     (bad,) = [s for s in calls if not s.readable]
@@ -293,7 +293,7 @@ def test_variants_without_a_model_are_marked_as_inference_component_variants(
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    (ep,) = inv.resources
+    (ep,) = inv.of_kind(ResourceKind.ENDPOINT)  # a full scan also lists the account
     assert isinstance(ep, Endpoint)
     assert {v.name: v.uses_inference_components for v in ep.variants} == {
         "shared": True,
@@ -340,7 +340,7 @@ def test_an_unreadable_autoscaling_listing_leaves_targets_unknown_and_is_reporte
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    (ep,) = inv.resources
+    (ep,) = inv.of_kind(ResourceKind.ENDPOINT)  # a full scan also lists the account
     assert [v.autoscaling for v in ep.variants] == [None]  # type: ignore[attr-defined]
     assert [(e.service, e.operation) for e in inv.errors] == [
         ("application-autoscaling", "DescribeScalableTargets")
@@ -389,7 +389,7 @@ def test_shadow_variants_and_provisioned_serverless_capacity_are_read(
 
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
 
-    (ep,) = inv.resources
+    (ep,) = inv.of_kind(ResourceKind.ENDPOINT)  # a full scan also lists the account
     assert isinstance(ep, Endpoint)
     by_name = {v.name: v for v in ep.variants}
     assert (by_name["challenger"].shadow, by_name["challenger"].instance_type) == (

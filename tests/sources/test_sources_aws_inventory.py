@@ -67,6 +67,7 @@ def test_a_region_that_denies_access_is_reported_and_the_other_region_still_scan
     assert {(r.region, r.kind) for r in inv.resources} == {
         ("us-east-1", ResourceKind.ENDPOINT),
         ("us-east-1", ResourceKind.EC2_INSTANCE),
+        ("us-east-1", ResourceKind.ACCOUNT),  # global: read in the first region only
     }
     west = {(e.service, e.operation) for e in inv.errors if e.region == "eu-west-1"}
     assert ("sagemaker", "ListEndpoints") in west
@@ -457,7 +458,8 @@ def test_an_unreachable_service_endpoint_is_an_error_not_a_crash(
 
     inv = collect_inventory(["us-east-1", "eu-west-1"], 7, session=session, now=NOW)
 
-    assert [r.id for r in inv.resources] == ["east"]
+    # the account (a global kind: read in the first region) and the east endpoint
+    assert [r.id for r in inv.resources] == ["east", "123456789012"]
     west = [e for e in inv.errors if e.region == "eu-west-1"]
     assert {e.service for e in west} == {"sagemaker"}
     assert all("EndpointConnectionError" in e.message for e in west)

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from sources_aws_fakes import AwsError, FakeCloudWatch, answer, make_endpoints
 
-from mlcost.model import SeriesStatus
+from mlcost.model import ResourceKind, SeriesStatus
 from mlcost.sources.aws import CallCounter, collect_inventory
 from mlcost.sources.aws.metrics import (
     MAX_PERIODS_PER_CALL,
@@ -57,7 +57,7 @@ def test_600_gpu_endpoints_take_ceil_queries_over_500_calls_per_sub_window(
     assert "sagemaker.ListTags" not in counter.counts
     assert counter.counts["sagemaker.DescribeEndpointConfig"] == 1
     # every variant got its five series, all read
-    for endpoint in inv.resources:
+    for endpoint in inv.of_kind(ResourceKind.ENDPOINT):
         labels = sorted(s.name for s in inv.metrics[endpoint.key])
         assert labels == sorted(
             [
@@ -182,7 +182,7 @@ def test_a_failed_get_metric_data_call_yields_error_series_not_empty_ok(
 
     inv = collect_inventory(["us-east-1"], 21, session=session, now=NOW)
 
-    (endpoint,) = inv.resources
+    (endpoint,) = inv.of_kind(ResourceKind.ENDPOINT)  # the account is listed too
     series = inv.metrics[endpoint.key]
     assert len(series) == 3
     for s in series:
@@ -199,7 +199,7 @@ def test_per_series_status_codes_other_than_complete_are_errors(session: boto3.S
         "Forbidden" if q["MetricStat"]["Metric"]["MetricName"] == "CPUUtilization" else None
     )
     inv = collect_inventory(["us-east-1"], 3, session=session, now=NOW)
-    (endpoint,) = inv.resources
+    (endpoint,) = inv.of_kind(ResourceKind.ENDPOINT)  # the account is listed too
     (cpu,) = inv.series(endpoint, "CPUUtilization")
     (calls,) = inv.series(endpoint, "Invocations")
     assert cpu.status is SeriesStatus.ERROR and "Forbidden" in (cpu.error or "")
@@ -223,7 +223,7 @@ def test_failed_list_metrics_marks_agent_series_unreadable(session: boto3.Sessio
     answer(session, "cloudwatch", "ListMetrics", deny)
     answer(session, "cloudwatch", "GetMetricData", record)
     inv = collect_inventory(["us-east-1"], 7, session=session, now=NOW)
-    (nb,) = inv.resources
+    (nb,) = inv.of_kind(ResourceKind.NOTEBOOK_INSTANCE)  # the account is listed too
     (busy,) = inv.series(nb, "AgentBusy")
     assert busy.status is SeriesStatus.ERROR
     assert busy.dimensions == {"NotebookInstanceName": "nb"}

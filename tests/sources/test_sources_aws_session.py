@@ -58,7 +58,7 @@ def test_aws_endpoint_url_alone_points_every_client_at_an_emulator(
         inv = collect_inventory(["us-east-1"], 7, now=NOW)  # default session: env chain
     finally:
         server.stop()
-    assert [r.id for r in inv.resources] == ["via-endpoint-url"]
+    assert [r.id for r in inv.resources] == ["via-endpoint-url", "123456789012"]  # + account
     assert inv.account == "123456789012"
     assert inv.errors == []
 
@@ -119,7 +119,11 @@ def test_a_single_worker_still_finishes_with_the_same_inventory(
     make_endpoints(session, "us-east-1", ["a", "b", "c"])
     one = collect_inventory(["us-east-1"], 7, session=session, now=NOW, max_workers=1)
     many = collect_inventory(["us-east-1"], 7, session=session, now=NOW, max_workers=8)
-    assert [r.id for r in one.resources] == [r.id for r in many.resources] == ["a", "b", "c"]
+    assert (
+        [r.id for r in one.resources]
+        == [r.id for r in many.resources]
+        == ["a", "b", "c", "123456789012"]
+    )
     assert {k: [s.name for s in v] for k, v in one.metrics.items()} == {
         k: [s.name for s in v] for k, v in many.metrics.items()
     }

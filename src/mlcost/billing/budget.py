@@ -15,9 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mlcost.billing import storage
-from mlcost.billing.queries import sql_text
-
 #: Cost Explorer / Budgets ``Service`` dimension values for each ML service.
 SERVICE_FILTER = {
     "SageMaker": "Amazon SageMaker",
@@ -65,6 +62,10 @@ class BudgetProposal:
 
 def propose(db: Path, headroom: Decimal = Decimal("0.10")) -> list[BudgetProposal]:
     """Budgets for each ML service on the bill: ceil(highest monthly spend x (1 + headroom))."""
+    # imported here: the scan's no-budget check uses BudgetProposal without DuckDB
+    from mlcost.billing import storage
+    from mlcost.billing.queries import sql_text
+
     con = storage.open_for_reading(db)
     try:
         rows = con.execute(sql_text("budget_history")).fetchall()

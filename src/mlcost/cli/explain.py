@@ -30,6 +30,11 @@ def signal_lines(chk: Check) -> list[str]:
         where = "; ".join(
             dict.fromkeys(f"{s.namespace} {'/'.join(s.metrics)} ({s.stat})" for s in series)
         )
+        if not where:  # an account-level read (an enrichment that carries the label)
+            from mlcost.sources.aws.policy import iam_action
+
+            reads = [e for e in (spec.enrich if spec else ()) if e.label == label]
+            where = "; ".join(iam_action(e.service, op) for e in reads for op in e.operations)
         lines.append(f"{label}: {where or 'not read by the live source'}")
     return lines
 
@@ -53,7 +58,12 @@ def describe(chk: Check, overrides: dict | None = None) -> str:
         if overrides and key in overrides:
             note = f"  -> {toml_literal(overrides[key])} from the config file"
         out.append(f"  {key} = {toml_literal(default)}{note}")
-    out.append("signals read (CloudWatch, hourly):")
+    account = chk.kind == "account"  # Budgets / Cost Explorer, not CloudWatch
+    out.append(
+        "signals read (account-level APIs, once per scan):"
+        if account
+        else "signals read (CloudWatch, hourly):"
+    )
     out += [f"  {line}" for line in signal_lines(chk)] or ["  none (resource fields only)"]
     statuses = "every status" if chk.statuses is None else ", ".join(sorted(chk.statuses))
     out.append(f"resource statuses judged: {statuses}")

@@ -25,7 +25,15 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from mlcost.demo import bedrock_ext, cloudtrail_ext, cloudwatch_ext, ec2_ext, iam_ext, sagemaker_ext
+from mlcost.demo import (
+    bedrock_ext,
+    ce_ext,
+    cloudtrail_ext,
+    cloudwatch_ext,
+    ec2_ext,
+    iam_ext,
+    sagemaker_ext,
+)
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -45,6 +53,7 @@ def patch_moto() -> None:
         ec2_ext.apply()
         cloudtrail_ext.apply()
         bedrock_ext.apply()
+        ce_ext.apply()
         _patched = True
 
 

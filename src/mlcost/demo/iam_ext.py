@@ -8,6 +8,8 @@ against the caller's IAM policies, but:
 * it answers a refused JSON-protocol call (SageMaker, CloudWatch) with an XML error body,
   which botocore cannot read: the caller sees a bare "403" instead of
   ``AccessDeniedException`` and cannot tell a denied call from a broken one;
+* it checks Budgets calls as ``budgets:DescribeBudgets``; IAM authorises them as
+  ``budgets:ViewBudget`` / ``budgets:ModifyBudget``;
 * it recomputes the SigV4 signature of a Bedrock REST call without the query string
   (``GET /provisioned-model-throughputs?maxResults=...``), so a correctly signed call fails
   with SignatureDoesNotMatch: for Bedrock the signature is not re-checked (the action is).
@@ -22,6 +24,15 @@ from moto.iam.access_control import IAMRequest
 
 #: SigV4 signing name -> IAM action prefix, where they differ.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+#: Actions IAM names differently from the API operation (AWS Budgets: DescribeBudgets is
+#: authorised by budgets:ViewBudget, Create/DeleteBudget by budgets:ModifyBudget).
+IAM_ACTION = {
+    "budgets:DescribeBudgets": "budgets:ViewBudget",
+    "budgets:DescribeBudget": "budgets:ViewBudget",
+    "budgets:CreateBudget": "budgets:ModifyBudget",
+    "budgets:DeleteBudget": "budgets:ModifyBudget",
+}
 
 #: Signing names whose signature moto cannot recompute (see the module docstring).
 UNCHECKED_SIGNATURES = frozenset({"bedrock"})
@@ -40,6 +51,7 @@ def _init(self: IAMRequest, *args: Any, **kwargs: Any) -> None:
     service, _, action = self._action.partition(":")
     if service in IAM_PREFIX:
         self._action = f"{IAM_PREFIX[service]}:{action}"
+    self._action = IAM_ACTION.get(self._action, self._action)
 
 
 def _raise_access_denied(self: IAMRequest) -> None:

@@ -62,7 +62,7 @@ EOF
 class ResourceSpec:
     """One resource to create. ``kind`` uses the findings contract's resource kinds."""
 
-    kind: str  # notebook-instance | endpoint | training-job | processing-job | transform-job | ec2-instance | capacity-reservation | iam-role
+    kind: str  # notebook-instance | endpoint | training-job | processing-job | transform-job | ec2-instance | capacity-reservation | iam-role | account
     region: str
     name: str
     instance_type: str

@@ -417,6 +417,29 @@ def _provisioned_throughput(spec: ResourceSpec, client: Any) -> None:
         )
 
 
+def _account(spec: ResourceSpec, client: Any) -> None:
+    """The account's budgets (Budgets CreateBudget) and what Cost Explorer reports for it:
+    cost lines, Savings Plans coverage, hourly granularity (demo/scenarios/_account.py)."""
+    from mlcost.demo import ce_ext
+
+    budgets = client("budgets", spec.region)
+    for budget in spec.extra.get("budgets", []):
+        budgets.create_budget(AccountId=spec.name, Budget=budget)
+    for line in spec.extra.get("cost_lines", []):
+        ce_ext.record_cost(
+            spec.name,
+            hour=line["hour"],
+            service=line["service"],
+            instance_type=line["instance_type"],
+            amount=line["amount"],
+        )
+    coverage = spec.extra.get("coverage")
+    if coverage:
+        ce_ext.set_coverage(spec.name, float(coverage["covered"]), float(coverage["on_demand"]))
+    if spec.extra.get("hourly"):
+        ce_ext.enable_hourly(spec.name)
+
+
 _CREATORS = {
     "endpoint": _endpoint,
     "notebook-instance": _notebook,
@@ -430,4 +453,5 @@ _CREATORS = {
     "studio-app": _studio_app,
     "mlflow-tracking-server": _mlflow_tracking_server,
     "bedrock-provisioned-throughput": _provisioned_throughput,
+    "account": _account,
 }

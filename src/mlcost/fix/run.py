@@ -130,9 +130,11 @@ class FixRunner:
         outcomes = self.run_due_deferred()
         rows = []
         for finding in chosen:
-            action_for(
+            action = action_for(
                 finding.fix.action
             )  # refuses an action mlcost cannot apply, before any change
+            if after is not None:
+                action.tag_target(finding)  # refuses a fix that cannot be deferred, likewise
         for finding in chosen:
             fix_id = self.journal.create_fix(
                 run_id=self.run_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlcost.errors import UserError
 from mlcost.fix.actions.base import Action, PlanLines, Skip
 from mlcost.fix.actions.bedrock import DeleteProvisionedThroughput
+from mlcost.fix.actions.budgets import CreateBudget
 from mlcost.fix.actions.capacity import ModifyCapacityReservation
 from mlcost.fix.actions.ec2 import ScaleDownAutoScalingGroup, ScaleDownNodegroup, StopInstances
 from mlcost.fix.actions.endpoint_resize import UpdateEndpoint
@@ -31,6 +32,7 @@ ACTIONS: dict[str, Action] = {
         DeleteProvisionedThroughput(),
         StopTrainingJob(),
         StopProcessingJob(),
+        CreateBudget(),
     )
 }
 

@@ -24,6 +24,7 @@ from mlcost.errors import UserError
 from mlcost.model import Inventory, MetricSeries, Resource, ResourceKind, SourceError
 from mlcost.sources.aws.descriptors import (
     SEARCH_MAX_TERMS,
+    AccountListing,
     KindSpec,
     ListCall,
     Needs,
@@ -127,6 +128,7 @@ def collect_inventory(
                 sink,
                 needs=needs if i == 0 else regional_needs(needs),
                 targets=wanted,
+                account=inventory.account,
             )
             for i, r in enumerate(regions)
         ]
@@ -238,8 +240,10 @@ class RegionScan:
         *,
         needs: Needs | None = None,
         targets: Sequence[str] | None = None,
+        account: str | None = None,
     ) -> None:
         self.region = region
+        self.account = account
         self.partition = factory.partition(region)
         self.window = window
         self._factory = factory
@@ -305,8 +309,10 @@ class RegionScan:
             for spec in specs:
                 of_kind = [r for r in resources if r.kind is spec.kind]
                 if of_kind:
+                    labels = self._needs.labels.get(spec.kind, frozenset())
                     for enrichment in spec.enrich:
-                        enrichment.run(self, of_kind)
+                        if enrichment.wanted(labels):
+                            enrichment.run(self, of_kind)
             series = self._metrics(resources, pool)
         return RegionResult(
             resources=resources,
@@ -321,6 +327,12 @@ class RegionScan:
     ) -> list[Future[Resource | None]]:
         """Hand each item of the kind to the pool as its page arrives (never waits on the
         pool, so a pool of one worker cannot deadlock)."""
+        if isinstance(spec.listing, AccountListing):
+            item = {spec.id_field: self.account}
+            if self.account is None or not self._keep(spec, item):
+                return []
+            # not marked listed: naming the account is no read (its enrichments are)
+            return [pool.submit(self._materialise, spec, item, task, False)]
         if isinstance(spec.listing, SearchCall):
             try:
                 return self._search(spec, spec.listing, pool, task)

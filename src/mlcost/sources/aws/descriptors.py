@@ -262,11 +262,26 @@ class SeriesSpec:
 
 @dataclass(frozen=True, slots=True)
 class Enrichment:
-    """A region-wide read that completes the kind's resources (one call, not one each)."""
+    """A region-wide read that completes the kind's resources (one call, not one each).
+
+    ``label``: run only when a selected check needs it (an account-level read such as Cost
+    Explorer, which AWS bills per request, is made only for the check that uses it).
+    """
 
     service: str
     operations: tuple[str, ...]  # API names, for the IAM policy
     run: Callable[[RegionContext, list[Resource]], None]
+    label: MetricLabel | None = None
+
+    def wanted(self, labels: frozenset[MetricLabel]) -> bool:
+        return self.label is None or self.label in labels
+
+
+@dataclass(frozen=True, slots=True)
+class AccountListing:
+    """The kind is the account itself: one item, ``{"AccountId": <the scanned account>}``
+    (from STS GetCallerIdentity), and everything else is read by its enrichments. No call
+    of its own; with an unknown account id nothing is listed (the STS error is reported)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +292,7 @@ class KindSpec:
     service: str  # boto3 client name
     id_field: str
     build: Builder
-    listing: ListCall | SearchCall
+    listing: ListCall | SearchCall | AccountListing
     #: The List call used when ``listing`` is a Search and Search is denied.
     fallback: ListCall | None = None
     describe: Describe | None = None
@@ -296,8 +311,9 @@ class KindSpec:
     #: A global service (IAM): read in the first region scanned only, not once per region.
     global_service: bool = False
 
-    def operations(self) -> list[tuple[str, str]]:
-        """Every (service, snake_case operation or API name) a scan of this kind may call."""
+    def operations(self, labels: frozenset[MetricLabel] | None = None) -> list[tuple[str, str]]:
+        """Every (service, snake_case operation or API name) a scan of this kind may call
+        (``labels``: what the selected checks need; None: everything)."""
         ops: list[tuple[str, str]] = []
         for listing in (self.listing, self.fallback):
             if isinstance(listing, ListCall):
@@ -309,7 +325,12 @@ class KindSpec:
         if self.tags is Tagging.LIST_TAGS:
             ops.append((self.service, "list_tags"))
         ops += [(self.service, op) for op in self.lookups]
-        ops += [(e.service, op) for e in self.enrich for op in e.operations]
+        ops += [
+            (e.service, op)
+            for e in self.enrich
+            if labels is None or e.wanted(labels)
+            for op in e.operations
+        ]
         return ops
 
 

@@ -877,6 +877,7 @@ register(
 )
 # Kinds with modules of their own (Bedrock Provisioned Throughput; SageMaker managed MLflow; Studio: domains with their user
 # profiles, and apps); importing them registers them after the kinds above.
+from mlcost.sources.aws import account as _account  # noqa: E402,F401
 from mlcost.sources.aws import bedrock as _bedrock  # noqa: E402,F401
 from mlcost.sources.aws import mlflow as _mlflow  # noqa: E402,F401
 from mlcost.sources.aws import studio as _studio  # noqa: E402,F401

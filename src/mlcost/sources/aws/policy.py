@@ -36,9 +36,22 @@ def _api_names(service: str) -> dict[str, str]:
     return {xform_name(name): name for name in model.operation_names}
 
 
+#: Calls whose IAM action is not named after the API operation (AWS Budgets: "Actions
+#: defined by AWS Budget Service" - DescribeBudgets needs ViewBudget, Create/DeleteBudget
+#: ModifyBudget).
+IAM_ACTION = {
+    ("budgets", "DescribeBudgets"): "budgets:ViewBudget",
+    ("budgets", "DescribeBudget"): "budgets:ViewBudget",
+    ("budgets", "CreateBudget"): "budgets:ModifyBudget",
+    ("budgets", "DeleteBudget"): "budgets:ModifyBudget",
+}
+
+
 def iam_action(service: str, operation: str) -> str:
     """``("sagemaker", "describe_endpoint")`` -> ``"sagemaker:DescribeEndpoint"``."""
     api = _api_names(service).get(operation, operation)
+    if (service, api) in IAM_ACTION:
+        return IAM_ACTION[(service, api)]
     return f"{IAM_PREFIX.get(service, service)}:{api}"
 
 
@@ -48,8 +61,8 @@ def scan_actions(needs: Needs) -> list[str]:
     for kind, spec in REGISTRY.items():
         if kind not in needs.kinds:
             continue
-        calls.update(spec.operations())
         labels = needs.labels.get(kind, frozenset())
+        calls.update(spec.operations(labels))
         series = [s for s in spec.series if s.label in labels]
         if series:
             calls.add(("cloudwatch", "get_metric_data"))
