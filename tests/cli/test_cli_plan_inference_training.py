@@ -296,6 +296,8 @@ def test_training_job_read_with_describe_training_job(cli, monkeypatch):
         (["--spec", "ml.g5.2xlarge,2,10"], ["--checkpoint-minutes"]),
         (["--spec", "ml.g5.2xlarge,two,10,5"], ["count", "two"]),
         (["--spec", "ml.g5.2xlarge,1.5,10,5"], ["whole number"]),
+        (["--spec", "ml.g5.2xlarge,nan,10,5"], ["whole number", "nan"]),
+        (["--spec", "ml.g5.2xlarge,1e400,10,5"], ["whole number", "1e400"]),
         (["--spec", "ml.nope.xlarge,1,10,5"], ["unknown instance type"]),
         (["--spec", "ml.p3.2xlarge,1,10,5"], ["--interruption-rate"]),
         (["--spec", "ml.g5.2xlarge,1,10,5", "--spot-discount", "1.5"], ["--spot-discount"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -430,7 +431,7 @@ def training(
     )
     if spec is not None:
         count = _number("--spec count", parts[1])
-        if count != int(count) or count < 1:
+        if not math.isfinite(count) or count != int(count) or count < 1:
             raise UserError(f"--spec count {parts[1]!r} is not a whole number >= 1", None)
         hours = finite(
             "--spec hours",
