@@ -69,12 +69,14 @@ def expected_wall(
     work: float, interval: float, checkpoint: float, restart: float, mtbf: float
 ) -> float:
     """Daly's expected wall time of ``work`` with checkpoints every ``interval`` (same units);
-    infinite when interruptions come so much faster than a checkpoint that it overflows."""
+    infinite when interruptions come so much faster than a checkpoint that it overflows.
+    ``expm1``, not ``exp(x) - 1``: with rare interruptions x is tiny and the subtraction
+    would round the whole wall time to 0."""
     try:
         return (
             mtbf
             * math.exp(restart / mtbf)
-            * (math.exp((interval + checkpoint) / mtbf) - 1)
+            * math.expm1((interval + checkpoint) / mtbf)
             * (work / interval)
         )
     except OverflowError:
