@@ -245,6 +245,17 @@ def test_training_spec_table(cli):
     assert "MaxWaitTimeInSeconds" in r.out
 
 
+def test_training_spot_past_awss_28_day_limit_is_a_plan_not_a_crash(cli):
+    """100 interruptions an hour, a 414-minute restart, 672 h of work: Daly's expected wall
+    is finite but ~1e306 h (it crashed in Decimal). Spot would not finish within the 28 days
+    MaxRuntimeInSeconds allows; on-demand is $1.52 x 1 x 672 h = $1,021.44."""
+    r = cli("plan", "training", "--spec", "ml.g5.2xlarge,1,672,5", "--interruption-rate",
+            "100", "--restart-minutes", "414")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "$1021.44" in r.out and "28 days" in r.out
+    assert "recommended: on-demand" in r.out and "MaxRuntimeInSeconds 0" not in r.out
+
+
 def test_training_job_read_with_describe_training_job(cli, monkeypatch):
     """DescribeTrainingJob (Stubber, the real response shape): 1 x ml.g5.2xlarge that trained
     36,000 s = 10 h, MaxRuntimeInSeconds 86,400 — the advice keeps the larger limit."""

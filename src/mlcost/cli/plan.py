@@ -476,7 +476,9 @@ def _number(name: str, text: str) -> float:
 
 
 def _hours(value: float | None) -> str:
-    return "never" if value is None else f"{value:.2f}"
+    if value is None:
+        return "never"
+    return f"{value:.2f}" if value < 1e6 else f"{value:.3g}"
 
 
 def _training_lines(data: dict) -> list[str]:
