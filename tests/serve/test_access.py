@@ -160,3 +160,24 @@ def test_a_port_already_in_use_is_one_line_before_any_url(capsys, db_url):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert f"127.0.0.1:{port}" in err and "token=" not in err
+
+
+def test_an_internal_error_is_a_500_page_with_the_security_headers(db_url, monkeypatch):
+    """A bug (here the findings query raising) is a page naming nothing internal — and, like
+    every other answer, one that cannot be framed (the 500 handler runs outside the
+    middleware that adds the headers, so it must add them itself)."""
+    from mlcost.journal import findings as store
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/srv/internal/secret.py line 1")
+
+    client = TestClient(
+        create_app(ServeConfig(token=TOKEN, db=db_url)), raise_server_exceptions=False
+    )
+    client.cookies.set("mlcost_token", TOKEN)
+    monkeypatch.setattr(store, "latest_scan_with_findings", broken)
+    page = client.get("/findings")
+    assert page.status_code == 500 and "internal error" in page.text
+    assert "secret" not in page.text and "Traceback" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
