@@ -214,3 +214,16 @@ def test_a_tag_key_is_one_sql_literal_whatever_it_holds(bill, client_for):
     assert [r["tag_value"] for r in rep.sections["by_tag"]] == ["(untagged)"]
     total = sum(Decimal(r["effective_cost"]) for r in team.sections["by_tag"])
     assert Decimal(rep.sections["by_tag"][0]["effective_cost"]) == total
+
+
+def test_a_week_at_the_ends_of_the_calendar_is_a_400_page(tmp_path, client_for):
+    """week=0001-01-01 or 9999-12-31 parse as dates, but the week view steps a day past
+    them (OverflowError, a 500 page); a look-alike ordinary week still renders."""
+    config = tmp_path / "mlcost.toml"
+    config.write_text(SCHEDULE)
+    client = client_for(config=config)
+    for week in ("0001-01-01", "9999-12-31"):
+        page = client.get(f"/schedules?week={week}")
+        assert page.status_code == 400, week
+        assert f"week=&#39;{week}&#39;" in page.text and "Traceback" not in page.text
+    assert client.get("/schedules?week=2026-12-07").status_code == 200
