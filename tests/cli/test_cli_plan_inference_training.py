@@ -366,3 +366,22 @@ def test_policy_self_plan_allows_every_client_call_the_planners_make(cli):
     policy = json.loads(cli("policy", "self", "--check", "idle-notebook", "--plan").out)
     (plan,) = [s for s in policy["Statement"] if s["Sid"] == "MlcostPlan"]
     assert called <= set(plan["Action"])
+
+
+def test_daily_datapoints_are_flagged_not_silently_read_as_hours(cli, db, tmp_path):
+    """`get-metric-statistics --period 86400` prints one Sum a day. Each is put in the hour
+    it starts in, so 14,400 requests of a day look like 14,400 in one hour (24 instances at
+    601.2 an hour instead of 1) and the window ends an hour after the last day starts (25 h,
+    not 48): the plan must say so. Hourly datapoints (the look-alike) get no such warning."""
+    daily = {"Datapoints": [{"Timestamp": f"2024-05-0{d}T00:00:00Z", "Sum": 14400.0}
+                            for d in (1, 2)]}  # fmt: skip
+    hourly = {"Datapoints": [{"Timestamp": f"2024-05-01T{h:02d}:00:00Z", "Sum": 600.0}
+                             for h in range(48 // 2)]}  # fmt: skip
+    warned = []
+    for name, doc in (("daily.json", daily), ("hourly.json", hourly)):
+        path = write(tmp_path, name, json.dumps(doc))
+        r = cli("plan", "inference", "--trace", str(path), "--db", db, "-f", "json")
+        assert r.code == 0, r.err
+        warned.append([w for w in json.loads(r.out)["warnings"] if "--period 3600" in w])
+    assert len(warned[0]) == 1 and "24 h apart" in warned[0][0]
+    assert warned[1] == []

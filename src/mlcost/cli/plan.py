@@ -224,6 +224,13 @@ def inference(
         source: dict[str, object] = {"trace": str(trace), "format": str(read.format)}
         if read.tokens:
             source["tokens"] = read.tokens
+        if not read.per_request and (read.period_s or 0) > 3600:
+            warnings.append(
+                f"{trace}: its datapoints are at least {read.period_s / 3600:g} h apart; each "
+                "counts as the requests of the hour it starts in, so counts over more than an "
+                "hour overstate that hour and shorten the window: read the series with "
+                "--period 3600 or less"
+            )
     else:
         assert endpoint is not None
         from mlcost.plan.live import endpoint_traffic
