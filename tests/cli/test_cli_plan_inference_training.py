@@ -245,6 +245,17 @@ def test_training_spec_table(cli):
     assert "MaxWaitTimeInSeconds" in r.out
 
 
+def test_training_spot_past_awss_28_day_limit_is_a_plan_not_a_crash(cli):
+    """100 interruptions an hour, a 414-minute restart, 672 h of work: Daly's expected wall
+    is finite but ~1e306 h (it crashed in Decimal). Spot would not finish within the 28 days
+    MaxRuntimeInSeconds allows; on-demand is $1.52 x 1 x 672 h = $1,021.44."""
+    r = cli("plan", "training", "--spec", "ml.g5.2xlarge,1,672,5", "--interruption-rate",
+            "100", "--restart-minutes", "414")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "$1021.44" in r.out and "28 days" in r.out
+    assert "recommended: on-demand" in r.out and "MaxRuntimeInSeconds 0" not in r.out
+
+
 def test_training_job_read_with_describe_training_job(cli, monkeypatch):
     """DescribeTrainingJob (Stubber, the real response shape): 1 x ml.g5.2xlarge that trained
     36,000 s = 10 h, MaxRuntimeInSeconds 86,400 — the advice keeps the larger limit."""
@@ -296,6 +307,8 @@ def test_training_job_read_with_describe_training_job(cli, monkeypatch):
         (["--spec", "ml.g5.2xlarge,2,10"], ["--checkpoint-minutes"]),
         (["--spec", "ml.g5.2xlarge,two,10,5"], ["count", "two"]),
         (["--spec", "ml.g5.2xlarge,1.5,10,5"], ["whole number"]),
+        (["--spec", "ml.g5.2xlarge,nan,10,5"], ["whole number", "nan"]),
+        (["--spec", "ml.g5.2xlarge,1e400,10,5"], ["whole number", "1e400"]),
         (["--spec", "ml.nope.xlarge,1,10,5"], ["unknown instance type"]),
         (["--spec", "ml.p3.2xlarge,1,10,5"], ["--interruption-rate"]),
         (["--spec", "ml.g5.2xlarge,1,10,5", "--spot-discount", "1.5"], ["--spot-discount"]),
@@ -353,3 +366,22 @@ def test_policy_self_plan_allows_every_client_call_the_planners_make(cli):
     policy = json.loads(cli("policy", "self", "--check", "idle-notebook", "--plan").out)
     (plan,) = [s for s in policy["Statement"] if s["Sid"] == "MlcostPlan"]
     assert called <= set(plan["Action"])
+
+
+def test_daily_datapoints_are_flagged_not_silently_read_as_hours(cli, db, tmp_path):
+    """`get-metric-statistics --period 86400` prints one Sum a day. Each is put in the hour
+    it starts in, so 14,400 requests of a day look like 14,400 in one hour (24 instances at
+    601.2 an hour instead of 1) and the window ends an hour after the last day starts (25 h,
+    not 48): the plan must say so. Hourly datapoints (the look-alike) get no such warning."""
+    daily = {"Datapoints": [{"Timestamp": f"2024-05-0{d}T00:00:00Z", "Sum": 14400.0}
+                            for d in (1, 2)]}  # fmt: skip
+    hourly = {"Datapoints": [{"Timestamp": f"2024-05-01T{h:02d}:00:00Z", "Sum": 600.0}
+                             for h in range(48 // 2)]}  # fmt: skip
+    warned = []
+    for name, doc in (("daily.json", daily), ("hourly.json", hourly)):
+        path = write(tmp_path, name, json.dumps(doc))
+        r = cli("plan", "inference", "--trace", str(path), "--db", db, "-f", "json")
+        assert r.code == 0, r.err
+        warned.append([w for w in json.loads(r.out)["warnings"] if "--period 3600" in w])
+    assert len(warned[0]) == 1 and "24 h apart" in warned[0][0]
+    assert warned[1] == []

@@ -268,3 +268,27 @@ def test_more_traffic_never_costs_less_in_real_time(factor):
         plan_inference(traffic([v * factor for v in day]), [m5()], "us-east-1"), "real-time"
     )
     assert Decimal(more["monthly_cost_usd"]) > Decimal(base["monthly_cost_usd"])
+
+
+def test_a_peak_past_the_fleet_bound_is_not_silently_undersized():
+    """The replay caps a fleet at 1,000,000 instances. 1e12 requests in the peak hour at 600
+    per instance-hour need ceil(1e12 / 600) = 1,666,666,667 instances: capped, real-time was
+    priced for 1,000,000 (serving 6e8 of the 1e12 requests) and recommended over the
+    correctly sized batch job. Such a type is now left out, saying why; the m5 with a
+    look-alike peak it can serve (1e8 requests: 166,667 instances) is kept."""
+    big = Capacity("ml.g5.xlarge", 600.0, 100.0, {"basis": "test"})
+    fast = Capacity("ml.m5.xlarge", 600.0 * 10_000, 100.0, {"basis": "test"})
+    plan = plan_inference(traffic([1e12] + [0.0] * 47), [big, fast], "us-east-1")
+    assert {o["instance_type"] for o in plan["options"]} == {"ml.m5.xlarge", None}
+    assert any("ml.g5.xlarge" in w and "1,666,666,667" in w for w in plan["warnings"])
+    ok = plan_inference(traffic([1e8] + [0.0] * 47), [big], "us-east-1")
+    assert option(ok, "real-time", "ml.g5.xlarge")["peak_instances"] == 166_667
+
+
+def test_no_type_can_serve_the_peak_is_a_user_error():
+    """1e30 requests in an hour: every type is past the bound, so no plan (it crashed in
+    Decimal: 1.7e27 instance-hours priced past 28 digits)."""
+    from mlcost.errors import UserError
+
+    with pytest.raises(UserError, match="1,000,000 instances"):
+        plan_inference(traffic([1e30] + [0.0] * 47), [m5()], "us-east-1")

@@ -118,6 +118,13 @@ def test_plain_csv_one_request_a_row(tmp_path):
         ),
         ("t.csv", "2024-05-01T00:00:00Z\n", "parquet", ["--trace-format", "parquet"]),
         ("z.csv", "2024-05-01T00:00:00Z,0\n", None, ["every count is 0"]),
+        # two finite counts whose sum is inf (1e308 + 1e308): it crashed in the replay
+        (
+            "inf.csv",
+            "2024-05-01T00:00:00Z,1e308\n2024-05-01T00:01:00Z,1e308\n",
+            None,
+            ["counts sum", "too large"],
+        ),  # fmt: skip
     ],
 )
 def test_bad_traces_are_one_user_error(tmp_path, name, text, fmt, words):

@@ -127,3 +127,44 @@ def test_interruptions_faster_than_a_checkpoint_never_finish():
     assert "would not finish" in spot["unpriced"]
     assert plan["recommended"] == "on-demand" and plan["stopping_condition"] is None
     json.dumps(plan, allow_nan=False)
+
+
+def test_rare_interruptions_cost_the_work_not_zero():
+    """With interruptions so rare that (τ + δ) / M is below float precision, e^x - 1 rounds
+    to 0 and the expected wall time must not: as M grows, Daly's formula tends to
+    T (τ + δ) / τ. T = 10 h, τ = 2 h, δ = 0.1 h, R = 0.2 h, M = 1e20 h: 10 x 2.1 / 2 = 10.5 h.
+    A plan at 1e-300 interruptions per instance-hour (τ is then astronomically long, so the
+    wall is the work, 10 h): spot is $1.52 x 1 x 10 h x (1 - 0.58) = $6.384 -> $6.38, not
+    $0.00, and MaxRuntimeInSeconds is the 36,000 s of work, not 0 (AWS's minimum is 1)."""
+    assert expected_wall(10, 2, 0.1, 0.2, 1e20) == pytest.approx(10.5, rel=1e-9)
+    plan = plan_training(
+        TrainingSpec("ml.g5.2xlarge", 1, 10.0, 6.0, 10.0), "us-east-1", rate=1e-300
+    )
+    spot = plan["options"][1]
+    assert spot["wall_hours"] == pytest.approx(10.0, abs=1e-4)
+    assert spot["cost_usd"] == "6.38"
+    assert plan["stopping_condition"]["MaxRuntimeInSeconds"] == 36_000
+
+
+def test_spot_longer_than_awss_28_day_limit_is_no_option():
+    """A managed-spot job stops at MaxRuntimeInSeconds, at most 28 days (2,419,200 s, the
+    StoppingCondition API reference). 600 h of work at 1 interruption per instance-hour with a
+    100-minute restart expects thousands of billed hours (Daly), far past the limit: spot is
+    no option (no MaxRuntimeInSeconds over AWS's maximum is advised) and on-demand is
+    $1.52 x 1 x 600 h = $912.00. An absurd one (100 interruptions an hour, a 414-minute
+    restart, 672 h) whose expected wall is finite but ~1e306 h must not crash in Decimal."""
+    plan = plan_training(TrainingSpec("ml.g5.2xlarge", 1, 600.0, 5.0, 100.0), "us-east-1", rate=1)
+    od, spot = plan["options"]
+    assert od["cost_usd"] == "912.00"
+    assert spot["cost_usd"] is None and "28 days" in spot["unpriced"]
+    assert spot["wall_hours"] > 24 * 28
+    assert plan["recommended"] == "on-demand" and plan["stopping_condition"] is None
+    absurd = plan_training(
+        TrainingSpec("ml.g5.2xlarge", 1, 672.0, 5.0, 414.0), "us-east-1", rate=100
+    )
+    assert absurd["options"][1]["cost_usd"] is None and absurd["recommended"] == "on-demand"
+    json.dumps(absurd, allow_nan=False)
+    # a look-alike inside the limit keeps its spot figure and advice: 10 h at 0.01/h
+    ok = plan_training(TrainingSpec("ml.g5.2xlarge", 1, 10.0, 6.0, 10.0), "us-east-1", rate=0.01)
+    assert ok["options"][1]["cost_usd"] is not None
+    assert ok["stopping_condition"]["MaxRuntimeInSeconds"] <= 2_419_200

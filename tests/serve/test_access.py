@@ -143,3 +143,41 @@ def test_a_file_that_is_not_a_billing_database_is_refused(tmp_path, db_url, caps
         main(["serve", "--db", db_url, "--billing-db", str(bogus)])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_port_already_in_use_is_one_line_before_any_url(capsys, db_url):
+    """Another process listens on the port: one line naming it, exit 2 — not the access URL
+    (which would point at the other process) followed by uvicorn's own error and exit 3."""
+    import socket
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_:
+            main(["serve", "--db", db_url, "--port", str(port)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert f"127.0.0.1:{port}" in err and "token=" not in err
+
+
+def test_an_internal_error_is_a_500_page_with_the_security_headers(db_url, monkeypatch):
+    """A bug (here the findings query raising) is a page naming nothing internal — and, like
+    every other answer, one that cannot be framed (the 500 handler runs outside the
+    middleware that adds the headers, so it must add them itself)."""
+    from mlcost.journal import findings as store
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/srv/internal/secret.py line 1")
+
+    client = TestClient(
+        create_app(ServeConfig(token=TOKEN, db=db_url)), raise_server_exceptions=False
+    )
+    client.cookies.set("mlcost_token", TOKEN)
+    monkeypatch.setattr(store, "latest_scan_with_findings", broken)
+    page = client.get("/findings")
+    assert page.status_code == 500 and "internal error" in page.text
+    assert "secret" not in page.text and "Traceback" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]

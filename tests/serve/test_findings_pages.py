@@ -181,3 +181,16 @@ def test_postgresql_sorts_unpriced_last_in_both_directions(postgres_url):
         client.app.state.sources.close()
     finally:
         j.dispose()
+
+
+def test_the_list_and_the_finding_page_round_a_half_cent_alike(journal, client_for):
+    """A saving of $100.125 is $100.13 rounded half up, as the findings JSON and every
+    invoice round it. The list's column was rounded half to even ($100.12), so one finding
+    showed two figures a cent apart, and min_savings=100.13 left it out."""
+    f = finding("h", savings="100.125")
+    record(journal, [f])
+    client = client_for()
+    row = client.get("/findings").text
+    assert "$100.13" in row and "$100.12" not in row
+    assert "$100.13" in client.get("/findings/h").text
+    assert row_ids(client.get("/findings?min_savings=100.13").text) == ["h"]

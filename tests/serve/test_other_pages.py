@@ -192,3 +192,38 @@ def test_bench_page_charts_latency_and_cost_per_instance_type(journal, client_fo
     assert 'aria-label="dollars per 1,000 inferences against throughput"' in text
     assert "ml.g5.xlarge p99" in text  # the legend names the instance type
     _no_script_no_cdn(text)
+
+
+def test_a_tag_key_is_one_sql_literal_whatever_it_holds(bill, client_for):
+    """The tag key from the URL goes into the by_tag SQL as quoted literals. Substituted one
+    placeholder after another, a key holding ``{user_tag}`` had the next pass write a quoted
+    literal inside the first one, closing its quote: ``c.tags['q'user_q{user_tag}x'x']``,
+    SQL text from the URL (a DuckDB parse error). In one pass every placeholder is a literal
+    of the key as given; nothing in the bill carries such a tag, so all of the spend is
+    '(untagged)' — the same total as for the real key ``team``."""
+    from urllib.parse import quote
+
+    from mlcost.billing import report
+
+    sql = report.query_text("by_tag", "q{user_tag}x'")
+    assert "c.tags['q{user_tag}x'''], c.tags['user_q{user_tag}x'''], c.tags['user:q" in sql
+    page = client_for(billing_db=bill).get("/billing?tag=" + quote("q{user_tag}x"))
+    assert page.status_code == 200, page.text[:300]
+    rep = report.build(report.duckdb_runner(bill), tag="q{user_tag}x")
+    team = report.build(report.duckdb_runner(bill), tag="team")
+    assert [r["tag_value"] for r in rep.sections["by_tag"]] == ["(untagged)"]
+    total = sum(Decimal(r["effective_cost"]) for r in team.sections["by_tag"])
+    assert Decimal(rep.sections["by_tag"][0]["effective_cost"]) == total
+
+
+def test_a_week_at_the_ends_of_the_calendar_is_a_400_page(tmp_path, client_for):
+    """week=0001-01-01 or 9999-12-31 parse as dates, but the week view steps a day past
+    them (OverflowError, a 500 page); a look-alike ordinary week still renders."""
+    config = tmp_path / "mlcost.toml"
+    config.write_text(SCHEDULE)
+    client = client_for(config=config)
+    for week in ("0001-01-01", "9999-12-31"):
+        page = client.get(f"/schedules?week={week}")
+        assert page.status_code == 400, week
+        assert f"week=&#39;{week}&#39;" in page.text and "Traceback" not in page.text
+    assert client.get("/schedules?week=2026-12-07").status_code == 200

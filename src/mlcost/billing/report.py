@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,11 +58,14 @@ def query_text(section: str, tag: str | None = None) -> str:
     sql = sql_text(f"report_{section}")
     if section == "by_tag":
         key = (tag or "").removeprefix("user_").removeprefix("user:").replace("'", "''")
-        sql = (
-            sql.replace("{tag}", f"'{key}'")
-            .replace("{user_tag}", f"'user_{key}'")
-            .replace("{user_colon_tag}", f"'user:{key}'")
-        )
+        literal = {
+            "tag": f"'{key}'",
+            "user_tag": f"'user_{key}'",
+            "user_colon_tag": f"'user:{key}'",
+        }
+        # one pass: a key holding "{user_tag}" must stay inside its literal, not be replaced
+        # again by the next placeholder's literal (which would close the quote)
+        sql = re.sub(r"\{(tag|user_tag|user_colon_tag)\}", lambda m: literal[m[1]], sql)
     return sql
 
 

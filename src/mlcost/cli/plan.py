@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -223,6 +224,13 @@ def inference(
         source: dict[str, object] = {"trace": str(trace), "format": str(read.format)}
         if read.tokens:
             source["tokens"] = read.tokens
+        if not read.per_request and (read.period_s or 0) > 3600:
+            warnings.append(
+                f"{trace}: its datapoints are at least {read.period_s / 3600:g} h apart; each "
+                "counts as the requests of the hour it starts in, so counts over more than an "
+                "hour overstate that hour and shorten the window: read the series with "
+                "--period 3600 or less"
+            )
     else:
         assert endpoint is not None
         from mlcost.plan.live import endpoint_traffic
@@ -430,7 +438,7 @@ def training(
     )
     if spec is not None:
         count = _number("--spec count", parts[1])
-        if count != int(count) or count < 1:
+        if not math.isfinite(count) or count != int(count) or count < 1:
             raise UserError(f"--spec count {parts[1]!r} is not a whole number >= 1", None)
         hours = finite(
             "--spec hours",
@@ -475,7 +483,9 @@ def _number(name: str, text: str) -> float:
 
 
 def _hours(value: float | None) -> str:
-    return "never" if value is None else f"{value:.2f}"
+    if value is None:
+        return "never"
+    return f"{value:.2f}" if value < 1e6 else f"{value:.3g}"
 
 
 def _training_lines(data: dict) -> list[str]:

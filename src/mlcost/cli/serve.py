@@ -3,6 +3,7 @@ the billing database. Prints the URL with its access token; Ctrl-C stops it."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +85,7 @@ def register(app: typer.Typer) -> None:
                 f"mlcost serve needs the dashboard's libraries ({err.name} is not installed)",
                 "install them with: pip install 'mlcost[serve]'",
             ) from None
+        listening = _listen(host, port)  # a port in use: one line, before any URL
         chosen = token or new_token()
         application = create_app(
             ServeConfig(
@@ -93,6 +95,32 @@ def register(app: typer.Typer) -> None:
         shown = host if ":" not in host else f"[{host}]"
         typer.echo(f"mlcost serve: http://{shown}:{port}/?token={chosen}", err=True)
         try:
-            uvicorn.run(application, host=host, port=port, log_level="warning")
+            server = uvicorn.Server(uvicorn.Config(application, log_level="warning"))
+            server.run(sockets=[listening])
         finally:
+            listening.close()
             application.state.sources.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The dashboard's socket, bound now: an address in use or a host that does not resolve
+    is a UserError here, not the printed URL followed by uvicorn's own error and exit 3."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as err:
+        raise UserError(
+            f"cannot listen on {host}:{port}: {err.strerror or err}", "check --host"
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        raise UserError(
+            f"cannot listen on {host}:{port}: {err.strerror or err}",
+            "another program may be using the port: pass --port N",
+        ) from None
+    return sock

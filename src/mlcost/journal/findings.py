@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from mlcost.journal.store import Journal, _aware_row, plain
 from mlcost.journal.tables import findings, scans
-from mlcost.model import Finding, Inventory, MetricSeries, ScanResult
+from mlcost.model import Finding, Inventory, MetricSeries, ScanResult, usd
 
 #: Sort keys a findings query accepts (the page's ``sort`` parameter) -> column.
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -32,7 +32,8 @@ SORTS: dict[str, sa.ColumnElement[Any]] = {
 
 
 def _cents(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.01"))
+    """Half up, as :func:`mlcost.model.usd` and the findings JSON (not quantize's half even)."""
+    return None if value is None else usd(value)
 
 
 def series_dict(series: MetricSeries) -> dict[str, Any]:

@@ -19,10 +19,12 @@ served in its busiest hour (the checks' rule; its latency is then not known).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mlcost.errors import UserError
 from mlcost.inference_options import (
     SERVERLESS_UNPRICED,
     Traffic,
@@ -264,6 +266,7 @@ def plan_inference(
         busiest, batch_window_hours, batch_bulk_share,
     )  # fmt: skip
     options: list[dict[str, Any]] = []
+    capacities, beyond = _within_bound(traffic, capacities)
     for cap in capacities:
         base = {
             "capacity_per_instance_hour": round(cap.per_instance_hour, 3),
@@ -271,7 +274,34 @@ def plan_inference(
         }
         options += [_realtime(r, cap, base), _asynchronous(r, cap, base), _batch(r, cap, base)]
     options.append(_serverless(traffic))
-    return _choose(traffic, options, slo_p95_ms, region)
+    plan = _choose(traffic, options, slo_p95_ms, region)
+    plan["warnings"] = beyond + plan["warnings"]
+    return plan
+
+
+def _within_bound(traffic: Traffic, capacities: list[Capacity]) -> tuple[list[Capacity], list[str]]:
+    """The types whose fleet for the trace's peak hour fits the replay's bound, and a warning
+    for each other one: capped, its fleet would be priced for a fraction of the requests (so
+    look cheap), and a huge figure would overflow the dollars. None left is a UserError."""
+    kept: list[Capacity] = []
+    warnings: list[str] = []
+    for cap in capacities:
+        need = traffic.peak / cap.per_instance_hour
+        if need <= UNBOUNDED:
+            kept.append(cap)
+        else:
+            warnings.append(
+                f"{cap.instance_type} left out: the busiest hour's {traffic.peak:,.0f} requests "
+                f"at {cap.per_instance_hour:,.1f} per instance-hour need {math.ceil(need):,} "
+                f"instances, more than {UNBOUNDED:,}"
+            )
+    if capacities and not kept:
+        raise UserError(
+            f"no instance type can serve the trace's busiest hour ({traffic.peak:,.0f} "
+            f"requests) with at most {UNBOUNDED:,} instances",
+            "check the trace's counts (each is the requests in its period)",
+        )
+    return kept, warnings
 
 
 def _rank(o: dict[str, Any]) -> tuple[Any, ...]:

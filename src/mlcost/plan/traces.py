@@ -114,6 +114,11 @@ def read_trace(path: Path, fmt: TraceFormat | str | None = None) -> Trace:
             f"trace {path} spans {span:,.0f} hours, more than {MAX_HOURS:,}",
             "pass a trace of at most two years (the planner prices per month)",
         )
+    if not math.isfinite(trace.total):
+        raise UserError(
+            f"trace {path}: its counts sum to a number too large to hold",
+            "each count is the requests in its period: check the column",
+        )
     if trace.total <= 0:
         raise UserError(f"trace {path}: every count is 0", "an idle endpoint needs no plan")
     return trace

@@ -37,6 +37,9 @@ from mlcost.pricing import spot_savings
 #: band's upper bound as a per-hour rate is -ln(1 - p) / 730 (exponential arrivals).
 BAND_UPPER = {"<5%": 0.05, "5-10%": 0.10, "10-15%": 0.15, "15-20%": 0.20}
 HOURS_PER_MONTH = 730.0
+#: StoppingCondition.MaxRuntimeInSeconds may be at most 28 days (SageMaker API reference):
+#: a managed-spot job expected to be billed longer is stopped before it finishes.
+MAX_RUNTIME_S = 28 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +72,14 @@ def expected_wall(
     work: float, interval: float, checkpoint: float, restart: float, mtbf: float
 ) -> float:
     """Daly's expected wall time of ``work`` with checkpoints every ``interval`` (same units);
-    infinite when interruptions come so much faster than a checkpoint that it overflows."""
+    infinite when interruptions come so much faster than a checkpoint that it overflows.
+    ``expm1``, not ``exp(x) - 1``: with rare interruptions x is tiny and the subtraction
+    would round the whole wall time to 0."""
     try:
         return (
             mtbf
             * math.exp(restart / mtbf)
-            * (math.exp((interval + checkpoint) / mtbf) - 1)
+            * math.expm1((interval + checkpoint) / mtbf)
             * (work / interval)
         )
     except OverflowError:
@@ -144,6 +149,12 @@ def plan_training(
     od: dict[str, Any] = {"option": "on-demand", "wall_hours": spec.hours}
     if not math.isfinite(wall_opt):
         return _never_finishes(out, od, spec, p)
+    if wall_opt * 3600 > MAX_RUNTIME_S:
+        return _never_finishes(
+            out, od, spec, p, wall_hours=round(wall_opt, 4),
+            why=f"the expected billed time, {_big(wall_opt)} h with interruptions and rework, "
+            f"is over the {MAX_RUNTIME_S // 86400} days MaxRuntimeInSeconds allows at most",
+        )  # fmt: skip
     spot: dict[str, Any] = {
         "option": "managed-spot",
         "wall_hours": round(wall_opt, 4),
@@ -191,20 +202,32 @@ def _on_demand_cost(od: dict[str, Any], spec: TrainingSpec, p: Any) -> None:
 
 
 def _never_finishes(
-    out: dict[str, Any], od: dict[str, Any], spec: TrainingSpec, p: Any
+    out: dict[str, Any],
+    od: dict[str, Any],
+    spec: TrainingSpec,
+    p: Any,
+    *,
+    wall_hours: float | None = None,
+    why: str = "interruptions come much faster than a checkpoint can be written and the "
+    "work redone",
 ) -> dict[str, Any]:
-    """Interruptions far faster than a checkpoint can be written: the expected spot wall time
-    is unbounded, so spot is no option and on-demand is the answer."""
+    """Interruptions far faster than a checkpoint can be written (the expected spot wall time
+    is unbounded), or an expected billed time over AWS's 28-day limit: spot is no option and
+    on-demand is the answer."""
     _on_demand_cost(od, spec, p)
     spot = {
         "option": "managed-spot",
-        "wall_hours": None,
+        "wall_hours": wall_hours,
         "cost_usd": None,
-        "unpriced": "the job would not finish: interruptions come much faster than a "
-        "checkpoint can be written and the work redone",
+        "unpriced": f"the job would not finish: {why}",
     }
     out.update(options=[od, spot], recommended="on-demand", stopping_condition=None)
     return out
+
+
+def _big(hours: float) -> str:
+    """Hours to show: whole with thousands separators, or in powers of ten past a million."""
+    return f"{hours:,.0f}" if hours < 1e6 else f"{hours:.3g}"
 
 
 def _recommend(od: dict[str, Any], spot: dict[str, Any]) -> str | None:

@@ -183,8 +183,10 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> HTMLResponse:
         log.exception("error serving %s", request.url.path)
-        return error_page(
+        page = error_page(
             request, 500, "mlcost hit an internal error", "the server's log has the details"
         )
+        page.headers.update(SECURITY_HEADERS)  # this handler runs outside `_secure`
+        return page
 
     return app

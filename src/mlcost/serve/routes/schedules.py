@@ -54,6 +54,8 @@ def schedules(request: Request, week: str | None = None) -> HTMLResponse:
         week_of = date.fromisoformat(week) if week else datetime.now(UTC).date()
     except ValueError:
         raise PageError(400, f"week={week!r} is not a date", "e.g. week=2026-12-07") from None
+    if not 1970 <= week_of.year <= 9998:  # the week view steps days past it: no overflow
+        raise PageError(400, f"week={week!r} is out of range", "a week from 1970 to 9998")
     defined = _config_schedules(request)
     actions = sources(request).journal().fixes(kind="schedule")
     shown = []
