@@ -87,6 +87,23 @@ def test_closed_loop_plain_http_levels(cli, tmp_path):
     assert "$1.006 x 1" in md and "2025-11-30" in md
 
 
+def test_html_report_written_to_a_file(cli, tmp_path):
+    """-f html -o FILE: one page with the levels, the knee line and the charts."""
+    bodies = tmp_path / "bodies.json"
+    bodies.write_text('[{"x": 1}]')
+    out = tmp_path / "run.html"
+    with Server(Config()) as srv:
+        result = cli(
+            "bench", "--url", f"{srv.url}/echo", "--payloads", str(bodies), "--backend", "http",
+            "--concurrency", "1,2", "--duration", "0.3", "-f", "html", "-o", str(out),
+            "--instance-type", "g5.xlarge",
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and "1 clients" in page and "2 clients" in page
+    assert "knee: " in page and page.count("<svg") == 2
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

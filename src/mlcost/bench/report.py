@@ -1,4 +1,4 @@
-"""A bench run as data (JSON), a Rich table, or Markdown with an inline SVG chart.
+"""A bench run as data (JSON), a Rich table, or Markdown / HTML with inline SVG charts.
 
 Every cost figure is shown with the hourly price it came from, that price's source and date,
 the instance count and the measured throughput, so a reader can redo the arithmetic:
@@ -16,7 +16,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from mlcost.bench.charts import bench_charts
 from mlcost.bench.costs import LevelCost
+from mlcost.bench.knee import FOLLOW, knee
 from mlcost.bench.metrics import LevelSummary
 
 FORMULA = "usd_per_hour x instances / 3600 / req_per_s x 1000 (FMBench's price per transaction)"
@@ -160,42 +162,19 @@ def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def latency_svg(data: dict[str, Any], width: int = 520, height: int = 220) -> str:
-    """Latency p50 and p99 against load, as an inline SVG (no scripts, no external assets):
-    where p99 bends upward is the knee past which more load buys queueing, not throughput."""
-    points = [
-        (lv["load"], lv["latency_ms"]["p50"], lv["latency_ms"]["p99"])
-        for lv in data["levels"]
-        if lv["latency_ms"]["p99"] is not None
-    ]
-    if not points:
-        return ""
-    left, bottom, right, top = 60, height - 30, width - 10, 10
-    xmax = max(p[0] for p in points) or 1.0
-    ymax = max(p[2] for p in points) or 1.0
-
-    def xy(load: float, ms: float) -> str:
-        x = left + (right - left) * load / xmax
-        y = bottom - (bottom - top) * ms / ymax
-        return f"{x:.1f},{y:.1f}"
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">',
-        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#444"/>',
-        f'<text x="{left}" y="{height - 8}" font-size="11">0</text>',
-        f'<text x="{right - 60}" y="{height - 8}" font-size="11">load {xmax:g}</text>',
-        f'<text x="2" y="{top + 10}" font-size="11">{ymax:,.0f} ms</text>',
-    ]
-    for index, colour, name in ((1, "#4a78b5", "p50"), (2, "#c0504d", "p99")):
-        line = " ".join(xy(p[0], p[index]) for p in points)
-        parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        parts.append(
-            f'<text x="{right - 40}" y="{top + 12 * index}" font-size="11" fill="{colour}">'
-            f"{html.escape(name)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+def knee_text(data: dict[str, Any]) -> str | None:
+    """One line naming the run's knee (see :mod:`mlcost.bench.knee`), or None."""
+    if len(data["levels"]) < 2:
+        return None
+    at = knee(data["levels"])
+    if at is None:
+        return None
+    level = data["levels"][at]
+    return (
+        f"knee: {_load(data, level)} ({_num(level['req_per_s'])} req/s, p99 "
+        f"{_num(level['latency_ms']['p99'])} ms) — the highest load whose throughput still "
+        f"followed the load (each step up kept >= {FOLLOW:.0%} of the load's growth)"
+    )
 
 
 def to_markdown(data: dict[str, Any]) -> str:
@@ -215,7 +194,10 @@ def to_markdown(data: dict[str, Any]) -> str:
         "",
     ]
     if len(data["levels"]) > 1:
-        lines += ["Latency against load (p50 blue, p99 red):", "", latency_svg(data), ""]
+        drawn = bench_charts([data])
+        lines += [knee_text(data) or "", "", drawn["latency"], ""]
+        if drawn["cost"]:
+            lines += [drawn["cost"], ""]
     if data["costs"]:
         lines += [
             "## Cost at the measured throughput",
@@ -228,3 +210,56 @@ def to_markdown(data: dict[str, Any]) -> str:
     if data["warnings"]:
         lines += ["## Warnings", "", *[f"- {w}" for w in data["warnings"]], ""]
     return "\n".join(lines)
+
+
+def _html_table(head: list[str], rows: list[list[str]]) -> str:
+    cells = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def to_html(data: dict[str, Any]) -> str:
+    """One self-contained page (no script, no external asset): the tables, the knee, and the
+    latency and cost charts with the tables beside them as their text alternative."""
+    s = data["settings"]
+    title = f"mlcost bench: {data['target']}"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}</style>",
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<p>"
+        + html.escape(
+            f"backend {data['backend']}; {data['mode']} loop"
+            + (f" ({s.get('arrivals')} arrivals)" if data["mode"] == "open" else "")
+            + f"; {s.get('duration_s')} s a level; generated {data['generated_at']}; latency "
+            "is counted from each request's intended send time (no coordinated omission)"
+        )
+        + "</p>",
+        "<h2>Latency and throughput</h2>",
+        _html_table(_LEVEL_HEAD, [_level_row(data, lv) for lv in data["levels"]]),
+    ]
+    knee_line = knee_text(data)
+    if knee_line:
+        parts.append(f"<p>{html.escape(knee_line)}</p>")
+    drawn = bench_charts([data]) if len(data["levels"]) > 1 else {}
+    if drawn.get("latency"):
+        parts.append(f"<figure>{drawn['latency']}</figure>")
+    if data["costs"]:
+        parts += [
+            "<h2>Cost at the measured throughput</h2>",
+            _html_table(_COST_HEAD, [_cost_row(data, c) for c in data["costs"]]),
+            f"<p>cost = {html.escape(data['cost_formula'])}</p>",
+        ]
+        if drawn.get("cost"):
+            parts.append(f"<figure>{drawn['cost']}</figure>")
+    if data["warnings"]:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in data["warnings"])
+        parts += ["<h2>Warnings</h2>", f"<ul>{items}</ul>"]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -31,6 +31,7 @@ class BenchFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 def _levels(option: str, text: str, *, integer: bool) -> list[float]:
@@ -303,6 +304,8 @@ def _emit(data: dict[str, Any], fmt: BenchFormat, output: Path | None) -> None:
         text = report.to_json(data)
     elif fmt is BenchFormat.markdown:
         text = report.to_markdown(data)
+    elif fmt is BenchFormat.html:
+        text = report.to_html(data)
     else:
         if output is None:
             report.render_table(data, _stdout_console())

@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from mlcost import charts
+from mlcost.bench.charts import bench_charts
+
+__all__ = ["bench_charts", "plan_charts", "series_chart"]
 
 
 def series_chart(series: dict[str, Any]) -> dict[str, Any]:
@@ -53,51 +56,6 @@ def _summary(values: list[float]) -> str:
         f"{len(values)} datapoints; min {min(values):,.2f}, max {max(values):,.2f}, "
         f"sum {sum(values):,.2f}"
     )
-
-
-def bench_charts(runs: list[dict[str, Any]]) -> dict[str, str]:
-    """Latency (p50, p99) against load, and dollars per 1,000 inferences against throughput,
-    one line per run's instance type."""
-    latency: list[charts.Line] = []
-    cost: list[charts.Line] = []
-    for run in runs:
-        name = _run_name(run)
-        levels = [lv for lv in run["levels"] if lv["latency_ms"].get("p99") is not None]
-        latency.append(
-            charts.Line(f"{name} p50", [(lv["load"], lv["latency_ms"]["p50"]) for lv in levels])
-        )
-        latency.append(
-            charts.Line(f"{name} p99", [(lv["load"], lv["latency_ms"]["p99"]) for lv in levels])
-        )
-        by_type: dict[str, list[tuple[float, float]]] = {}
-        for c in run["costs"]:
-            if c.get("usd_per_1000") is not None:
-                by_type.setdefault(c["instance_type"], []).append(
-                    (float(c["req_per_s"]), float(c["usd_per_1000"]))
-                )
-        cost += [charts.Line(t, sorted(pts)) for t, pts in by_type.items()]
-    return {
-        "latency": charts.lines(
-            latency,
-            title="latency against load",
-            x_label="offered load (req/s or clients)",
-            y_label="ms",
-            y_min=0.0,
-        ),
-        "cost": charts.lines(
-            cost,
-            title="dollars per 1,000 inferences against throughput",
-            x_label="achieved req/s",
-            y_label="$ / 1,000",
-            y_fmt=lambda v: f"${v:,.4f}",
-            y_min=0.0,
-        ),
-    }
-
-
-def _run_name(run: dict[str, Any]) -> str:
-    types = sorted({c["instance_type"] for c in run["costs"]})
-    return ", ".join(types) or run["target"]
 
 
 def plan_charts(curve: list[dict[str, Any]], optimum: dict[str, Any]) -> tuple[str, str]:
