@@ -91,10 +91,11 @@ def discounts(read: OfferingRates, families: list[str], term_years: int, payment
         if quote.usd_per_hour <= 0:
             continue
         discount = (1 - r.rate / quote.usd_per_hour).quantize(_QUANTUM)
+        on_demand = f"{quote.usd_per_hour.normalize():f}"
         basis = "" if quote.basis == "list" else f", {quote.basis} from {quote.substituted_from}"
         text = (
-            f"1 - {r.rate} / {quote.usd_per_hour} = {discount} ({r.usage_type} plan rate vs "
-            f"on-demand {usage} {quote.region} ${quote.usd_per_hour}/h, {quote.source}, "
+            f"1 - {r.rate} / {on_demand} = {discount} ({r.usage_type} plan rate vs "
+            f"on-demand {usage} {quote.region} ${on_demand}/h, {quote.source}, "
             f"{quote.date}{basis})"
         )
         if fam not in best or discount < best[fam][0]:
