@@ -146,7 +146,8 @@ def savings_plan(
     the catalogue's on-demand price (``pricing/savings_plan_rates.py``). Monthly net
     savings = net savings over the observed hours / hours x 730. Without rates (the read
     failed or was refused, a family has no rate) the finding is unpriced, says why, and names
-    the steady floor instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never bought by mlcost).
+    the steady floor instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never
+    bought by mlcost).
     """
     from mlcost.billing import savings_plan as sp
 
