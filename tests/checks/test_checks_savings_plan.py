@@ -166,6 +166,7 @@ def with_aws_rates(series: SpendSeries, rates: list, error: str = "") -> Account
     return acct
 
 
+#: test rates chosen for round discounts (not AWS's published figures)
 AWS_RATES = [
     # 1-year No Upfront: 1 - 0.98588 / 1.4084 (hosting list, us-east-1) = 0.3000
     offering("USE1-Host:ml.g5.xlarge", "0.98588"),

@@ -22,7 +22,8 @@ ONE_YEAR, THREE_YEARS = 31536000, 94608000  # AWS's durationSeconds: 365 and 3 x
 
 
 def rate(usage_type: str, value: str, seconds: int = ONE_YEAR, payment: str = "No Upfront"):
-    """A searchResults entry as AWS returns it for the SageMaker plan."""
+    """A searchResults entry shaped as AWS returns it for the SageMaker plan. The rate values
+    in these tests are chosen for round discounts: test figures, not AWS's published rates."""
     itype = usage_type.split(":", 1)[1]
     return {
         "savingsPlanOffering": {
