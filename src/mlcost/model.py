@@ -97,6 +97,7 @@ class MetricLabel(StrEnum):
     MONTHLY_ML_SPEND = "MonthlyMlSpend"
     ON_DEMAND_SPEND = "OnDemandSpend"
     SAVINGS_PLANS_COVERAGE = "SavingsPlansCoverage"
+    SAVINGS_PLANS_RATES = "SavingsPlansRates"
 
 
 class Risk(StrEnum):
@@ -378,6 +379,35 @@ class SpendSeries:
     #: instance family (e.g. "g5", the billing optimiser's rate key) -> dollars per hour, aligned with ``hours``
     by_family: dict[str, list[Decimal]] = field(default_factory=dict)
     note: str = ""
+    #: the ``ml.`` instance types seen in the series (what Savings Plans rates are read for)
+    instance_types: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingRate:
+    """One Savings Plans DescribeSavingsPlansOfferingRates entry, as the check reads it."""
+
+    usage_type: str  # e.g. "USE1-Host:ml.g5.xlarge"
+    operation: str  # e.g. "RunInstance"
+    rate: Decimal  # plan price per ``unit``
+    unit: str  # "Hrs" for instance usage
+    currency: str  # "USD"
+    duration_seconds: int  # 31536000 (1 year) or 94608000 (3 years)
+    payment_option: str  # "No Upfront" | "Partial Upfront" | "All Upfront"
+    region: str = ""  # the rate's ``region`` property
+    instance_type: str = ""  # its ``instanceType`` property
+
+
+@dataclass(slots=True)
+class OfferingRates:
+    """The SageMaker Savings Plans rates read for the account: ``rates`` when the call
+    succeeded (maybe none), ``error`` (the refusal) when it did not; ``read_on`` the date."""
+
+    region: str
+    read_on: str  # ISO date of the read
+    instance_types: list[str] = field(default_factory=list)
+    rates: list[OfferingRate] = field(default_factory=list)
+    error: str = ""
 
 
 @dataclass(slots=True)
@@ -394,6 +424,8 @@ class Account(Resource):
     #: GetSavingsPlansCoverage totals over the window: SpendCoveredBySavingsPlans,
     #: OnDemandCost, TotalCost (Decimal dollars), CoveragePercentage (Decimal)
     savings_plans_coverage: dict[str, Decimal] | None = None
+    #: SageMaker Savings Plans offering rates (DescribeSavingsPlansOfferingRates)
+    savings_plans_rates: OfferingRates | None = None
 
 
 # --------------------------------------------------------------------------- metrics

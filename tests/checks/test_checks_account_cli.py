@@ -31,6 +31,7 @@ def test_explain_savings_plan_names_cost_explorer_reads():
     assert res.exit_code == 0, res.output
     assert "OnDemandSpend: ce:GetCostAndUsage" in res.stdout
     assert "SavingsPlansCoverage: ce:GetSavingsPlansCoverage" in res.stdout
+    assert "SavingsPlansRates: savingsplans:DescribeSavingsPlansOfferingRates" in res.stdout
     assert 'rates_file = ""' in res.stdout
 
 
@@ -40,7 +41,12 @@ def test_explain_savings_plan_names_cost_explorer_reads():
         ("no-budget", {"budgets:ViewBudget", "ce:GetCostAndUsage"}, "ce:GetSavingsPlansCoverage"),
         (
             "savings-plan",
-            {"ce:GetCostAndUsage", "ce:GetSavingsPlansCoverage"},
+            {
+                "ce:GetCostAndUsage",
+                "ce:GetSavingsPlansCoverage",
+                # the SageMaker plan's rates, when no rates file or bill gives them
+                "savingsplans:DescribeSavingsPlansOfferingRates",
+            },
             "budgets:ViewBudget",
         ),
     ],

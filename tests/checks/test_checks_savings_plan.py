@@ -136,3 +136,76 @@ def test_a_family_the_rates_file_has_no_discount_for_is_unpriced_not_guessed(run
     assert f.evidence["unpriced"].startswith("no discount for p4d in the rates file")
     # on demand: (2.923 + 25.2513) x 730 = 28.1743 x 730 = 20,567.239 -> 20,567.24 a month
     assert f.monthly_cost_usd == Decimal("20567.24")
+
+
+# ----------------------------------------------- rates read from AWS (no rates setting)
+
+
+def offering(usage_type: str, value: str, years: int = 1, payment: str = "No Upfront"):
+    """One DescribeSavingsPlansOfferingRates entry as the account kind keeps it."""
+    from mlcost.model import OfferingRate
+
+    itype = usage_type.split(":", 1)[1]
+    seconds = years * 365 * 86400  # AWS's durationSeconds: 31536000 for 1 year
+    return OfferingRate(
+        usage_type, "RunInstance", Decimal(value), "Hrs", "USD", seconds, payment, REGION, itype
+    )
+
+
+def with_aws_rates(series: SpendSeries, rates: list, error: str = "") -> Account:
+    from mlcost.model import OfferingRates
+
+    acct = account(series)
+    acct.savings_plans_rates = OfferingRates(
+        region=REGION,
+        read_on="2026-11-20",
+        instance_types=["ml.g5.xlarge"],
+        rates=rates,
+        error=error,
+    )
+    return acct
+
+
+#: test rates chosen for round discounts (not AWS's published figures)
+AWS_RATES = [
+    # 1-year No Upfront: 1 - 0.98588 / 1.4084 (hosting list, us-east-1) = 0.3000
+    offering("USE1-Host:ml.g5.xlarge", "0.98588"),
+    # 3-year All Upfront: 1 - 0.7042 / 1.4084 = 0.5000
+    offering("USE1-Host:ml.g5.xlarge", "0.7042", 3, "All Upfront"),
+    # a look-alike that must not count: serverless inference is not an instance rate
+    offering("USE1-ServerlessInf:ml.g5.xlarge", "0.0001"),
+]
+
+
+def test_the_terms_and_payment_settings_pick_the_plan_whose_rates_are_used(run_one):
+    acct = with_aws_rates(spend({"g5": ["2.923"] * HOURS}), AWS_RATES)
+    (f,) = run_one("savings-plan", acct, inventory([acct]), term_years=3, payment="all-upfront")
+    # discount 0.50: the plan costs 0.5 x 2.923 = 1.4615 -> 1.461 $/h (AWS's $0.001 steps),
+    # covering 1.461 / 0.5 = 2.922 $/h on demand: net 2.922 - 1.461 = 1.461 $/h x 730 = 1,066.53
+    assert f.evidence["discounts"] == {"g5": "0.5000"}
+    assert f.evidence["commitment_usd_per_hour"] == "1.461"
+    assert f.monthly_savings_usd == Decimal("1066.53")
+    assert f.fix.params["termInYears"] == 3 and f.fix.params["paymentOption"] == "all-upfront"
+    assert "hosting us-east-1 $1.4084/h" in f.evidence["discount_arithmetic"]["g5"]
+
+
+def test_a_rates_file_takes_precedence_over_the_rates_read_from_aws(run_one, rates):
+    acct = with_aws_rates(spend({"g5": ["2.923"] * HOURS}), AWS_RATES[1:])
+    (f,) = run_one("savings-plan", acct, inventory([acct]), rates_file=rates)
+    assert f.evidence["rates_source"].startswith("test rates")
+    assert "discount_arithmetic" not in f.evidence
+
+
+def test_no_aws_rate_for_a_family_or_another_plan_only_is_unpriced(run_one):
+    for rates in ([], AWS_RATES[1:]):  # none at all; only a 3-year All Upfront rate
+        acct = with_aws_rates(spend({"g5": ["2.923"] * HOURS}), rates)
+        (f,) = run_one("savings-plan", acct, inventory([acct]))
+        assert f.monthly_savings_usd is None
+        assert "no 1-year No Upfront SageMaker Savings Plan rate for g5" in f.evidence["unpriced"]
+
+
+def test_a_failed_aws_read_is_unpriced_with_its_reason(run_one):
+    acct = with_aws_rates(spend({"g5": ["2.923"] * HOURS}), [], error="AccessDeniedException: no")
+    (f,) = run_one("savings-plan", acct, inventory([acct]))
+    assert f.monthly_savings_usd is None
+    assert "failed (AccessDeniedException: no)" in f.evidence["unpriced"]

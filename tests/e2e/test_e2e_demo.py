@@ -115,3 +115,6 @@ def test_the_account_checks_see_the_budget_look_alikes_and_the_uncovered_floor(d
     # the floor: 2 x ml.g5.xlarge (1.4084) + 3 x ml.m5.xlarge (0.23) hosting = 3.5068 $/h
     assert sp.evidence["on_demand_usd_per_hour"]["min"] == "3.51"
     assert sp.monthly_savings_usd is None  # no savings-plan rates in the demo: unpriced
+    # the emulator offers no Savings Plans rate (it invents none), and the finding says so
+    assert "DescribeSavingsPlansOfferingRates, us-east-1" in sp.evidence["unpriced"]
+    assert "no 1-year No Upfront SageMaker Savings Plan rate for g5, m5" in sp.evidence["unpriced"]

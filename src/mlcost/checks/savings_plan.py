@@ -33,6 +33,8 @@ NOT_CHECKED = [
     "usage a plan covers beyond ML instances (e.g. Serverless Inference): `mlcost plan "
     "savings-plan` sees it on an ingested bill",
     "whether the workload will last the term: the observed hours are assumed representative",
+    "Savings Plans rates of regions other than the account's (Cost Explorer's on-demand "
+    "series is account-wide; rates read from AWS are those of the account's region)",
 ]
 
 
@@ -40,8 +42,9 @@ def _rates(settings: dict[str, Any]) -> Any:
     """The discounts the billing optimiser uses: a rates file (``rates_file``, its format,
     with its source), or those observed on an ingested bill's covered SageMaker lines
     (``rates_billing_db``, for a plan of ``term_years`` and ``payment``, as `mlcost plan
-    savings-plan --rates-from-bill` reads them); None: mlcost ships no savings-plan rates
-    (shared/data/prices/README.md), so the commitment is not priced."""
+    savings-plan --rates-from-bill` reads them); None: neither is set, and the rates AWS
+    publishes (``Account.savings_plans_rates``, read from DescribeSavingsPlansOfferingRates)
+    are used, for a plan of ``term_years`` and ``payment``."""
     from mlcost.billing.savings_plan import PAYMENTS, TERM_YEARS, PlanType, load_rates
     from mlcost.errors import UserError
 
@@ -52,15 +55,16 @@ def _rates(settings: dict[str, Any]) -> Any:
             "[checks.savings-plan] rates_file and rates_billing_db are both set",
             "give one source of savings-plan discounts",
         )
-    if db:
-        from mlcost.billing.spend_series import rates_from_bill
-
+    if db or not path:  # the term and payment of a plan read from the bill or from AWS
         term, payment = settings["term_years"], settings["payment"]
         if term not in TERM_YEARS or payment not in PAYMENTS:
             raise UserError(
                 f"[checks.savings-plan] term_years {term!r} / payment {payment!r}",
                 f"term_years is one of {TERM_YEARS}, payment one of {', '.join(PAYMENTS)}",
             )
+    if db:
+        from mlcost.billing.spend_series import rates_from_bill
+
         return rates_from_bill(Path(db), PlanType.SAGEMAKER, term, payment)
     if not path:
         return None
@@ -106,7 +110,11 @@ def _unpriced(
 @check(
     "savings-plan",
     ResourceKind.ACCOUNT,
-    needs=(MetricLabel.ON_DEMAND_SPEND, MetricLabel.SAVINGS_PLANS_COVERAGE),
+    needs=(
+        MetricLabel.ON_DEMAND_SPEND,
+        MetricLabel.SAVINGS_PLANS_COVERAGE,
+        MetricLabel.SAVINGS_PLANS_RATES,
+    ),
     rates_file="",
     rates_billing_db="",
     term_years=1,
@@ -131,10 +139,15 @@ def savings_plan(
     maximises net savings over the observed hours) with the discounts of ``rates_file`` (its
     format: plan "sagemaker", term, payment, source, discounts per family), or those observed
     on the covered lines of an ingested bill (``rates_billing_db``, for a plan of
-    ``term_years`` and ``payment``: only valid for plans like the one on the bill). Monthly net
-    savings = net savings over the observed hours / hours x 730. Without a rates file the
-    finding is unpriced (mlcost ships no savings-plan rates) and names the steady floor
-    instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never bought by mlcost).
+    ``term_years`` and ``payment``: only valid for plans like the one on the bill). Without
+    either, the rates AWS publishes (DescribeSavingsPlansOfferingRates, read by the account
+    kind for the series' instance types in the account's region) for a plan of
+    ``term_years`` and ``payment``, each family's discount the lowest of its rates against
+    the catalogue's on-demand price (``pricing/savings_plan_rates.py``). Monthly net
+    savings = net savings over the observed hours / hours x 730. Without rates (the read
+    failed or was refused, a family has no rate) the finding is unpriced, says why, and names
+    the steady floor instead. Fix: advisory (a Savings Plan is a 1- or 3-year purchase: never
+    bought by mlcost).
     """
     from mlcost.billing import savings_plan as sp
 
@@ -186,14 +199,27 @@ def savings_plan(
     ]
     evidence["signals_not_checked"] = NOT_CHECKED
     monthly_cost = usd(observed / hours * HOURS_PER_MONTH)
+    if rates is None:  # neither rates setting: the rates AWS publishes
+        from mlcost.pricing.savings_plan_rates import SOURCE as RATES_API
+        from mlcost.pricing.savings_plan_rates import discounts
+
+        evidence["signals_used"].append(f"{RATES_API} (SageMaker plan)")
+        read = resource.savings_plans_rates
+        if read is None:
+            reason = f"{RATES_API} was not read"
+        else:
+            found = discounts(read, families, settings["term_years"], settings["payment"])
+            rates, reason = found.rates, found.reason
+            if found.by_family:
+                evidence["discount_arithmetic"] = found.by_family
     if rates is None:
         return [
             _unpriced(
                 resource,
                 evidence,
-                "no SageMaker savings-plan rates: mlcost ships none; set "
+                f"no SageMaker savings-plan rates: {reason}; mlcost ships none: set "
                 "[checks.savings-plan] rates_file (the `mlcost plan savings-plan --rates` "
-                "format, with its source and date)",
+                "format, with its source and date) or rates_billing_db",
                 families,
                 floor,
                 monthly_cost,

@@ -33,6 +33,7 @@ from mlcost.demo import (
     ec2_ext,
     iam_ext,
     sagemaker_ext,
+    savingsplans_ext,
 )
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -54,6 +55,7 @@ def patch_moto() -> None:
         cloudtrail_ext.apply()
         bedrock_ext.apply()
         ce_ext.apply()
+        savingsplans_ext.apply()
         _patched = True
 
 

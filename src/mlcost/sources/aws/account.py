@@ -16,6 +16,10 @@ Reads (docs/CONTRACTS.md, "The account kind"):
   and RECORD_TYPE = Usage (on-demand usage no plan covered), grouped by INSTANCE_TYPE;
   refused -> DAILY over the window, each day spread over 24 hours, and the note says so.
 * ``SavingsPlansCoverage``: GetSavingsPlansCoverage over the window, SERVICE = SageMaker.
+* ``SavingsPlansRates``: Savings Plans DescribeSavingsPlansOfferingRates (a global API) for
+  the SageMaker plan, the instance types the
+  on-demand series shows and the account's region, every term and payment option (the check
+  picks its own): one paginated call, none when the series shows no instance type.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from mlcost.model import (
     AccountBudget,
     MetricLabel,
     MonthlySpend,
+    OfferingRate,
+    OfferingRates,
     Resource,
     ResourceKind,
     SpendSeries,
@@ -52,6 +58,7 @@ HISTORY_MONTHS = 6
 #: Cost Explorer keeps hourly granularity data for the last 14 days.
 HOURLY_RETENTION_DAYS = 14
 BUDGETS_PAGE = 1000  # DescribeBudgets MaxResults: 1..1000
+RATES_PAGE = 1000  # DescribeSavingsPlansOfferingRates maxResults: 0..1000
 
 
 def build_account(ctx: RegionContext, item: dict[str, Any]) -> Account:
@@ -207,6 +214,7 @@ def spend_series(rows: list[dict[str, Any]], granularity: str, note: str = "") -
     """
     hours: list[datetime] = []
     by_family: dict[str, dict[datetime, Decimal]] = {}
+    types: set[str] = set()
     for row in rows:
         start = datetime.fromisoformat(row["TimePeriod"]["Start"].replace("Z", "+00:00"))
         if start.tzinfo is None:
@@ -219,6 +227,7 @@ def spend_series(rows: list[dict[str, Any]], granularity: str, note: str = "") -
             amount = _decimal(group.get("Metrics", {}).get("UnblendedCost", {}).get("Amount"))
             if not itype.startswith("ml.") or amount is None:
                 continue
+            types.add(itype)
             fam = family(itype)
             per_hour = amount / span
             series = by_family.setdefault(fam, {})
@@ -243,6 +252,7 @@ def spend_series(rows: list[dict[str, Any]], granularity: str, note: str = "") -
             for fam, values in sorted(by_family.items())
         },
         note=note,
+        instance_types=sorted(types),
     )
 
 
@@ -300,6 +310,75 @@ def read_coverage(ctx: RegionContext, resources: list[Resource]) -> None:
         account.savings_plans_coverage = {**totals, "CoveragePercentage": percent}
 
 
+def offering_rates_params(region: str, instance_types: list[str]) -> dict[str, Any]:
+    """The DescribeSavingsPlansOfferingRates request (what the tests assert): the SageMaker
+    plan's rates for SageMaker usage of these instance types in this region."""
+    return {
+        "savingsPlanTypes": ["SageMaker"],
+        "products": ["SageMaker"],
+        "filters": [
+            {"name": "region", "values": [region]},
+            {"name": "instanceType", "values": list(instance_types)},
+        ],
+        "maxResults": RATES_PAGE,
+    }
+
+
+def offering_rate(raw: dict[str, Any]) -> OfferingRate | None:
+    """One ``searchResults`` entry; None when its rate is not a number."""
+    rate = _decimal(raw.get("rate"))
+    if rate is None:
+        return None
+    offering = raw.get("savingsPlanOffering") or {}
+    props = {p.get("name"): p.get("value", "") for p in raw.get("properties") or []}
+    return OfferingRate(
+        usage_type=raw.get("usageType", ""),
+        operation=raw.get("operation", ""),
+        rate=rate,
+        unit=raw.get("unit", ""),
+        currency=offering.get("currency", ""),
+        duration_seconds=int(offering.get("durationSeconds") or 0),
+        payment_option=offering.get("paymentOption", ""),
+        region=props.get("region", ""),
+        instance_type=props.get("instanceType", ""),
+    )
+
+
+def read_offering_rates(ctx: RegionContext, resources: list[Resource]) -> None:
+    """The plan's rates for what the on-demand series shows (runs after ``OnDemandSpend``).
+
+    A refusal is kept in ``error`` (and reported): the check then says why it is unpriced.
+    """
+    for account in _accounts(resources):
+        spend = account.on_demand_spend
+        if spend is None or not spend.instance_types:
+            continue  # nothing to price: no call
+        read = OfferingRates(
+            region=ctx.region,
+            read_on=datetime.now(UTC).date().isoformat(),
+            instance_types=list(spend.instance_types),
+        )
+        params = offering_rates_params(ctx.region, spend.instance_types)
+        try:
+            client = ctx.client("savingsplans")
+            token = None
+            while True:
+                response = client.describe_savings_plans_offering_rates(
+                    **params, **({"nextToken": token} if token else {})
+                )
+                read.rates += [
+                    r for raw in response.get("searchResults", []) if (r := offering_rate(raw))
+                ]
+                token = response.get("nextToken")
+                if not token:
+                    break
+        except Exception as exc:
+            ctx.error("savingsplans", "DescribeSavingsPlansOfferingRates", exc)
+            read.rates = []
+            read.error = f"{_code(exc) or type(exc).__name__}: {exc}"
+        account.savings_plans_rates = read
+
+
 def _enrich(
     service: str, operation: str, run: Callable[[RegionContext, list[Resource]], None], label: str
 ) -> Enrichment:
@@ -322,6 +401,12 @@ register(
                 "get_savings_plans_coverage",
                 read_coverage,
                 MetricLabel.SAVINGS_PLANS_COVERAGE,
+            ),
+            _enrich(
+                "savingsplans",
+                "describe_savings_plans_offering_rates",
+                read_offering_rates,
+                MetricLabel.SAVINGS_PLANS_RATES,
             ),
         ),
         build=build_account,
