@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -84,6 +86,57 @@ async def echo(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _start(loop: asyncio.AbstractEventLoop, cfg: Config) -> tuple[web.AppRunner, int]:
+    """The app listening on 127.0.0.1 (a free port) on ``loop``: its runner and port."""
+    app = web.Application()
+    app[CFG] = cfg
+    app.router.add_post("/v1/completions", completions)
+    app.router.add_post("/echo", echo)
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+def _serve_forever(cfg: Config, conn: Any) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    _, port = _start(loop, cfg)
+    conn.send(port)
+    loop.run_forever()
+
+
+class ProcessServer:
+    """The same app in a child process. Why: in a thread, the server's event loop shares the
+    GIL with the load generator under test, so on a busy machine its sleeps wake late and the
+    tail of the served latencies drifts from the configured one; a process of its own keeps
+    the percentile test about the generator's measurement, not about the server's timing."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.port = 0
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_forever, args=(cfg, child), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ProcessServer:
+        self._proc.start()
+        if not self._conn.poll(60):
+            self._proc.kill()
+            raise RuntimeError("the fake OpenAI server did not start within 60 s")
+        self.port = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._proc.terminate()
+        self._proc.join(10)
+
+
 class Server:
     """The app on 127.0.0.1 (a free port) in a thread with its own event loop."""
 
@@ -100,15 +153,7 @@ class Server:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        app = web.Application()
-        app[CFG] = self.cfg
-        app.router.add_post("/v1/completions", completions)
-        app.router.add_post("/echo", echo)
-        self._runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = _start(self._loop, self.cfg)
         self._ready.set()
         self._loop.run_forever()
 

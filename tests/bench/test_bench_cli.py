@@ -12,7 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from fake_openai import Config, Server
+from fake_openai import Config, ProcessServer, Server
 
 from mlcost.bench import store
 from mlcost.journal import journal
@@ -28,7 +28,7 @@ def test_open_loop_percentiles_match_the_configured_distribution(cli, payload_fi
     p95 755, p99 771) and TTFT pX = 200 + 4 X ms; the time per output token is 25 ms."""
     cfg = Config()
     out = tmp_path / "run.json"
-    with Server(cfg) as srv:
+    with ProcessServer(cfg) as srv:
         result = cli(
             "bench", "--url", f"{srv.url}/v1/completions", "--payloads", str(payload_file),
             "--rate", "40", "--arrivals", "constant", "--duration", "5",
