@@ -151,6 +151,36 @@ def _fast_timestamps(client: Any) -> None:
     endpoint._response_parser_factory = factory
 
 
+class NotAnAwsAnswer(Exception):
+    """An HTTP 500 whose body is an HTML page instead of an AWS error document."""
+
+
+def _html_500_is_final(response: Any, operation: Any, **_: Any) -> None:
+    """``needs-retry`` hook: an HTML 500 page fails the call at once.
+
+    Why: AWS's own 500s (InternalFailure) are XML or JSON error documents and worth the ten
+    adaptive retries; an HTML page is a server that is not AWS's API answering a call it does
+    not serve (an emulator's "action has not been implemented", a proxy's error page), and
+    ten retries with backoff only hold the scan — about 10 s a call, a minute a scan.
+    ELB-style 502/503 pages stay retried: those are transient."""
+    if response is None:
+        return
+    http = response[0]
+    if http.status_code != 500:
+        return
+    content_type = str(http.headers.get("content-type", "")).lower()
+    head = bytes(http.content or b"")[:64].lstrip().lower()
+    if "text/html" in content_type or head.startswith((b"<!doctype html", b"<html")):
+        raise NotAnAwsAnswer(
+            "the endpoint answered HTTP 500 with an HTML page, not an AWS error: it does not "
+            f"serve {operation.name} (not retried)"
+        )
+
+
+def _final_html_500s(client: Any) -> None:
+    client.meta.events.register_first("needs-retry", _html_500_is_final)
+
+
 class ClientFactory:
     """Creates (once) and hands out clients per (service, region).
 
@@ -170,6 +200,7 @@ class ClientFactory:
             client = self._clients.get(key)
             if client is None:
                 client = self._session.client(service, region_name=region, config=self._config)
+                _final_html_500s(client)
                 if service in _TIMESTAMP_HEAVY:
                     _fast_timestamps(client)
                 self._clients[key] = client
