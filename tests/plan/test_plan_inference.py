@@ -292,3 +292,15 @@ def test_no_type_can_serve_the_peak_is_a_user_error():
 
     with pytest.raises(UserError, match="1,000,000 instances"):
         plan_inference(traffic([1e30] + [0.0] * 47), [m5()], "us-east-1")
+
+
+def test_a_trace_shorter_than_a_day_cannot_make_batch_eligible():
+    """3 hours of steady traffic have 100 % of their requests in "the busiest 3 hours":
+    that is no evidence of a daily bulk, so batch is not eligible and real-time (2 instances
+    x 3 h = 6 instance-hours x $0.23 x 730 / 3 = $335.80 a month) is recommended."""
+    plan = plan_inference(Traffic(START, (1000.0,) * 3), [m5()], "us-east-1")
+    batch = option(plan, "batch-transform")
+    assert batch["eligible"] is False
+    assert "less than a day" in batch["verdict"]
+    assert plan["recommended"]["option"] in ("real-time", "asynchronous")
+    assert plan["recommended"]["monthly_cost_usd"] == cents(6 * M5 * 730 / 3) == "335.80"

@@ -59,6 +59,10 @@ class Capacity:
     source: dict[str, Any]
 
 
+#: Batch transform is judged on daily bulks: a trace must cover at least a day.
+HOURS_PER_DAY = 24
+
+
 def capacities_from_bench(
     runs: list[dict[str, Any]], slo_p95_ms: float | None
 ) -> dict[str, Capacity]:
@@ -221,8 +225,13 @@ def _batch(r: _Replay, cap: Capacity, base: dict[str, Any]) -> dict[str, Any]:
         eligible=r.bulk, share_of_requests_in_busiest_hours=round(r.share, 3),
         busiest_hours_of_day_utc=r.busiest,
     )  # fmt: skip
-    if not r.bulk:
+    if r.traffic.hours < HOURS_PER_DAY:
         why: str | None = (
+            f"the trace covers {r.traffic.hours} h, less than a day: it cannot show traffic "
+            "in scheduled daily bulks"
+        )
+    elif not r.bulk:
+        why = (
             f"traffic is not in scheduled bulks: {r.share:.0%} of requests in the busiest "
             f"{r.window_hours} hours of the day, under {r.bulk_threshold:.0%}"
         )
@@ -261,8 +270,10 @@ def plan_inference(
     """Every option's cost for ``traffic``, whether it meets the objective, the cheapest that
     does, and why each other one was not chosen. Pure: prices come from the catalogue."""
     share, busiest = bulk_share(traffic, batch_window_hours)
+    # a trace shorter than a day has every request in its "busiest hours": no daily bulk
+    bulk = share >= batch_bulk_share and traffic.hours >= HOURS_PER_DAY
     r = _Replay(
-        traffic, region, slo_p95_ms, scale_in_lag_hours, share >= batch_bulk_share, share,
+        traffic, region, slo_p95_ms, scale_in_lag_hours, bulk, share,
         busiest, batch_window_hours, batch_bulk_share,
     )  # fmt: skip
     options: list[dict[str, Any]] = []
