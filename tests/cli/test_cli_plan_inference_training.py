@@ -342,26 +342,33 @@ def test_azure_trace_through_the_cli(cli, db, tmp_path):
 
 
 def test_policy_self_plan_allows_every_client_call_the_planners_make(cli):
-    """Every `sagemaker.X(...)` / `cloudwatch.X(...)` call in plan/live.py (and the endpoint
-    reads it borrows from bench/sagemaker.py's `variants`) is in `policy self --plan`."""
+    """Every `sagemaker.X(...)` / `cloudwatch.X(...)` call in plan/live.py (and the reads it
+    borrows: bench/sagemaker.py's `variants`, the scan's GetMetricData pager `fetch_batch`,
+    whose CloudWatch client is `client`) is in `policy self --plan`."""
     import ast
     import inspect
 
     from mlcost.bench import sagemaker as bench_sagemaker
     from mlcost.plan import live
+    from mlcost.sources.aws.metrics import fetch_batch
     from mlcost.sources.aws.policy import iam_action
 
     called: set[str] = set()
-    sources = [inspect.getsource(live), inspect.getsource(bench_sagemaker.variants)]
-    for source in sources:
+    plain = {"sagemaker": "sagemaker", "cloudwatch": "cloudwatch"}
+    sources = [
+        (inspect.getsource(live), plain),
+        (inspect.getsource(bench_sagemaker.variants), plain),
+        (inspect.getsource(fetch_batch), {"client": "cloudwatch"}),
+    ]
+    for source, services in sources:
         for node in ast.walk(ast.parse(source)):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name)
-                and node.func.value.id in ("sagemaker", "cloudwatch")
+                and node.func.value.id in services
             ):
-                called.add(iam_action(node.func.value.id, node.func.attr))
+                called.add(iam_action(services[node.func.value.id], node.func.attr))
     assert {"cloudwatch:GetMetricData", "sagemaker:DescribeTrainingJob"} <= called
     policy = json.loads(cli("policy", "self", "--check", "idle-notebook", "--plan").out)
     (plan,) = [s for s in policy["Statement"] if s["Sid"] == "MlcostPlan"]

@@ -69,9 +69,13 @@ def clients(region: str, workers: int) -> tuple[Any, Any]:
 
 #: Every call ``mlcost bench --endpoint`` makes, as (boto3 client, method): the source of
 #: ``mlcost policy self --bench`` (the runtime's calls are ``sagemaker:`` actions in IAM).
-CALLS: tuple[tuple[str, str], ...] = (
+#: What :func:`variants` reads (the planners borrow it).
+VARIANT_CALLS: tuple[tuple[str, str], ...] = (
     ("sagemaker", "describe_endpoint"),
     ("sagemaker", "describe_endpoint_config"),
+)
+CALLS: tuple[tuple[str, str], ...] = (
+    *VARIANT_CALLS,
     ("sagemaker-runtime", "invoke_endpoint"),
     ("sagemaker-runtime", "invoke_endpoint_with_response_stream"),
 )

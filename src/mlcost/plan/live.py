@@ -5,8 +5,9 @@ The series is the one the checks read (docs/CONTRACTS.md): ``AWS/SageMaker`` ``I
 (``InvocationsProcessed`` for an asynchronous endpoint), Sum, by ``EndpointName`` +
 ``VariantName``, one query per instance variant in one
 ``GetMetricData`` call (hourly over at most 14 days is 336 datapoints a query, far below the
-100,800 a call allows), ``NextToken`` followed until the series is whole. A failed read is an
-error, never "no traffic".
+100,800 a call allows), read by the scan's own pager (``sources.aws.metrics.fetch_batch``:
+``NextToken`` followed, a series still PartialData on its last page or InternalError /
+Forbidden is an error). A failed read is an error, never "no traffic".
 """
 
 from __future__ import annotations
@@ -16,20 +17,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlcost.bench.sagemaker import Variant, variants
+from mlcost.bench.sagemaker import VARIANT_CALLS, Variant, variants
 from mlcost.errors import UserError
 from mlcost.inference_options import Traffic
 from mlcost.model import MetricLabel
 from mlcost.plan.training import TrainingSpec
 from mlcost.sources.aws.kinds import ASYNC_PROCESSED_METRICS
+from mlcost.sources.aws.metrics import MetricQuery, fetch_batch
 
 HOUR = timedelta(hours=1)
 
 #: Every call the planners make live, as (boto3 client, method): the source of
 #: ``mlcost policy self --plan``.
 CALLS: tuple[tuple[str, str], ...] = (
-    ("sagemaker", "describe_endpoint"),
-    ("sagemaker", "describe_endpoint_config"),
+    *VARIANT_CALLS,
     ("cloudwatch", "get_metric_data"),
     ("sagemaker", "describe_training_job"),
 )
@@ -52,58 +53,37 @@ def endpoint_traffic(
     end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
     queries = [
-        {
-            "Id": f"v{i}m{k}",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": "AWS/SageMaker",
-                    "MetricName": name,
-                    "Dimensions": [
-                        {"Name": "EndpointName", "Value": endpoint},
-                        {"Name": "VariantName", "Value": v.name},
-                    ],
-                },
-                "Period": 3600,
-                "Stat": "Sum",
-            },
-            "ReturnData": True,
-        }
-        for i, v in enumerate(found)
-        for k, name in enumerate(metrics)
+        (
+            i,
+            MetricQuery(
+                resource_key=endpoint,
+                label=name,
+                namespace="AWS/SageMaker",
+                metric=name,
+                dimensions=(("EndpointName", endpoint), ("VariantName", v.name)),
+                stat="Sum",
+            ),
+        )
+        for i, (v, name) in enumerate((v, name) for v in found for name in metrics)
     ]
-    hours = int((end - start) / HOUR)
-    hourly = [0.0] * hours
-    token: str | None = None
     try:
-        while True:
-            kwargs: dict[str, Any] = {
-                "MetricDataQueries": queries,
-                "StartTime": start,
-                "EndTime": end,
-                "ScanBy": "TimestampAscending",
-            }
-            if token:
-                kwargs["NextToken"] = token
-            page = cloudwatch.get_metric_data(**kwargs)
-            for result in page.get("MetricDataResults", []):
-                if result.get("StatusCode") not in ("Complete", "PartialData"):
-                    raise UserError(
-                        f"CloudWatch could not read {metric} of {endpoint}: "
-                        f"{result.get('StatusCode')}",
-                        "try again, or pass --trace FILE",
-                    )
-                for t, v in zip(
-                    result.get("Timestamps", []), result.get("Values", []), strict=False
-                ):
-                    i = int((t.astimezone(UTC) - start) / HOUR)
-                    if 0 <= i < hours:
-                        hourly[i] += float(v)
-            token = page.get("NextToken")
-            if not token:
-                break
+        read = fetch_batch(cloudwatch, queries, start, end)
     except ClientError as err:
         message = err.response.get("Error", {}).get("Message", str(err))
         raise UserError(f"cannot read {metric} of {endpoint}: {message}", None) from None
+    if read.errors:
+        raise UserError(
+            f"CloudWatch could not read {metric} of {endpoint}: "
+            + "; ".join(sorted(set(read.errors.values()))),
+            "try again, or pass --trace FILE",
+        )
+    hours = int((end - start) / HOUR)
+    hourly = [0.0] * hours
+    for points in read.points.values():
+        for t, v in points:
+            i = int((t.astimezone(UTC) - start) / HOUR)
+            if 0 <= i < hours:
+                hourly[i] += float(v)
     label = MetricLabel.INVOCATIONS_PROCESSED if found[0].asynchronous else MetricLabel.INVOCATIONS
     return Traffic(start, tuple(hourly), label), found
 
