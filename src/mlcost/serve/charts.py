@@ -8,9 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from mlcost import charts
-from mlcost.bench.charts import bench_charts
-
-__all__ = ["bench_charts", "plan_charts", "series_chart"]
 
 
 def series_chart(series: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from mlcost.bench.charts import bench_charts
 from mlcost.bench.store import runs
 from mlcost.serve.app import sources
-from mlcost.serve.charts import bench_charts
 from mlcost.serve.render import render
 
 router = APIRouter()
