@@ -58,6 +58,15 @@ def _answer() -> dict:
     return {"Body": StreamingBody(io.BytesIO(raw), len(raw)), "ContentType": "application/json"}
 
 
+def _expect_endpoint_reads(control: Stubber) -> None:
+    """The InService endpoint `llm` on ml.g5.xlarge x 2, as DescribeEndpoint and
+    DescribeEndpointConfig answer."""
+    control.add_response("describe_endpoint", _endpoint(), {"EndpointName": "llm"})
+    control.add_response(
+        "describe_endpoint_config", _config(), {"EndpointConfigName": "llm-config"}
+    )
+
+
 @pytest.fixture
 def stubbed(monkeypatch):
     # a session of its own: boto3's default session would cache this test's configuration
@@ -79,10 +88,7 @@ def test_endpoint_bench_reads_type_and_count_and_counts_model_errors(cli, tmp_pa
     The endpoint's own config gives ml.g5.xlarge x 2, priced at $1.4084/h (FMBench's price
     file, 2025-01-26): $ per 1,000 = 1.4084 x 2 / 3600 / req_per_s x 1000."""
     control, runtime = stubbed
-    control.add_response("describe_endpoint", _endpoint(), {"EndpointName": "llm"})
-    control.add_response(
-        "describe_endpoint_config", _config(), {"EndpointConfigName": "llm-config"}
-    )
+    _expect_endpoint_reads(control)
     expected = {
         "EndpointName": "llm",
         "Body": json.dumps(BODY).encode(),
@@ -183,10 +189,7 @@ def test_policy_self_bench_allows_every_call_an_endpoint_bench_makes(cli, tmp_pa
             "before-parameter-build.*.*",
             lambda model, prefix=prefix, **_: made.add(f"{prefix}:{model.name}"),
         )
-    control.add_response("describe_endpoint", _endpoint(), {"EndpointName": "llm"})
-    control.add_response(
-        "describe_endpoint_config", _config(), {"EndpointConfigName": "llm-config"}
-    )
+    _expect_endpoint_reads(control)
     for _ in range(3):
         runtime.add_response("invoke_endpoint", _answer(), None)
     payloads = tmp_path / "p.jsonl"
